@@ -1,0 +1,2 @@
+/** Benchmarks. */
+package dev.vigil.bench;

@@ -1,0 +1,498 @@
+package dev.vigil;
+
+import dev.vigil.internal.Cleanup;
+import dev.vigil.internal.Deadline;
+import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.Parker;
+import dev.vigil.internal.ProcFs;
+import dev.vigil.internal.linux.EventFd;
+import dev.vigil.internal.linux.Kcmp;
+import dev.vigil.internal.linux.Native;
+import dev.vigil.internal.linux.Poll;
+import dev.vigil.internal.linux.Unistd;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * An inter-process wait/notify mechanism on a Linux eventfd: {@link #signal()} sets it,
+ * {@link #await()} blocks until it is set and then clears it.
+ *
+ * <pre>{@code
+ * try (Event ready = new Event()) {
+ *     Thread.startVirtualThread(() -> { ...; ready.signal(); });
+ *     if (ready.await(Duration.ofSeconds(1)) == EventWaitResult.TIMED_OUT) { ... }
+ * }
+ * }</pre>
+ *
+ * <h2>Semantics</h2>
+ * The kernel keeps an unsigned 64-bit counter. A signal adds one ({@link #writeCount(long)}
+ * adds any amount); a wait returns once the counter is non-zero and resets it to zero, so
+ * many signals before one wait coalesce into one wake-up. Any number of threads and
+ * processes may signal at once. The descriptor is an ordinary eventfd in blocking mode, so
+ * another process, in any language, can use it with plain {@code read(2)}, {@code write(2)}
+ * and {@code poll(2)}; vigil never changes its file status flags, which processes share.
+ *
+ * <h2>One reader at a time</h2>
+ * As in crosvm, one thread may wait at a time. Where crosvm leaves a second concurrent
+ * waiter undefined, vigil detects it within this process, across duplicates too, and throws
+ * {@link IllegalStateException}. (A waiter in another process cannot be seen.)
+ *
+ * <h2>Blocking, interruption and close</h2>
+ * Waits first try a non-blocking read ({@code preadv2} with {@code RWF_NOWAIT}), and only then
+ * block in {@code ppoll}. They are interruptible: an interrupted wait throws
+ * {@link InterruptedException}, clears the interrupt status and does not consume the signal.
+ * {@link #close()} while another thread waits on this Event ends that wait with a
+ * {@link ClosedException}; the descriptor number is released only after the waiter has
+ * left the kernel, so it is never reused under a running call. Timed waits never return
+ * {@link EventWaitResult#TIMED_OUT} early, and durations up to
+ * {@code Duration.ofSeconds(Long.MAX_VALUE)} mean "practically forever".
+ *
+ * <h2>Memory visibility</h2>
+ * Actions before {@code signal()} happen-before the return of the {@code await()} that
+ * consumes that signal (the kernel's counter update is a full barrier pair).
+ *
+ * <h2>Identity</h2>
+ * {@link #equals} is true exactly when two Events refer to the same kernel eventfd: a
+ * duplicate, or a copy received from another process.
+ *
+ * <p>An Event that becomes unreachable without {@link #close()} is closed by a
+ * {@link java.lang.ref.Cleaner} and reported at WARNING on the {@code dev.vigil} logger.
+ */
+public final class Event implements RawDescriptor, AutoCloseable {
+    /**
+     * {@link #writeCount(long)} refuses an addition of at least {@code 2^32} that would
+     * leave the counter within this distance of its maximum, so that {@link #signal()} and
+     * small writes (which the kernel would block on a full counter) never block in practice.
+     */
+    static final long SIGNAL_HEADROOM = 1L << 32;
+    /** The largest count {@link #writeCount(long)} lets the counter reach with a large write. */
+    public static final long COUNT_LIMIT = EventFd.MAX_COUNT - SIGNAL_HEADROOM;
+
+    private final Descriptor fd;
+    private final Shared shared;
+    private final Cleaner.Cleanable cleanable;
+
+    /** Creates an unsignalled Event: a new blocking, close-on-exec eventfd. */
+    public Event() throws IOException {
+        this(newEventFd(), new Shared(), true);
+    }
+
+    private Event(int number, Shared shared, boolean fresh) {
+        this.fd = fresh ? Descriptor.adoptNew(number, "Event") : Descriptor.adoptForeign(number, "Event");
+        this.shared = shared;
+        this.cleanable = Cleanup.register(this, fd, "Event");
+    }
+
+    private static int newEventFd() throws IOException {
+        Native.Scratch s = Native.Scratch.get();
+        int number = EventFd.eventfd(s, 0, EventFd.EFD_CLOEXEC);
+        if (number < 0) {
+            throw new ErrnoException("eventfd", Native.errno(s));
+        }
+        return number;
+    }
+
+    /**
+     * Takes ownership of an eventfd descriptor, for example one inherited or received from
+     * another process. The Event closes it.
+     *
+     * @throws IllegalArgumentException if {@code fd} is negative, not open, not an eventfd,
+     *                                  or already owned by a vigil object
+     */
+    public static Event fromRawDescriptor(int fd) throws IOException {
+        if (fd < 0) {
+            throw new IllegalArgumentException("not a descriptor: " + fd);
+        }
+        String what = ProcFs.describe(fd);
+        if (what == null) {
+            throw new IllegalArgumentException("descriptor " + fd + " is not open in this process");
+        }
+        if (!EventFd.PROC_LINK.equals(what)) {
+            throw new IllegalArgumentException("descriptor " + fd + " is not an eventfd but " + what);
+        }
+        return new Event(fd, new Shared(), false);
+    }
+
+    /**
+     * Gives up ownership: returns the number, which the caller must close. This Event is
+     * closed afterwards (without closing the number).
+     *
+     * @throws IllegalStateException if another thread is using the Event right now
+     */
+    public int intoRawDescriptor() throws ClosedException {
+        int number = fd.intoRaw();
+        cleanable.clean(); // finds the descriptor given up and leaves the number open
+        return number;
+    }
+
+    /**
+     * The descriptor number, still owned by this Event.
+     *
+     * @throws IllegalStateException if the Event is closed
+     */
+    @Override
+    public int rawDescriptor() {
+        if (fd.isClosed()) {
+            throw new IllegalStateException("Event is closed: its descriptor number is no longer valid");
+        }
+        return fd.number();
+    }
+
+    /** Sets the event: adds one to the counter, waking the waiter if there is one. */
+    public void signal() throws IOException {
+        write(1L);
+    }
+
+    /**
+     * Adds {@code n} to the counter.
+     *
+     * <p>The counter holds at most {@code 0xfffffffffffffffe}; the kernel blocks a write
+     * that would pass that. So that no call blocks, an addition of {@code 2^32} or more
+     * that would take the counter beyond {@link #COUNT_LIMIT} is refused with
+     * {@link IllegalStateException} and changes nothing. (A concurrent large write from
+     * another process can still race with that check, exactly as in C.)
+     *
+     * @param n a count, read as unsigned by the kernel; 0 does nothing
+     * @throws IllegalArgumentException if {@code n} is negative: values of {@code 2^63} and
+     *                                  more cannot be written through this method
+     */
+    public void writeCount(long n) throws IOException {
+        if (n < 0) {
+            throw new IllegalArgumentException("writeCount(n) takes 0 <= n < 2^63, got " + Long.toUnsignedString(n));
+        }
+        if (n == 0) {
+            return;
+        }
+        if (n >= SIGNAL_HEADROOM) {
+            checkRoomFor(n);
+        }
+        write(n);
+    }
+
+    private void checkRoomFor(long n) throws IOException {
+        int raw = fd.acquire();
+        try {
+            long count = ProcFs.fdinfoField(raw, "eventfd-count");
+            if (count != -1 && (Long.compareUnsigned(count, COUNT_LIMIT) > 0
+                    || Long.compareUnsigned(n, COUNT_LIMIT - count) > 0)) {
+                throw new IllegalStateException("writeCount(" + n + ") would take the counter from "
+                        + Long.toUnsignedString(count) + " past its limit " + Long.toUnsignedString(COUNT_LIMIT)
+                        + "; nothing was written. Read the count first.");
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
+    private void write(long n) throws IOException {
+        int raw = fd.acquire();
+        try {
+            Native.Scratch s = Native.Scratch.get();
+            for (;;) {
+                s.word.set(Native.C_LONG, 0, n);
+                long r = Unistd.write(s, raw, s.word, 8);
+                if (r == 8) {
+                    return;
+                }
+                int errno = Native.errno(s);
+                if (r < 0 && errno == 4 /* EINTR */) {
+                    continue;
+                }
+                throw new ErrnoException("eventfd write", errno);
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * Blocks until the event is signalled, then clears the signal.
+     *
+     * @throws InterruptedException   if interrupted; the signal is left for the next wait
+     * @throws ClosedException        if this Event is closed, before or during the wait
+     * @throws IllegalStateException  if another thread is already waiting on this Event or a duplicate
+     */
+    public void await() throws IOException, InterruptedException {
+        awaitCount(Deadline.FOREVER);
+    }
+
+    /**
+     * Blocks until the event is signalled (then clears it) or {@code timeout} passes.
+     * {@link Duration#ZERO} checks without blocking.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @see #await()
+     */
+    public EventWaitResult await(Duration timeout) throws IOException, InterruptedException {
+        return awaitCount(Deadline.toNanos(timeout)) != 0 ? EventWaitResult.SIGNALED : EventWaitResult.TIMED_OUT;
+    }
+
+    /**
+     * Blocks until the counter is non-zero, then returns it and resets it to zero. The value
+     * is unsigned: counts of {@code 2^63} and more read as negative longs
+     * (use {@link Long#toUnsignedString(long)}).
+     *
+     * @see #await()
+     */
+    public long readCount() throws IOException, InterruptedException {
+        return awaitCount(Deadline.FOREVER);
+    }
+
+    /** Clears the signal without blocking; does nothing on an unsignalled Event. */
+    public void reset() throws IOException {
+        int raw = fd.acquire();
+        try {
+            tryRead(Native.Scratch.get(), raw);
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** @return the count read (never 0), or 0 if there was none */
+    private static long tryRead(Native.Scratch s, int raw) throws ErrnoException {
+        for (;;) {
+            long r = Unistd.readNoWait(s, raw, s.iovec);
+            if (r == 8) {
+                return s.word.get(Native.C_LONG, 0);
+            }
+            int errno = Native.errno(s);
+            if (errno == 11 /* EAGAIN */) {
+                return 0;
+            }
+            if (errno != 4 /* EINTR */) {
+                throw new ErrnoException("eventfd read", errno);
+            }
+        }
+    }
+
+    /** The one wait loop: returns the count consumed, or 0 once {@code total} ns have passed. */
+    private long awaitCount(long total) throws IOException, InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        Thread me = Thread.currentThread();
+        shared.claim(me, this);
+        try {
+            int raw = fd.acquire();
+            try {
+                Native.Scratch s = Native.Scratch.get();
+                long count = tryRead(s, raw);
+                if (count != 0 || total == 0) {
+                    return count;
+                }
+                long start = System.nanoTime();
+                return me.isVirtual() ? awaitParked(s, raw, start, total) : awaitPolling(s, raw, start, total);
+            } finally {
+                fd.release();
+            }
+        } finally {
+            shared.unclaim();
+        }
+    }
+
+    private long awaitPolling(Native.Scratch s, int raw, long start, long total) throws IOException, InterruptedException {
+        Parker parker = Parker.borrow();
+        shared.parker = parker; // published before the closed check below: see close()
+        try {
+            for (;;) {
+                if (fd.isClosed()) {
+                    throw new ClosedException("Event was closed while a thread waited on it");
+                }
+                long left = Deadline.remaining(start, total);
+                if (left == 0) {
+                    return 0;
+                }
+                int revents = parker.poll(s, raw, Poll.POLLIN, left);
+                if (revents > 0) {
+                    long count = tryRead(s, raw);
+                    if (count != 0) {
+                        return count;
+                    }
+                    if ((revents & (Poll.POLLERR | Poll.POLLNVAL)) != 0) {
+                        throw new ErrnoException("ppoll on eventfd reported an error", 5 /* EIO */);
+                    }
+                    // another process took the count first: wait again
+                }
+            }
+        } finally {
+            shared.parker = null;
+            parker.giveBack();
+        }
+    }
+
+    /**
+     * Virtual threads must not hold their carrier in {@code ppoll}. Until they park through
+     * the reactor, they poll without blocking and park between tries, backing off from
+     * 20 µs to 5 ms. {@code close()} and interrupts unpark them.
+     */
+    private long awaitParked(Native.Scratch s, int raw, long start, long total) throws IOException, InterruptedException {
+        long backoff = 20_000;
+        for (;;) {
+            long count = tryRead(s, raw);
+            if (count != 0) {
+                return count;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            if (fd.isClosed()) {
+                throw new ClosedException("Event was closed while a thread waited on it");
+            }
+            long left = Deadline.remaining(start, total);
+            if (left == 0) {
+                return 0;
+            }
+            LockSupport.parkNanos(this, Math.min(backoff, left));
+            backoff = Math.min(backoff * 2, 5_000_000);
+        }
+    }
+
+    /**
+     * Returns a new Event on the same kernel eventfd, with its own close-on-exec descriptor
+     * number. Signals and waits through either are the same; closing one leaves the other
+     * working. The one-reader rule covers both.
+     */
+    public Event duplicate() throws IOException {
+        int number = fd.duplicateCloexec();
+        return new Event(number, shared, true);
+    }
+
+    /**
+     * Closes the descriptor. A thread waiting on this Event gets a {@link ClosedException};
+     * the number is released once that thread has left the kernel. Calling close again
+     * does nothing.
+     */
+    @Override
+    public void close() {
+        if (fd.close()) {
+            cleanable.clean();
+            shared.wake(this);
+        }
+    }
+
+    /** True once {@link #close()} or {@link #intoRawDescriptor()} has been called. */
+    public boolean isClosed() {
+        return fd.isClosed();
+    }
+
+    /**
+     * True iff {@code other} is an Event on the same kernel eventfd (a duplicate, or a copy
+     * received from another process). Closed Events equal only their own duplicates.
+     */
+    @Override
+    public boolean equals(Object other) {
+        if (this == other) return true;
+        if (!(other instanceof Event that)) return false;
+        if (shared == that.shared) return true;
+        try {
+            int a = fd.acquire();
+            try {
+                int b = that.fd.acquire();
+                try {
+                    Native.Scratch s = Native.Scratch.get();
+                    long r = Kcmp.compareFiles(s, a, b);
+                    if (r >= 0) {
+                        return r == 0;
+                    }
+                    return shared.kernelId(a) == that.shared.kernelId(b); // kcmp not permitted here
+                } finally {
+                    that.fd.release();
+                }
+            } finally {
+                fd.release();
+            }
+        } catch (IOException closed) {
+            return false;
+        }
+    }
+
+    /** Consistent with {@link #equals}: derived from the kernel's id of the eventfd. */
+    @Override
+    public int hashCode() {
+        long id = shared.cachedId;
+        if (id == Shared.UNKNOWN) {
+            try {
+                int raw = fd.acquire();
+                try {
+                    id = shared.kernelId(raw);
+                } finally {
+                    fd.release();
+                }
+            } catch (IOException e) {
+                return 0;
+            }
+        }
+        return Long.hashCode(id);
+    }
+
+    @Override
+    public String toString() {
+        return "Event[" + fd + (shared.owner == null ? "" : ", awaited") + "]";
+    }
+
+    /**
+     * What duplicates share: the single-waiter slot, and the kernel's id of the eventfd.
+     * The waiter publishes itself in {@code owner}/{@code through}/{@code parker} before it
+     * checks whether the Event is closed; {@code close()} marks it closed before it reads
+     * them. So either the waiter sees the close, or the closer sees the waiter and wakes it.
+     */
+    private static final class Shared {
+        static final long UNKNOWN = Long.MIN_VALUE;
+        private static final VarHandle OWNER;
+
+        static {
+            try {
+                OWNER = MethodHandles.lookup().findVarHandle(Shared.class, "owner", Thread.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        volatile Thread owner;
+        volatile Event through;
+        volatile Parker parker;
+        volatile long cachedId = UNKNOWN;
+
+        void claim(Thread me, Event event) {
+            if (!OWNER.compareAndSet(this, (Thread) null, me)) {
+                Thread other = owner;
+                throw new IllegalStateException("another thread (" + (other == me ? "this one" : other)
+                        + ") is already waiting on this Event or a duplicate of it: an Event has one reader at a time."
+                        + " Give each waiter its own Event, or use a WaitContext.");
+            }
+            through = event;
+        }
+
+        void unclaim() {
+            through = null;
+            owner = null;
+        }
+
+        void wake(Event closed) {
+            if (through == closed) {
+                Parker p = parker;
+                if (p != null) {
+                    p.wake();
+                }
+                Thread t = owner;
+                if (t != null) {
+                    LockSupport.unpark(t);
+                }
+            }
+        }
+
+        long kernelId(int raw) throws IOException {
+            long id = cachedId;
+            if (id == UNKNOWN) {
+                id = ProcFs.fdinfoField(raw, "eventfd-id");
+                cachedId = id;
+            }
+            return id;
+        }
+    }
+}

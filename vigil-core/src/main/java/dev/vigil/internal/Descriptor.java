@@ -1,0 +1,186 @@
+package dev.vigil.internal;
+
+import dev.vigil.ClosedException;
+import dev.vigil.ErrnoException;
+import dev.vigil.internal.linux.Native;
+import dev.vigil.internal.linux.Unistd;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Ownership of one file descriptor number, safe against concurrent use and close.
+ *
+ * <h2>Why</h2>
+ * A thread inside a system call on descriptor N must never see N closed and then reused
+ * for an unrelated file under it: its read or poll would touch the wrong file. So the
+ * number is closed only when nobody is using it.
+ *
+ * <h2>State</h2>
+ * One int, changed only by CAS:
+ * <pre>
+ *   bit 0      CLOSED  set once by close() or release(); never cleared
+ *   bits 1-31  users   calls currently between acquire() and release(), times two
+ * </pre>
+ * {@link #acquire()} adds a user unless CLOSED is set, and throws {@link ClosedException}
+ * then. {@link #close()} sets CLOSED; whoever takes the state to exactly {@code CLOSED}
+ * (no users left) closes the number with {@code close(2)}: close() itself when nobody was
+ * using it, otherwise the last {@link #release()}. That transition happens once, so the
+ * number is closed exactly once, and never while a user holds it.
+ *
+ * <h2>One owner per number</h2>
+ * A process-wide registry maps every number owned by a live Descriptor to it, so taking
+ * ownership of a number that vigil already owns ({@code Event.fromRawDescriptor} on the
+ * number of an open Event) is refused instead of leading to a double close later.
+ */
+public final class Descriptor {
+    private static final int CLOSED = 1;
+    private static final int USER = 2;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Descriptor.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final ConcurrentHashMap<Integer, Descriptor> OWNED = new ConcurrentHashMap<>();
+
+    private final int fd;
+    private final String what;
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state;
+    /** True once this Descriptor gave the number up without closing it. */
+    private volatile boolean released;
+
+    private Descriptor(int fd, String what) {
+        this.fd = fd;
+        this.what = what;
+    }
+
+    /**
+     * Takes ownership of {@code fd}, just returned by the kernel to this process (so no
+     * live Descriptor can hold it: a stale registry entry is one whose close is finishing).
+     */
+    public static Descriptor adoptNew(int fd, String what) {
+        Descriptor d = new Descriptor(fd, what);
+        OWNED.put(fd, d);
+        return d;
+    }
+
+    /**
+     * Takes ownership of a number handed in by a caller. Refused if vigil already owns it.
+     */
+    public static Descriptor adoptForeign(int fd, String what) {
+        Descriptor d = new Descriptor(fd, what);
+        Descriptor prior = OWNED.putIfAbsent(fd, d);
+        if (prior != null) {
+            if (!prior.isClosed()) {
+                throw new IllegalArgumentException("descriptor " + fd + " is already owned by a vigil "
+                        + prior.what + "; use duplicate() to get a second descriptor for it");
+            }
+            OWNED.put(fd, d); // the prior owner closed it; the number was reused for this file
+        }
+        return d;
+    }
+
+    /** The number, for messages and for callers that hold {@link #acquire()}. */
+    public int number() {
+        return fd;
+    }
+
+    /** Marks one use; the number stays open until the matching {@link #release()}. */
+    public int acquire() throws ClosedException {
+        for (;;) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & CLOSED) != 0) {
+                throw new ClosedException(what + " is closed");
+            }
+            if (STATE.compareAndSet(this, s, s + USER)) {
+                return fd;
+            }
+        }
+    }
+
+    public void release() {
+        int s = (int) STATE.getAndAdd(this, -USER) - USER;
+        if (s == CLOSED) {
+            closeNumber();
+        }
+    }
+
+    public boolean isClosed() {
+        return ((int) STATE.getVolatile(this) & CLOSED) != 0;
+    }
+
+    /**
+     * Closes the number now if nobody uses it, otherwise when the last user releases it.
+     *
+     * @return true for the call that closed, false if already closed
+     */
+    public boolean close() {
+        for (;;) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & CLOSED) != 0) {
+                return false;
+            }
+            if (STATE.compareAndSet(this, s, s | CLOSED)) {
+                if (s == 0) {
+                    closeNumber();
+                }
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Gives the number up without closing it: the caller owns it from now on.
+     *
+     * @throws IllegalStateException if a thread is using it
+     */
+    public int intoRaw() throws ClosedException {
+        if (!STATE.compareAndSet(this, 0, CLOSED)) {
+            if (isClosed()) {
+                throw new ClosedException(what + " is closed");
+            }
+            throw new IllegalStateException(what + " is in use by another thread; it cannot be given up now");
+        }
+        released = true;
+        OWNED.remove(fd, this);
+        return fd;
+    }
+
+    private void closeNumber() {
+        // EINTR from close(2) on Linux still means the number was released: never retry.
+        Unistd.close(Native.Scratch.get(), fd);
+        OWNED.remove(fd, this);
+    }
+
+    /** Duplicates the number with {@code F_DUPFD_CLOEXEC} while holding a use of it. */
+    public int duplicateCloexec() throws java.io.IOException {
+        int raw = acquire();
+        try {
+            Native.Scratch s = Native.Scratch.get();
+            int dup = Unistd.fcntl(s, raw, Unistd.F_DUPFD_CLOEXEC, 0);
+            if (dup < 0) {
+                throw new ErrnoException("fcntl(F_DUPFD_CLOEXEC)", Native.errno(s));
+            }
+            return dup;
+        } finally {
+            release();
+        }
+    }
+
+    /** How many numbers vigil owns right now (for diagnostics and the leak guard). */
+    public static int ownedCount() {
+        return OWNED.size();
+    }
+
+    @Override
+    public String toString() {
+        return isClosed() ? (released ? "released" : "closed") : "fd=" + fd;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.vigil.internal.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * The linker, the C library and errno capture shared by every binding class.
+ *
+ * <p>Every downcall made here captures {@code errno} into a caller-supplied segment (the
+ * first argument of the method handle), so errno is per call and per thread: no static
+ * errno segment is shared between threads. {@link Scratch} gives each thread that segment
+ * and a few small buffers, so the hot paths allocate nothing.
+ */
+public final class Native {
+    private Native() {}
+
+    public static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final long ERRNO_OFFSET =
+            CALL_STATE.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    public static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
+    public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
+    public static final ValueLayout C_POINTER = ValueLayout.ADDRESS;
+
+    /** A downcall that may block (not critical): the VM may run GC while it is in the kernel. */
+    static MethodHandle blocking(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(symbol(name), fd, CAPTURE_ERRNO);
+    }
+
+    /**
+     * A downcall that never blocks: {@code Linker.Option.critical} removes the thread
+     * state transition. Only for calls that return promptly whatever the descriptor.
+     */
+    static MethodHandle critical(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(symbol(name), fd, CAPTURE_ERRNO, Linker.Option.critical(false));
+    }
+
+    /** {@code long syscall(long number, ...)} with the variadic part fixed by {@code fd}. */
+    static MethodHandle syscall(FunctionDescriptor fd, boolean critical) {
+        Linker.Option variadic = Linker.Option.firstVariadicArg(1);
+        return critical
+                ? LINKER.downcallHandle(symbol("syscall"), fd, CAPTURE_ERRNO, variadic, Linker.Option.critical(false))
+                : LINKER.downcallHandle(symbol("syscall"), fd, CAPTURE_ERRNO, variadic);
+    }
+
+    /** A plain downcall without errno capture, for functions that cannot fail usefully. */
+    static MethodHandle plain(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(symbol(name), fd);
+    }
+
+    static boolean has(String name) {
+        return LIBC.find(name).isPresent();
+    }
+
+    private static MemorySegment symbol(String name) {
+        return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+    }
+
+    /** The errno captured by the last downcall that used {@code scratch}. */
+    public static int errno(Scratch scratch) {
+        return scratch.callState.get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
+    }
+
+    /** Converts a C string at {@code address} (no bounds known) to a Java string. */
+    static String cString(MemorySegment address) {
+        return address.equals(MemorySegment.NULL) ? null : address.reinterpret(4096).getString(0);
+    }
+
+    /**
+     * Per-thread native memory: the errno capture segment and small buffers for one call
+     * at a time. Never share a Scratch between threads and never hold its slices across a
+     * call that another method might also make on the same thread.
+     */
+    public static final class Scratch {
+        private static final ThreadLocal<Scratch> CURRENT = ThreadLocal.withInitial(Scratch::new);
+
+        public final MemorySegment callState;
+        /** 8 bytes: the eventfd counter value read or written. */
+        public final MemorySegment word;
+        /** One {@code struct iovec} describing {@link #word}. */
+        public final MemorySegment iovec;
+        /** Two {@code struct pollfd}. */
+        public final MemorySegment pollfds;
+        /** One {@code struct timespec}. */
+        public final MemorySegment timespec;
+        /** 256 bytes for paths and other short strings. */
+        public final MemorySegment text;
+
+        private Scratch() {
+            MemorySegment all = Arena.ofAuto().allocate(512, 16);
+            callState = all.asSlice(0, CALL_STATE.byteSize());
+            word = all.asSlice(64, 8);
+            iovec = all.asSlice(80, 16);
+            pollfds = all.asSlice(96, 2 * Poll.POLLFD_SIZE);
+            timespec = all.asSlice(128, 16);
+            text = all.asSlice(256, 256);
+            iovec.set(ValueLayout.ADDRESS, 0, word);
+            iovec.set(ValueLayout.JAVA_LONG, 8, 8L);
+        }
+
+        public static Scratch get() {
+            return CURRENT.get();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.vigil.internal.linux;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+import static dev.vigil.internal.linux.Native.C_INT;
+import static dev.vigil.internal.linux.Native.C_LONG;
+import static dev.vigil.internal.linux.Native.C_POINTER;
+
+/**
+ * {@code int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo, const sigset_t *mask);}
+ *
+ * <pre>
+ * struct pollfd { int fd; short events; short revents; };   // 8 bytes on every Linux ABI
+ * struct timespec { time_t tv_sec; long tv_nsec; };         // 16 bytes on LP64
+ * </pre>
+ */
+public final class Poll {
+    private Poll() {}
+
+    public static final int POLLFD_SIZE = 8;
+    public static final short POLLIN = 0x1;
+    public static final short POLLPRI = 0x2;
+    public static final short POLLOUT = 0x4;
+    public static final short POLLERR = 0x8;
+    public static final short POLLHUP = 0x10;
+    public static final short POLLNVAL = 0x20;
+
+    private static final MethodHandle PPOLL = Native.blocking("ppoll",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_POINTER, C_POINTER));
+
+    public static void setPollFd(MemorySegment fds, int index, int fd, short events) {
+        long base = (long) index * POLLFD_SIZE;
+        fds.set(Native.C_INT, base, fd);
+        fds.set(java.lang.foreign.ValueLayout.JAVA_SHORT, base + 4, events);
+        fds.set(java.lang.foreign.ValueLayout.JAVA_SHORT, base + 6, (short) 0);
+    }
+
+    public static short revents(MemorySegment fds, int index) {
+        return fds.get(java.lang.foreign.ValueLayout.JAVA_SHORT, (long) index * POLLFD_SIZE + 6);
+    }
+
+    public static void setTimespec(MemorySegment ts, long nanos) {
+        ts.set(Native.C_LONG, 0, nanos / 1_000_000_000L);
+        ts.set(Native.C_LONG, 8, nanos % 1_000_000_000L);
+    }
+
+    /** {@code timeout} is {@code MemorySegment.NULL} to wait without limit. */
+    public static int ppoll(Native.Scratch s, MemorySegment fds, long nfds, MemorySegment timeout) {
+        try {
+            return (int) PPOLL.invokeExact(s.callState, fds, nfds, timeout, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.vigil.internal.linux;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+import static dev.vigil.internal.linux.Native.C_INT;
+import static dev.vigil.internal.linux.Native.C_LONG;
+import static dev.vigil.internal.linux.Native.C_POINTER;
+
+/**
+ * {@code read}, {@code write}, {@code preadv2}, {@code close}, {@code fcntl}, {@code readlink}.
+ *
+ * <pre>
+ * ssize_t read(int fd, void *buf, size_t count);
+ * ssize_t write(int fd, const void *buf, size_t count);
+ * ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int flags);
+ * int close(int fd);
+ * int fcntl(int fd, int cmd, ... /* int arg *&#47;);
+ * ssize_t readlink(const char *path, char *buf, size_t bufsiz);
+ * </pre>
+ * Each method returns the raw result (-1 on failure, errno in the scratch's call state).
+ */
+public final class Unistd {
+    private Unistd() {}
+
+    public static final int F_DUPFD_CLOEXEC = 1030;
+    public static final int F_GETFD = 1;
+    public static final int F_GETFL = 3;
+    public static final int FD_CLOEXEC = 1;
+    public static final int O_NONBLOCK = 0x800;
+    /** {@code preadv2} flag: fail with EAGAIN instead of blocking (honoured by eventfd). */
+    public static final int RWF_NOWAIT = 0x8;
+
+    private static final MethodHandle READ = Native.blocking("read",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+    private static final MethodHandle WRITE = Native.blocking("write",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+    private static final MethodHandle PREADV2_NOWAIT = Native.critical("preadv2",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT, C_LONG, C_INT));
+    private static final MethodHandle CLOSE = Native.blocking("close",
+            FunctionDescriptor.of(C_INT, C_INT));
+    private static final MethodHandle FCNTL = Native.LINKER.downcallHandle(
+            Native.LINKER.defaultLookup().find("fcntl").orElseThrow(),
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT),
+            java.lang.foreign.Linker.Option.captureCallState("errno"),
+            java.lang.foreign.Linker.Option.firstVariadicArg(2),
+            java.lang.foreign.Linker.Option.critical(false));
+    private static final MethodHandle READLINK = Native.critical("readlink",
+            FunctionDescriptor.of(C_LONG, C_POINTER, C_POINTER, C_LONG));
+
+    public static long read(Native.Scratch s, int fd, MemorySegment buf, long count) {
+        try {
+            return (long) READ.invokeExact(s.callState, fd, buf, count);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long write(Native.Scratch s, int fd, MemorySegment buf, long count) {
+        try {
+            return (long) WRITE.invokeExact(s.callState, fd, buf, count);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code preadv2(fd, iov, 1, -1, RWF_NOWAIT)}: reads at the current position without
+     * blocking, even on a descriptor in blocking mode, and without touching its file status
+     * flags (which other processes share). Never blocks, hence a critical call.
+     */
+    public static long readNoWait(Native.Scratch s, int fd, MemorySegment iovec) {
+        try {
+            return (long) PREADV2_NOWAIT.invokeExact(s.callState, fd, iovec, 1, -1L, RWF_NOWAIT);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int close(Native.Scratch s, int fd) {
+        try {
+            return (int) CLOSE.invokeExact(s.callState, fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int fcntl(Native.Scratch s, int fd, int cmd, int arg) {
+        try {
+            return (int) FCNTL.invokeExact(s.callState, fd, cmd, arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long readlink(Native.Scratch s, MemorySegment path, MemorySegment buf, long size) {
+        try {
+            return (long) READLINK.invokeExact(s.callState, path, buf, size);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException("unexpected exception from a downcall", t);
+    }
+}
