@@ -177,7 +177,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
     private void checkRoomFor(long n) throws IOException {
         int raw = fd.acquire();
         try {
-            long count = ProcFs.fdinfoField(raw, "eventfd-count");
+            long count = ProcFs.fdinfoField(raw, "eventfd-count", 16);
             if (count != -1 && (Long.compareUnsigned(count, COUNT_LIMIT) > 0
                     || Long.compareUnsigned(n, COUNT_LIMIT - count) > 0)) {
                 throw new IllegalStateException("writeCount(" + n + ") would take the counter from "
@@ -489,7 +489,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
         long kernelId(int raw) throws IOException {
             long id = cachedId;
             if (id == UNKNOWN) {
-                id = ProcFs.fdinfoField(raw, "eventfd-id");
+                id = ProcFs.fdinfoField(raw, "eventfd-id", 10);
                 cachedId = id;
             }
             return id;

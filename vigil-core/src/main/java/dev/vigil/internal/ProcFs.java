@@ -21,12 +21,15 @@ public final class ProcFs {
         }
     }
 
-    /** A field of {@code /proc/self/fdinfo/N} as an unsigned number, or -1 if absent. */
-    public static long fdinfoField(int fd, String field) throws IOException {
+    /**
+     * A field of {@code /proc/self/fdinfo/N} as an unsigned number in the given radix, or -1
+     * if absent. (The kernel prints {@code eventfd-count} in hex, {@code eventfd-id} in decimal.)
+     */
+    public static long fdinfoField(int fd, String field, int radix) throws IOException {
         String text = Files.readString(Path.of("/proc/self/fdinfo/" + fd));
         for (String line : text.split("\n")) {
             if (line.startsWith(field + ":")) {
-                return Long.parseUnsignedLong(line.substring(field.length() + 1).strip());
+                return Long.parseUnsignedLong(line.substring(field.length() + 1).strip(), radix);
             }
         }
         return -1;

@@ -1,0 +1,186 @@
+package dev.vigil;
+
+import dev.vigil.internal.Cleanup;
+import dev.vigil.testing.TestNative;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static dev.vigil.EventWaitResult.SIGNALED;
+import static dev.vigil.EventWaitResult.TIMED_OUT;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bad input gets a clear error and leaves the Event usable or cleanly closed. */
+class EventBadInputTest {
+
+    @Test
+    void nullTimeoutIsRejectedWithAMessage() throws Exception {
+        try (Event e = new Event()) {
+            NullPointerException x = assertThrows(NullPointerException.class, () -> e.await(null));
+            assertTrue(x.getMessage().contains("timeout"), x.getMessage());
+            e.signal();
+            assertEquals(SIGNALED, e.await(Duration.ZERO));
+        }
+    }
+
+    @Test
+    void negativeTimeoutIsRejected() throws Exception {
+        try (Event e = new Event()) {
+            e.signal();
+            assertThrows(IllegalArgumentException.class, () -> e.await(Duration.ofNanos(-1)));
+            assertThrows(IllegalArgumentException.class, () -> e.await(Duration.ofSeconds(Long.MIN_VALUE)));
+            assertEquals(SIGNALED, e.await(Duration.ZERO), "a rejected call must not consume the signal");
+        }
+    }
+
+    @Test
+    void writeCountOfAValueTheKernelWouldRejectIsIllegalArgument() throws Exception {
+        try (Event e = new Event()) {
+            assertThrows(IllegalArgumentException.class, () -> e.writeCount(-1));               // u64::MAX
+            assertThrows(IllegalArgumentException.class, () -> e.writeCount(0xfffffffffffffffeL)); // the maximum itself
+            assertThrows(IllegalArgumentException.class, () -> e.writeCount(Long.MIN_VALUE));
+            assertEquals(TIMED_OUT, e.await(Duration.ZERO), "nothing may have been written");
+        }
+    }
+
+    @Test
+    void writeCountThatWouldOverflowTheCounterIsRefusedAndChangesNothing() throws Exception {
+        try (Event e = new Event()) {
+            e.writeCount(Long.MAX_VALUE);
+            IllegalStateException x = assertThrows(IllegalStateException.class, () -> e.writeCount(Long.MAX_VALUE));
+            assertTrue(x.getMessage().contains("nothing was written"), x.getMessage());
+            assertEquals(Long.MAX_VALUE, e.readCount(), "the count must be unchanged");
+        }
+    }
+
+    @Test
+    void counterCanBeFilledToTheLimitAndSignalsStillNeverBlock() throws Exception {
+        try (Event e = new Event()) {
+            e.writeCount(Long.MAX_VALUE);
+            e.writeCount(Event.COUNT_LIMIT - Long.MAX_VALUE);        // exactly to the limit: allowed
+            assertThrows(IllegalStateException.class, () -> e.writeCount(1L << 32));
+            for (int i = 0; i < 1000; i++) {
+                e.signal();                                           // small writes fit the headroom
+            }
+            assertEquals(Event.COUNT_LIMIT + 1000, e.readCount());
+            assertEquals(TIMED_OUT, e.await(Duration.ZERO));
+        }
+    }
+
+    @Test
+    void fromRawDescriptorRejectsNegativeNumbers() {
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> Event.fromRawDescriptor(-1));
+        assertTrue(x.getMessage().contains("-1"), x.getMessage());
+    }
+
+    @Test
+    void fromRawDescriptorRejectsANumberThatIsNotOpen() {
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> Event.fromRawDescriptor(19_999));
+        assertTrue(x.getMessage().contains("not open"), x.getMessage());
+    }
+
+    @Test
+    void fromRawDescriptorRejectsADescriptorThatIsNotAnEventfdAndLeavesItOpen() throws Exception {
+        int[] pipe = TestNative.pipe();
+        try {
+            IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> Event.fromRawDescriptor(pipe[0]));
+            assertTrue(x.getMessage().contains("not an eventfd"), x.getMessage());
+            assertTrue(Files.exists(Path.of("/proc/self/fd/" + pipe[0]), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                    "a rejected descriptor must not be closed");
+        } finally {
+            TestNative.close(pipe[0]);
+            TestNative.close(pipe[1]);
+        }
+    }
+
+    @Test
+    void fromRawDescriptorRefusesANumberVigilAlreadyOwns() throws Exception {
+        try (Event e = new Event()) {
+            IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
+                    () -> Event.fromRawDescriptor(e.rawDescriptor()));
+            assertTrue(x.getMessage().contains("duplicate()"), x.getMessage());
+            e.signal();
+            assertEquals(SIGNALED, e.await(Duration.ZERO), "the owner is unaffected");
+        }
+    }
+
+    @Test
+    void intoRawDescriptorGivesUpOwnershipWithoutClosing() throws Exception {
+        Event e = new Event();
+        e.signal();
+        int raw = e.intoRawDescriptor();
+        assertTrue(e.isClosed());
+        assertThrows(ClosedException.class, e::signal);
+        assertThrows(IllegalStateException.class, e::rawDescriptor);
+        e.close(); // must not close the number it gave away
+        assertEquals(1, TestNative.readLong(raw), "the number is still open and keeps the count");
+        try (Event back = Event.fromRawDescriptor(raw)) {
+            back.signal();
+            assertEquals(SIGNALED, back.await(Duration.ZERO));
+        }
+    }
+
+    @Test
+    void everyCallAfterCloseIsAClearClosedException() throws Exception {
+        Event e = new Event();
+        e.close();
+        for (Executable call : new Executable[] {e::signal, () -> e.writeCount(1), e::await,
+                () -> e.await(Duration.ZERO), () -> e.await(Duration.ofSeconds(1)), e::readCount, e::reset,
+                e::duplicate, e::intoRawDescriptor}) {
+            ClosedException x = assertThrows(ClosedException.class, call::run);
+            assertTrue(x.getMessage().contains("closed"), x.getMessage());
+        }
+        IllegalStateException x = assertThrows(IllegalStateException.class, e::rawDescriptor);
+        assertTrue(x.getMessage().contains("closed"), x.getMessage());
+        assertFalse(e.equals(new Object()));
+    }
+
+    @Test
+    void doubleCloseIsHarmless() throws Exception {
+        Event e = new Event();
+        Event other = new Event();
+        try {
+            e.close();
+            assertDoesNotThrow(e::close);
+            other.signal();  // a double close must not have closed a reused number
+            assertEquals(SIGNALED, other.await(Duration.ZERO));
+        } finally {
+            other.close();
+        }
+    }
+
+    @Test
+    void unreachableUnclosedEventIsClosedByTheCleanerAndReported() throws Exception {
+        long before = Cleanup.unclosedCount();
+        int number = abandonAnEvent();
+        for (int i = 0; i < 200 && Cleanup.unclosedCount() == before; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertTrue(Cleanup.unclosedCount() > before, "the cleaner never closed the abandoned Event");
+        String now = dev.vigil.internal.ProcFs.describe(number);
+        assertTrue(now == null || !now.equals("anon_inode:[eventfd]") || ownedElsewhere(number),
+                "fd " + number + " is still the abandoned eventfd");
+    }
+
+    private static boolean ownedElsewhere(int number) {
+        return false;
+    }
+
+    private static int abandonAnEvent() throws Exception {
+        Event e = new Event();
+        e.signal();
+        return e.rawDescriptor();
+    }
+
+    @FunctionalInterface
+    interface Executable {
+        void run() throws Exception;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.vigil.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@code python3} child process running a script from the test resources, spoken to one
+ * line at a time. {@link #close()} ends it and closes every pipe, so nothing leaks.
+ */
+public final class PythonPeer implements AutoCloseable {
+    private final Process process;
+    private final BufferedReader out;
+    private final Writer in;
+    private final Path script;
+
+    public PythonPeer(String resource, String... args) throws IOException {
+        script = Files.createTempFile("vigil-peer", ".py");
+        try (var src = PythonPeer.class.getResourceAsStream(resource)) {
+            if (src == null) throw new IOException("no test resource " + resource);
+            Files.write(script, src.readAllBytes());
+        }
+        List<String> command = new ArrayList<>(List.of("python3", script.toString()));
+        command.addAll(List.of(args));
+        process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public String readLine() throws IOException {
+        String line = out.readLine();
+        if (line == null) throw new IOException("the python peer exited (status " + exitCode() + ")");
+        return line;
+    }
+
+    public void send(String line) throws IOException {
+        in.write(line + "\n");
+        in.flush();
+    }
+
+    public String ask(String line) throws IOException {
+        send(line);
+        return readLine();
+    }
+
+    private String exitCode() {
+        try {
+            return process.waitFor(5, TimeUnit.SECONDS) ? String.valueOf(process.exitValue()) : "running";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            try {
+                send("quit");
+            } catch (IOException ignored) {
+                // already gone
+            }
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        } finally {
+            in.close();
+            out.close();
+            process.getErrorStream().close();
+            Files.deleteIfExists(script);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.vigil.testing;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/** System calls the tests need to set up situations: pipes, flags, signals to one thread. */
+public final class TestNative {
+    private TestNative() {}
+
+    private static final Linker L = Linker.nativeLinker();
+    private static final MethodHandle PIPE2 = h("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle CLOSE = h("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETTID = h("gettid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETPID = h("getpid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle TGKILL = h("tgkill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FCNTL = L.downcallHandle(L.defaultLookup().find("fcntl").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle WRITE = h("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle READ = h("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+
+    public static final int SIGPIPE = 13;
+    public static final int F_GETFD = 1;
+    public static final int F_GETFL = 3;
+
+    private static MethodHandle h(String name, FunctionDescriptor fd) {
+        return L.downcallHandle(L.defaultLookup().find(name).orElseThrow(), fd);
+    }
+
+    /** {@code int[2]}: read end, write end (close-on-exec). */
+    public static int[] pipe() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(8);
+            if ((int) PIPE2.invokeExact(fds, 0x80000) != 0) throw new AssertionError("pipe2 failed");
+            return new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static void close(int fd) {
+        try {
+            int r = (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static int gettid() {
+        try {
+            return (int) GETTID.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static int getpid() {
+        try {
+            return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * Sends a signal to one thread of this process. SIGPIPE is harmless here: HotSpot
+     * installs a handler that ignores it, and running that handler makes a blocking system
+     * call in that thread fail with EINTR, which is what tests use it for.
+     */
+    public static void tgkill(int tid, int signal) {
+        try {
+            int r = (int) TGKILL.invokeExact(getpid(), tid, signal);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static int fcntl(int fd, int cmd) {
+        try {
+            return (int) FCNTL.invokeExact(fd, cmd);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static long writeLong(int fd, long value) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(ValueLayout.JAVA_LONG);
+            buf.set(ValueLayout.JAVA_LONG, 0, value);
+            return (long) WRITE.invokeExact(fd, buf, 8L);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static long readLong(int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(ValueLayout.JAVA_LONG);
+            long n = (long) READ.invokeExact(fd, buf, 8L);
+            if (n != 8) throw new AssertionError("read returned " + n);
+            return buf.get(ValueLayout.JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+}
