@@ -3,20 +3,17 @@ package dev.vigil;
 import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
-import dev.vigil.internal.Parker;
 import dev.vigil.internal.ProcFs;
+import dev.vigil.internal.WaitSlot;
+import dev.vigil.internal.Waiting;
 import dev.vigil.internal.linux.EventFd;
 import dev.vigil.internal.linux.Kcmp;
 import dev.vigil.internal.linux.Native;
-import dev.vigil.internal.linux.Poll;
 import dev.vigil.internal.linux.Unistd;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * An inter-process wait/notify mechanism on a Linux eventfd: {@link #signal()} sets it,
@@ -254,7 +251,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
     }
 
     /** @return the count read (never 0), or 0 if there was none */
-    private static long tryRead(Native.Scratch s, int raw) throws ErrnoException {
+    private static long tryRead(Native.Scratch s, int raw) throws IOException {
         for (;;) {
             long r = Unistd.readNoWait(s, raw, s.iovec);
             if (r == 8) {
@@ -270,87 +267,11 @@ public final class Event implements RawDescriptor, AutoCloseable {
         }
     }
 
-    /** The one wait loop: returns the count consumed, or 0 once {@code total} ns have passed. */
     private long awaitCount(long total) throws IOException, InterruptedException {
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        Thread me = Thread.currentThread();
-        shared.claim(me, this);
-        try {
-            int raw = fd.acquire();
-            try {
-                Native.Scratch s = Native.Scratch.get();
-                long count = tryRead(s, raw);
-                if (count != 0 || total == 0) {
-                    return count;
-                }
-                long start = System.nanoTime();
-                return me.isVirtual() ? awaitParked(s, raw, start, total) : awaitPolling(s, raw, start, total);
-            } finally {
-                fd.release();
-            }
-        } finally {
-            shared.unclaim();
-        }
+        return Waiting.await(fd, shared.slot, this, total, READ_COUNT, "Event");
     }
 
-    private long awaitPolling(Native.Scratch s, int raw, long start, long total) throws IOException, InterruptedException {
-        Parker parker = Parker.borrow();
-        shared.parker = parker; // published before the closed check below: see close()
-        try {
-            for (;;) {
-                if (fd.isClosed()) {
-                    throw new ClosedException("Event was closed while a thread waited on it");
-                }
-                long left = Deadline.remaining(start, total);
-                if (left == 0) {
-                    return 0;
-                }
-                int revents = parker.poll(s, raw, Poll.POLLIN, left);
-                if (revents > 0) {
-                    long count = tryRead(s, raw);
-                    if (count != 0) {
-                        return count;
-                    }
-                    if ((revents & (Poll.POLLERR | Poll.POLLNVAL)) != 0) {
-                        throw new ErrnoException("ppoll on eventfd reported an error", 5 /* EIO */);
-                    }
-                    // another process took the count first: wait again
-                }
-            }
-        } finally {
-            shared.parker = null;
-            parker.giveBack();
-        }
-    }
-
-    /**
-     * Virtual threads must not hold their carrier in {@code ppoll}. Until they park through
-     * the reactor, they poll without blocking and park between tries, backing off from
-     * 20 µs to 5 ms. {@code close()} and interrupts unpark them.
-     */
-    private long awaitParked(Native.Scratch s, int raw, long start, long total) throws IOException, InterruptedException {
-        long backoff = 20_000;
-        for (;;) {
-            long count = tryRead(s, raw);
-            if (count != 0) {
-                return count;
-            }
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            if (fd.isClosed()) {
-                throw new ClosedException("Event was closed while a thread waited on it");
-            }
-            long left = Deadline.remaining(start, total);
-            if (left == 0) {
-                return 0;
-            }
-            LockSupport.parkNanos(this, Math.min(backoff, left));
-            backoff = Math.min(backoff * 2, 5_000_000);
-        }
-    }
+    private static final Waiting.Attempt READ_COUNT = Event::tryRead;
 
     /**
      * Returns a new Event on the same kernel eventfd, with its own close-on-exec descriptor
@@ -371,7 +292,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
     public void close() {
         if (fd.close()) {
             cleanable.clean();
-            shared.wake(this);
+            shared.slot.wake(this);
         }
     }
 
@@ -432,59 +353,15 @@ public final class Event implements RawDescriptor, AutoCloseable {
 
     @Override
     public String toString() {
-        return "Event[" + fd + (shared.owner == null ? "" : ", awaited") + "]";
+        return "Event[" + fd + (shared.slot.isClaimed() ? ", awaited" : "") + "]";
     }
 
-    /**
-     * What duplicates share: the single-waiter slot, and the kernel's id of the eventfd.
-     * The waiter publishes itself in {@code owner}/{@code through}/{@code parker} before it
-     * checks whether the Event is closed; {@code close()} marks it closed before it reads
-     * them. So either the waiter sees the close, or the closer sees the waiter and wakes it.
-     */
+    /** What duplicates share: the single-waiter slot, and the kernel's id of the eventfd. */
     private static final class Shared {
         static final long UNKNOWN = Long.MIN_VALUE;
-        private static final VarHandle OWNER;
 
-        static {
-            try {
-                OWNER = MethodHandles.lookup().findVarHandle(Shared.class, "owner", Thread.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        volatile Thread owner;
-        volatile Event through;
-        volatile Parker parker;
+        final WaitSlot slot = new WaitSlot("Event");
         volatile long cachedId = UNKNOWN;
-
-        void claim(Thread me, Event event) {
-            if (!OWNER.compareAndSet(this, (Thread) null, me)) {
-                Thread other = owner;
-                throw new IllegalStateException("another thread (" + (other == me ? "this one" : other)
-                        + ") is already waiting on this Event or a duplicate of it: an Event has one reader at a time."
-                        + " Give each waiter its own Event, or use a WaitContext.");
-            }
-            through = event;
-        }
-
-        void unclaim() {
-            through = null;
-            owner = null;
-        }
-
-        void wake(Event closed) {
-            if (through == closed) {
-                Parker p = parker;
-                if (p != null) {
-                    p.wake();
-                }
-                Thread t = owner;
-                if (t != null) {
-                    LockSupport.unpark(t);
-                }
-            }
-        }
 
         long kernelId(int raw) throws IOException {
             long id = cachedId;

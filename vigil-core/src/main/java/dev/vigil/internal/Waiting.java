@@ -1,0 +1,126 @@
+package dev.vigil.internal;
+
+import dev.vigil.ClosedException;
+import dev.vigil.ErrnoException;
+import dev.vigil.internal.linux.Native;
+import dev.vigil.internal.linux.Poll;
+
+import java.io.IOException;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The one wait loop for "try without blocking, otherwise block until the descriptor is
+ * readable, then try again": used by Event waits and WaitContext waits.
+ *
+ * <p>It keeps the caller's deadline across every early return of the kernel (EINTR, a
+ * spurious wake, a count taken by another process), honours interrupts
+ * ({@link InterruptedException}, status cleared, nothing consumed) and ends with
+ * {@link ClosedException} when the object is closed during the wait.
+ *
+ * <p>Platform threads block in {@code ppoll} through a borrowed {@link Parker}. Virtual
+ * threads must not hold their carrier in the kernel: until the reactor parks them, they
+ * retry and park between tries, backing off from 20 µs to 5 ms.
+ */
+public final class Waiting {
+    private Waiting() {}
+
+    /** One non-blocking try. Returns a non-zero result when done, 0 when it must wait. */
+    @FunctionalInterface
+    public interface Attempt {
+        long tryOnce(Native.Scratch s, int raw) throws IOException;
+    }
+
+    private static final long MIN_BACKOFF = 20_000;
+    private static final long MAX_BACKOFF = 5_000_000;
+
+    /**
+     * Waits up to {@code total} ns ({@link Deadline#FOREVER} for no limit) for
+     * {@code attempt} to succeed on {@code fd}, which is readable when it may.
+     *
+     * @return the attempt's non-zero result, or 0 once the time has passed
+     */
+    public static long await(Descriptor fd, WaitSlot slot, Object through, long total, Attempt attempt, String what)
+            throws IOException, InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        Thread me = Thread.currentThread();
+        slot.claim(me, through);
+        try {
+            int raw = fd.acquire();
+            try {
+                Native.Scratch s = Native.Scratch.get();
+                long result = attempt.tryOnce(s, raw);
+                if (result != 0 || total == 0) {
+                    return result;
+                }
+                long start = System.nanoTime();
+                return me.isVirtual()
+                        ? awaitParked(fd, s, raw, start, total, attempt, what)
+                        : awaitPolling(fd, slot, s, raw, start, total, attempt, what);
+            } finally {
+                fd.release();
+            }
+        } finally {
+            slot.unclaim();
+        }
+    }
+
+    private static long awaitPolling(Descriptor fd, WaitSlot slot, Native.Scratch s, int raw, long start, long total,
+                                     Attempt attempt, String what) throws IOException, InterruptedException {
+        Parker parker = Parker.borrow();
+        slot.publish(parker); // before the closed check below: see WaitSlot
+        try {
+            for (;;) {
+                if (fd.isClosed()) {
+                    throw closedDuringWait(what);
+                }
+                long left = Deadline.remaining(start, total);
+                if (left == 0) {
+                    return 0;
+                }
+                int revents = parker.poll(s, raw, Poll.POLLIN, left);
+                if (revents > 0) {
+                    long result = attempt.tryOnce(s, raw);
+                    if (result != 0) {
+                        return result;
+                    }
+                    if ((revents & (Poll.POLLERR | Poll.POLLNVAL)) != 0) {
+                        throw new ErrnoException("ppoll on " + what + " reported an error", 5 /* EIO */);
+                    }
+                    // someone else (another process) took it first: wait again
+                }
+            }
+        } finally {
+            slot.publish(null);
+            parker.giveBack();
+        }
+    }
+
+    private static long awaitParked(Descriptor fd, Native.Scratch s, int raw, long start, long total,
+                                    Attempt attempt, String what) throws IOException, InterruptedException {
+        long backoff = MIN_BACKOFF;
+        for (;;) {
+            long result = attempt.tryOnce(s, raw);
+            if (result != 0) {
+                return result;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            if (fd.isClosed()) {
+                throw closedDuringWait(what);
+            }
+            long left = Deadline.remaining(start, total);
+            if (left == 0) {
+                return 0;
+            }
+            LockSupport.parkNanos(Math.min(backoff, left));
+            backoff = Math.min(backoff * 2, MAX_BACKOFF);
+        }
+    }
+
+    private static ClosedException closedDuringWait(String what) {
+        return new ClosedException(what + " was closed while a thread waited on it");
+    }
+}
