@@ -1,0 +1,92 @@
+package dev.vigil.cli;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The options of one command, as {@code --name value} or {@code --name=value}, plus
+ * {@code -h}/{@code --help}. Every option takes a value; a later occurrence overrides an
+ * earlier one. Anything else is a {@link UsageException}.
+ */
+final class Options {
+    private final Map<String, String> values;
+    private final boolean help;
+
+    private Options(Map<String, String> values, boolean help) {
+        this.values = values;
+        this.help = help;
+    }
+
+    /**
+     * @param known the option names this command accepts, with their dashes ({@code "--seconds"})
+     */
+    static Options parse(List<String> args, Set<String> known) throws UsageException {
+        Map<String, String> values = new HashMap<>();
+        boolean help = false;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("-h") || arg.equals("--help")) {
+                help = true;
+                continue;
+            }
+            int eq = arg.indexOf('=');
+            String name = eq < 0 ? arg : arg.substring(0, eq);
+            if (!known.contains(name)) {
+                throw new UsageException(arg.startsWith("-")
+                        ? "unknown option '" + name + "'"
+                        : "unexpected argument '" + arg + "'");
+            }
+            String value;
+            if (eq >= 0) {
+                value = arg.substring(eq + 1);
+            } else if (i + 1 < args.size()) {
+                value = args.get(++i);
+            } else {
+                throw new UsageException(name + " needs a value");
+            }
+            values.put(name, value);
+        }
+        return new Options(values, help);
+    }
+
+    /** True if {@code -h} or {@code --help} was given. */
+    boolean help() {
+        return help;
+    }
+
+    /**
+     * The value of a duration option given in seconds, whole or decimal ({@code 5}, {@code 0.5}).
+     *
+     * @param zeroAllowed whether 0 is acceptable; negative values never are
+     */
+    Duration seconds(String name, Duration defaultValue, boolean zeroAllowed) throws UsageException {
+        String text = values.get(name);
+        if (text == null) {
+            return defaultValue;
+        }
+        BigDecimal seconds;
+        try {
+            seconds = new BigDecimal(text.strip());
+        } catch (NumberFormatException e) {
+            throw new UsageException(name + " needs a number of seconds, got '" + text + "'");
+        }
+        if (seconds.signum() < 0 || (seconds.signum() == 0 && !zeroAllowed)) {
+            throw new UsageException(name + " must be " + (zeroAllowed ? "0 or more" : "more than 0")
+                    + ", got '" + text + "'");
+        }
+        try {
+            long nanos = seconds.movePointRight(9).setScale(0, RoundingMode.HALF_UP).longValueExact();
+            if (nanos == 0 && !zeroAllowed) {
+                throw new UsageException(name + " must be at least 1 ns, got '" + text + "'");
+            }
+            return Duration.ofNanos(nanos);
+        } catch (ArithmeticException e) {
+            throw new UsageException(name + " is too large: '" + text + "'");
+        }
+    }
+}
