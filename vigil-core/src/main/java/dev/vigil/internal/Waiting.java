@@ -44,25 +44,36 @@ public final class Waiting {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        Thread me = Thread.currentThread();
-        slot.claim(me, through);
+        slot.claim(Thread.currentThread(), through);
         try {
-            int raw = fd.acquire();
-            try {
-                Native.Scratch s = Native.Scratch.get();
-                long result = attempt.tryOnce(s, raw);
-                if (result != 0 || total == 0) {
-                    return result;
-                }
-                long start = System.nanoTime();
-                return me.isVirtual()
-                        ? awaitParked(fd, s, raw, start, total, attempt, what)
-                        : awaitPolling(fd, slot, s, raw, start, total, attempt, what);
-            } finally {
-                fd.release();
-            }
+            return awaitClaimed(fd, slot, total, attempt, what);
         } finally {
             slot.unclaim();
+        }
+    }
+
+    /**
+     * {@link #await} for a caller that has claimed {@code slot} itself, because it must
+     * still use what the attempt produced (a batch buffer) before another waiter may start.
+     */
+    public static long awaitClaimed(Descriptor fd, WaitSlot slot, long total, Attempt attempt, String what)
+            throws IOException, InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        int raw = fd.acquire();
+        try {
+            Native.Scratch s = Native.Scratch.get();
+            long result = attempt.tryOnce(s, raw);
+            if (result != 0 || total == 0) {
+                return result;
+            }
+            long start = System.nanoTime();
+            return Thread.currentThread().isVirtual()
+                    ? awaitParked(fd, s, raw, start, total, attempt, what)
+                    : awaitPolling(fd, slot, s, raw, start, total, attempt, what);
+        } finally {
+            fd.release();
         }
     }
 

@@ -17,6 +17,9 @@ public final class TestNative {
 
     private static final Linker L = Linker.nativeLinker();
     private static final MethodHandle PIPE2 = h("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SOCKETPAIR = h("socketpair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SHUTDOWN = h("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle OPEN = h("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CLOSE = h("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle GETTID = h("gettid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETPID = h("getpid", FunctionDescriptor.of(JAVA_INT));
@@ -40,6 +43,38 @@ public final class TestNative {
             MemorySegment fds = a.allocate(8);
             if ((int) PIPE2.invokeExact(fds, 0x80000) != 0) throw new AssertionError("pipe2 failed");
             return new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** A connected AF_UNIX pair of {@code type} (1 stream, 5 seqpacket), close-on-exec. */
+    public static int[] socketpair(int type) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(8);
+            if ((int) SOCKETPAIR.invokeExact(1, type | 0x80000, 0, fds) != 0) throw new AssertionError("socketpair failed");
+            return new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** {@code how}: 0 SHUT_RD, 1 SHUT_WR, 2 SHUT_RDWR. */
+    public static void shutdown(int fd, int how) {
+        try {
+            int r = (int) SHUTDOWN.invokeExact(fd, how);
+            if (r != 0) throw new AssertionError("shutdown failed");
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Opens a path read-only, close-on-exec. */
+    public static int open(String path) {
+        try (Arena a = Arena.ofConfined()) {
+            int fd = (int) OPEN.invokeExact(a.allocateFrom(path), 0x80000);
+            if (fd < 0) throw new AssertionError("open failed: " + path);
+            return fd;
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -1,0 +1,505 @@
+package dev.vigil;
+
+import dev.vigil.internal.Cleanup;
+import dev.vigil.internal.Deadline;
+import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.WaitSlot;
+import dev.vigil.internal.Waiting;
+import dev.vigil.internal.linux.EPoll;
+import dev.vigil.internal.linux.Native;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Waits on many descriptors at once (Events, pipes, sockets, timers, other WaitContexts:
+ * any {@link RawDescriptor}) and says which are readable, writable or hung up, each named by
+ * a token of the caller's own type.
+ *
+ * <pre>{@code
+ * enum Source { SHUTDOWN, DOORBELL }
+ * try (WaitContext<Source> ctx = WaitContext.buildWith(List.of(
+ *         new WaitContext.Trigger<>(shutdown, Source.SHUTDOWN),
+ *         new WaitContext.Trigger<>(doorbell, Source.DOORBELL)))) {
+ *     for (TriggeredEvent<Source> e : ctx.await()) {
+ *         switch (e.token()) {
+ *             case SHUTDOWN -> { return; }
+ *             case DOORBELL -> { doorbell.reset(); drainRing(); }
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <h2>Semantics</h2>
+ * Level-triggered, as in crosvm: a descriptor is reported by every wait for as long as it is
+ * ready, until the caller consumes what made it ready. Hang-up and errors are reported
+ * whatever the {@link EventType}, so {@link EventType#NONE} silences a descriptor without
+ * losing its hang-up. When more descriptors are ready than one batch holds
+ * ({@link #DEFAULT_BATCH}, or the constructor's), each wait returns one batch; the kernel
+ * moves the ones it returned to the back of its ready list, so successive waits report all
+ * of them and none starves.
+ *
+ * <h2>Tokens</h2>
+ * The kernel stores, for each descriptor, an index into this context's token table and a
+ * generation, never the descriptor number or the token. A descriptor deleted, or closed and
+ * its number reused, is never reported with another descriptor's token: an event whose
+ * generation no longer matches is dropped.
+ *
+ * <h2>Threads</h2>
+ * One thread waits at a time (a second concurrent waiter gets
+ * {@link IllegalStateException}). {@link #add}, {@link #modify} and {@link #delete} are
+ * safe from any thread at any time, also while another thread waits; a wait in progress
+ * sees a change from its next batch on, and a wait that starts after {@code delete}
+ * returns never reports the deleted descriptor. Waits are interruptible, and
+ * {@link #close()} ends a wait in progress with {@link ClosedException}.
+ *
+ * <h2>Descriptors closed while registered</h2>
+ * Delete a descriptor before closing it. If it is closed first, the kernel forgets it once
+ * the last descriptor for that file is closed and vigil forgets its token on the next
+ * {@code add} of the number; but while a duplicate keeps the file open, the kernel keeps
+ * reporting it: vigil drops those events (their generation is stale), yet each still wakes
+ * the waiter.
+ *
+ * <p>A WaitContext is itself a {@link RawDescriptor} (its epoll descriptor, readable when
+ * any member is ready), so contexts nest.
+ *
+ * @param <T> the token type
+ */
+public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
+    /** The default number of events one wait can return. */
+    public static final int DEFAULT_BATCH = 64;
+
+    /** A descriptor and the token that names it in {@link #buildWith} and {@link #addMany}. */
+    public record Trigger<T>(RawDescriptor descriptor, T token) {
+        public Trigger {
+            Objects.requireNonNull(descriptor, "descriptor must not be null");
+            Objects.requireNonNull(token, "token must not be null: use any non-null object");
+        }
+    }
+
+    /**
+     * Receives the events of one wait without allocating: see
+     * {@link #awaitEach(Duration, Visitor)}.
+     */
+    @FunctionalInterface
+    public interface Visitor<T> {
+        void accept(T token, boolean isReadable, boolean isWritable, boolean isHungup);
+    }
+
+    /** An immutable table entry; replaced whole on modify, so a waiter never sees half of one. */
+    private record Entry<T>(int fd, T token, EventType type, int generation) {
+    }
+
+    private static final VarHandle ENTRIES = MethodHandles.arrayElementVarHandle(Entry[].class);
+    private static final int HUNG_UP = EPoll.EPOLLHUP | EPoll.EPOLLRDHUP | EPoll.EPOLLERR;
+
+    private final Descriptor epfd;
+    private final Cleaner.Cleanable cleanable;
+    private final WaitSlot slot = new WaitSlot("WaitContext");
+    private final int batch;
+    /** {@code batch} kernel events; touched only by the thread holding {@link #slot}. */
+    private final MemorySegment events;
+    private final Waiting.Attempt fetch = this::fetch;
+    /** How many kernel events the last {@link #fetch} put in {@link #events}. */
+    private int fetched;
+
+    /** Guards the table below, and keeps it in step with the kernel's interest list. */
+    private final Object lock = new Object();
+    /** Index -> entry. Read without the lock by the waiter (acquire), written under it (release). */
+    private volatile Entry<T>[] entries;
+    private int[] generations;
+    private int[] freeIndexes = new int[16];
+    private int freeCount;
+    private int highWater;
+    private final Map<Integer, Integer> indexByFd = new HashMap<>();
+    /** A native struct epoll_event for epoll_ctl, used under {@link #lock}. */
+    private final MemorySegment ctlEvent;
+
+    /** An empty context returning up to {@link #DEFAULT_BATCH} events per wait. */
+    public WaitContext() throws IOException {
+        this(DEFAULT_BATCH);
+    }
+
+    /**
+     * An empty context returning up to {@code batch} events per wait.
+     *
+     * @throws IllegalArgumentException if batch is not between 1 and 65,536
+     */
+    @SuppressWarnings("unchecked")
+    public WaitContext(int batch) throws IOException {
+        if (batch < 1 || batch > 65_536) {
+            throw new IllegalArgumentException("batch must be between 1 and 65536, got " + batch);
+        }
+        Native.Scratch s = Native.Scratch.get();
+        int fd = EPoll.create1(s, EPoll.EPOLL_CLOEXEC);
+        if (fd < 0) {
+            throw new ErrnoException("epoll_create1", Native.errno(s));
+        }
+        this.epfd = Descriptor.adoptNew(fd, "WaitContext");
+        this.cleanable = Cleanup.register(this, epfd, "WaitContext");
+        this.batch = batch;
+        Arena arena = Arena.ofAuto();
+        this.events = arena.allocate(EPoll.EVENT_SIZE * batch, 8);
+        this.ctlEvent = arena.allocate(EPoll.EVENT_SIZE, 8);
+        this.entries = (Entry<T>[]) new Entry[16];
+        this.generations = new int[16];
+    }
+
+    /**
+     * A context holding {@code triggers}, each added for {@link EventType#READ}. If any
+     * cannot be added, the context is closed and the error thrown.
+     */
+    public static <T> WaitContext<T> buildWith(List<Trigger<T>> triggers) throws IOException {
+        Objects.requireNonNull(triggers, "triggers must not be null");
+        WaitContext<T> ctx = new WaitContext<>();
+        try {
+            ctx.addMany(triggers);
+            return ctx;
+        } catch (IOException | RuntimeException e) {
+            ctx.close();
+            throw e;
+        }
+    }
+
+    /** Adds {@code descriptor} for {@link EventType#READ}. */
+    public void add(RawDescriptor descriptor, T token) throws IOException {
+        addForEvent(descriptor, EventType.READ, token);
+    }
+
+    /**
+     * Adds every trigger for {@link EventType#READ}, all or none: if one fails, those
+     * already added by this call are deleted again and the error is thrown.
+     */
+    public void addMany(List<Trigger<T>> triggers) throws IOException {
+        Objects.requireNonNull(triggers, "triggers must not be null");
+        List<RawDescriptor> added = new ArrayList<>(triggers.size());
+        try {
+            for (Trigger<T> t : triggers) {
+                Objects.requireNonNull(t, "a trigger must not be null");
+                add(t.descriptor(), t.token());
+                added.add(t.descriptor());
+            }
+        } catch (IOException | RuntimeException e) {
+            for (RawDescriptor d : added) {
+                try {
+                    delete(d);
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Adds {@code descriptor}, reported for {@code type} with {@code token}.
+     *
+     * @throws IllegalArgumentException if the descriptor is already in this context, or is
+     *                                  this context itself
+     * @throws ClosedException          if the descriptor or this context is closed
+     * @throws ErrnoException           if the kernel refuses it (EPERM for a regular file)
+     */
+    public void addForEvent(RawDescriptor descriptor, EventType type, T token) throws IOException {
+        Objects.requireNonNull(type, "type must not be null");
+        Objects.requireNonNull(token, "token must not be null: use any non-null object");
+        int fd = numberOf(descriptor);
+        synchronized (lock) {
+            int raw = epfd.acquire();
+            try {
+                if (fd == raw) {
+                    throw new IllegalArgumentException("a WaitContext cannot contain itself");
+                }
+                int index = takeIndex();
+                int generation = ++generations[index];
+                EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
+                Native.Scratch s = Native.Scratch.get();
+                if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0) {
+                    int errno = Native.errno(s);
+                    giveBackIndex(index);
+                    if (errno == 17 /* EEXIST */) {
+                        throw new IllegalArgumentException(descriptor + " (fd " + fd + ") is already in this WaitContext;"
+                                + " use modify() to change its token or type");
+                    }
+                    throw new ErrnoException("epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")", errno);
+                }
+                Integer stale = indexByFd.put(fd, index); // the kernel accepted it: any old entry was a closed file
+                if (stale != null) {
+                    ENTRIES.setRelease(entries, (int) stale, null);
+                    giveBackIndex(stale);
+                }
+                ENTRIES.setRelease(entries, index, new Entry<>(fd, token, type, generation));
+            } finally {
+                epfd.release();
+            }
+        }
+    }
+
+    /**
+     * Changes the token and type of a descriptor already in this context.
+     *
+     * @throws IllegalArgumentException if it is not in this context
+     */
+    public void modify(RawDescriptor descriptor, EventType type, T token) throws IOException {
+        Objects.requireNonNull(type, "type must not be null");
+        Objects.requireNonNull(token, "token must not be null: use any non-null object");
+        int fd = numberOf(descriptor);
+        synchronized (lock) {
+            int raw = epfd.acquire();
+            try {
+                Integer index = indexByFd.get(fd);
+                if (index == null) {
+                    throw notHere(descriptor, fd);
+                }
+                int generation = generations[index];
+                EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
+                Native.Scratch s = Native.Scratch.get();
+                if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_MOD, fd, ctlEvent) < 0) {
+                    int errno = Native.errno(s);
+                    if (errno == 2 /* ENOENT */ || errno == 9 /* EBADF */) {
+                        forget(fd, index); // its file was closed without delete()
+                        throw notHere(descriptor, fd);
+                    }
+                    throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + fd + ")", errno);
+                }
+                ENTRIES.setRelease(entries, (int) index, new Entry<>(fd, token, type, generation));
+            } finally {
+                epfd.release();
+            }
+        }
+    }
+
+    /**
+     * Removes a descriptor. No wait that starts after this returns reports it.
+     *
+     * @return true if it was in this context; false (and nothing happens) if it was not
+     */
+    public boolean delete(RawDescriptor descriptor) throws IOException {
+        int fd = numberOf(descriptor);
+        synchronized (lock) {
+            int raw = epfd.acquire();
+            try {
+                Integer index = indexByFd.get(fd);
+                if (index == null) {
+                    return false;
+                }
+                forget(fd, index);
+                Native.Scratch s = Native.Scratch.get();
+                if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_DEL, fd, MemorySegment.NULL) < 0) {
+                    int errno = Native.errno(s);
+                    if (errno != 2 /* ENOENT */ && errno != 9 /* EBADF */) { // both: already gone with its file
+                        throw new ErrnoException("epoll_ctl(EPOLL_CTL_DEL, fd " + fd + ")", errno);
+                    }
+                }
+                return true;
+            } finally {
+                epfd.release();
+            }
+        }
+    }
+
+    /** How many descriptors this context holds. */
+    public int size() {
+        synchronized (lock) {
+            return indexByFd.size();
+        }
+    }
+
+    /**
+     * Blocks until at least one descriptor is ready and returns those ready (at most one
+     * batch).
+     *
+     * @throws InterruptedException  if interrupted while waiting
+     * @throws ClosedException       if this context is closed, before or during the wait
+     * @throws IllegalStateException if another thread is already waiting on this context
+     */
+    public List<TriggeredEvent<T>> await() throws IOException, InterruptedException {
+        return collect(Deadline.FOREVER);
+    }
+
+    /**
+     * Like {@link #await()}, but returns an empty list once {@code timeout} has passed with
+     * nothing ready (never earlier). {@link Duration#ZERO} checks without blocking.
+     */
+    public List<TriggeredEvent<T>> await(Duration timeout) throws IOException, InterruptedException {
+        return collect(Deadline.toNanos(timeout));
+    }
+
+    private List<TriggeredEvent<T>> collect(long nanos) throws IOException, InterruptedException {
+        List<TriggeredEvent<T>> out = new ArrayList<>();
+        awaitNanos(nanos, (token, r, w, h) -> out.add(new TriggeredEvent<>(token, r, w, h)));
+        return out;
+    }
+
+    /**
+     * The allocation-free form of {@link #await(Duration)}: waits like it, then calls
+     * {@code visitor} once per ready descriptor, on this thread, before returning. The
+     * visitor may call {@link #add}, {@link #modify} and {@link #delete}, but not wait on
+     * this context.
+     *
+     * @param timeout how long to wait; {@code null} waits without limit
+     * @return how many events were passed to the visitor (0 after a timeout)
+     */
+    public int awaitEach(Duration timeout, Visitor<? super T> visitor) throws IOException, InterruptedException {
+        Objects.requireNonNull(visitor, "visitor must not be null");
+        return awaitNanos(timeout == null ? Deadline.FOREVER : Deadline.toNanos(timeout), visitor);
+    }
+
+    private int awaitNanos(long nanos, Visitor<? super T> visitor) throws IOException, InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        slot.claim(Thread.currentThread(), this);
+        try {
+            if (Waiting.awaitClaimed(epfd, slot, nanos, fetch, "WaitContext") == 0) {
+                return 0;
+            }
+            return deliver(visitor);
+        } finally {
+            slot.unclaim();
+        }
+    }
+
+    /** The wait's attempt: one non-blocking epoll_wait; non-zero if a live entry is ready. */
+    private long fetch(Native.Scratch s, int raw) throws IOException {
+        int n = EPoll.await(s, raw, events, batch, 0);
+        if (n < 0) {
+            int errno = Native.errno(s);
+            if (errno == 4 /* EINTR */) {
+                return 0;
+            }
+            throw new ErrnoException("epoll_wait", errno);
+        }
+        fetched = n;
+        Entry<T>[] table = entries;
+        for (int i = 0; i < n; i++) {
+            if (live(table, EPoll.data(events, i)) != null) {
+                return 1;
+            }
+        }
+        return 0; // nothing, or only stale events: keep waiting
+    }
+
+    private int deliver(Visitor<? super T> visitor) {
+        Entry<T>[] table = entries;
+        int delivered = 0;
+        for (int i = 0; i < fetched; i++) {
+            Entry<T> e = live(table, EPoll.data(events, i));
+            if (e != null) {
+                int ev = EPoll.events(events, i);
+                visitor.accept(e.token(), (ev & EPoll.EPOLLIN) != 0, (ev & EPoll.EPOLLOUT) != 0, (ev & HUNG_UP) != 0);
+                delivered++;
+            }
+        }
+        return delivered;
+    }
+
+    /** The entry an event names, or null if it was deleted or replaced since (stale). */
+    @SuppressWarnings("unchecked")
+    private static <T> Entry<T> live(Entry<T>[] table, long data) {
+        int index = (int) data;
+        if (index < 0 || index >= table.length) {
+            return null;
+        }
+        Entry<T> e = (Entry<T>) ENTRIES.getAcquire(table, index);
+        return e != null && e.generation() == (int) (data >>> 32) ? e : null;
+    }
+
+    private static long data(int index, int generation) {
+        return ((long) generation << 32) | (index & 0xffffffffL);
+    }
+
+    /** The one mapping from {@link EventType} to epoll interest. */
+    private static int interest(EventType type) {
+        return switch (type) {
+            case NONE -> 0;
+            case READ -> EPoll.EPOLLIN | EPoll.EPOLLRDHUP;
+            case WRITE -> EPoll.EPOLLOUT;
+            case READ_WRITE -> EPoll.EPOLLIN | EPoll.EPOLLOUT | EPoll.EPOLLRDHUP;
+        };
+    }
+
+    private int takeIndex() {
+        if (freeCount > 0) {
+            return freeIndexes[--freeCount];
+        }
+        int index = highWater++;
+        if (index == entries.length) {
+            entries = Arrays.copyOf(entries, index * 2); // readers holding the old array see only old entries
+            generations = Arrays.copyOf(generations, index * 2);
+        }
+        return index;
+    }
+
+    private void giveBackIndex(int index) {
+        if (freeCount == freeIndexes.length) {
+            freeIndexes = Arrays.copyOf(freeIndexes, freeCount * 2);
+        }
+        freeIndexes[freeCount++] = index;
+    }
+
+    private void forget(int fd, int index) {
+        indexByFd.remove(fd);
+        ENTRIES.setRelease(entries, index, null);
+        giveBackIndex(index);
+    }
+
+    private static int numberOf(RawDescriptor descriptor) throws ClosedException {
+        Objects.requireNonNull(descriptor, "descriptor must not be null");
+        int fd;
+        try {
+            fd = descriptor.rawDescriptor();
+        } catch (IllegalStateException closed) {
+            throw new ClosedException(closed.getMessage());
+        }
+        if (fd < 0) {
+            throw new IllegalArgumentException("not a descriptor: " + fd + " (from " + descriptor + ")");
+        }
+        return fd;
+    }
+
+    private static IllegalArgumentException notHere(RawDescriptor descriptor, int fd) {
+        return new IllegalArgumentException(descriptor + " (fd " + fd + ") is not in this WaitContext; add() it first");
+    }
+
+    /**
+     * The epoll descriptor, readable while any member is ready: add it to another context
+     * to nest this one.
+     *
+     * @throws IllegalStateException if this context is closed
+     */
+    @Override
+    public int rawDescriptor() {
+        if (epfd.isClosed()) {
+            throw new IllegalStateException("WaitContext is closed: its descriptor number is no longer valid");
+        }
+        return epfd.number();
+    }
+
+    /**
+     * Closes the epoll descriptor (not the members). A wait in progress ends with
+     * {@link ClosedException}. Calling close again does nothing.
+     */
+    @Override
+    public void close() {
+        if (epfd.close()) {
+            cleanable.clean();
+            slot.wake(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "WaitContext[" + epfd + ", " + size() + " descriptors" + (slot.isClaimed() ? ", awaited" : "") + "]";
+    }
+}
