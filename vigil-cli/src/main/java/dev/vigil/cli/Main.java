@@ -78,6 +78,7 @@ public final class Main {
             text.append("  ").append(pad(command.name(), width)).append("  ").append(command.summary()).append('\n');
         }
         text.append("  ").append(pad("help", width)).append("  show this text, or one command's: vigil help <command>\n");
+        text.append("  ").append(pad("test", width)).append("  (./vigil launcher only) run the test suite: mvn -B test on the JDK found\n");
         for (Command command : COMMANDS) {
             text.append('\n').append(command.usage());
         }
