@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Side-by-side thread ping-pong, interleaved in one run: vigil Event vs the C reference (two
+# eventfds), LockSupport park/unpark, two Semaphores, and two Pipes with Selectors.
+# See docs/BENCHMARKS.md.
+#
+#   vigil-bench/compare.sh [--rounds N] [--trips N] [--warmup N]
+#
+# 1. Finds a JDK 25 or newer: $JAVA_HOME if it is one, else the newest under /usr/lib/jvm.
+# 2. Builds vigil-core and vigil-bench with Maven on that JDK if vigil-bench/target/vigil-bench.jar
+#    is missing or older than a pom or source file.
+# 3. Compiles vigil-bench/src/main/c/eventfd_pingpong.c into vigil-bench/target/.
+# 4. Runs dev.vigil.bench.Compare; it prints one line per round, then the table.
+set -euo pipefail
+
+bench=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
+root=$(dirname -- "$bench")
+jar="$bench/target/vigil-bench.jar"
+cbin="$bench/target/eventfd_pingpong"
+
+die() {
+    printf 'compare.sh: %s\n' "$*" >&2
+    exit 1
+}
+
+# The feature release of the JDK at $1 (17, 25, ...; 8 for 1.8), from its release file.
+jdk_major() {
+    local version
+    version=$(sed -n 's/^JAVA_VERSION="\([^"]*\)".*/\1/p' "$1/release" 2>/dev/null) || true
+    version=${version#1.}
+    printf '%s\n' "${version%%[!0-9]*}"
+}
+
+find_jdk() {
+    local home major best="" best_major=0
+    if [[ -n "${JAVA_HOME:-}" ]] && major=$(jdk_major "$JAVA_HOME") && ((${major:-0} >= 25)); then
+        printf '%s\n' "$JAVA_HOME"
+        return
+    fi
+    for home in /usr/lib/jvm/*/; do
+        home=${home%/}
+        major=$(jdk_major "$home")
+        if [[ -x "$home/bin/java" ]] && ((${major:-0} >= 25 && ${major:-0} > best_major)); then
+            best=$home
+            best_major=$major
+        fi
+    done
+    printf '%s\n' "$best"
+}
+
+jdk=$(find_jdk)
+[[ -n "$jdk" ]] || die "needs a JDK 25 or newer; none in JAVA_HOME or under /usr/lib/jvm"
+
+stale=$(find "$root/pom.xml" "$root/vigil-core/pom.xml" "$root/vigil-core/src/main" \
+    "$bench/pom.xml" "$bench/src/main/java" -newer "$jar" -print -quit 2>/dev/null || echo missing)
+if [[ ! -f "$jar" || -n "$stale" ]]; then
+    echo "compare.sh: building vigil-core and vigil-bench" >&2
+    # Maven runs on the JDK 25 too: some plugins read Java 25 class files in-process.
+    (
+        cd "$root"
+        export JAVA_HOME="$jdk"
+        export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+        mvn -B -q -pl vigil-core,vigil-bench -am package -Dmaven.test.skip=true
+    ) >&2 || die "build failed; see the messages above"
+fi
+
+command -v gcc >/dev/null || die "needs gcc to compile the C reference"
+gcc -O2 -Wall -pthread -o "$cbin" "$bench/src/main/c/eventfd_pingpong.c"
+
+exec "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.vigil.bench.Compare --c-binary "$cbin" "$@"
