@@ -3,6 +3,7 @@ package dev.vigil;
 import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.InterruptHook;
 import dev.vigil.internal.ProcFs;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
@@ -40,8 +41,9 @@ import java.time.Duration;
  * {@link IllegalStateException}. (A waiter in another process cannot be seen.)
  *
  * <h2>Blocking, interruption and close</h2>
- * Waits first try a non-blocking read ({@code preadv2} with {@code RWF_NOWAIT}), and only then
- * block in {@code ppoll}. They are interruptible: an interrupted wait throws
+ * On a platform thread, {@link #await()} and {@link #readCount()} block in one plain
+ * {@code read(2)}, as a C program would; timed waits try a non-blocking read
+ * ({@code preadv2} with {@code RWF_NOWAIT}) and then block in {@code ppoll}. They are interruptible: an interrupted wait throws
  * {@link InterruptedException}, clears the interrupt status and does not consume the signal.
  * {@link #close()} while another thread waits on this Event ends that wait with a
  * {@link ClosedException}; the descriptor number is released only after the waiter has
@@ -189,21 +191,25 @@ public final class Event implements RawDescriptor, AutoCloseable {
     private void write(long n) throws IOException {
         int raw = fd.acquire();
         try {
-            Native.Scratch s = Native.Scratch.get();
-            for (;;) {
-                s.word.set(Native.C_LONG, 0, n);
-                long r = Unistd.write(s, raw, s.word, 8);
-                if (r == 8) {
-                    return;
-                }
-                int errno = Native.errno(s);
-                if (r < 0 && errno == 4 /* EINTR */) {
-                    continue;
-                }
-                throw new ErrnoException("eventfd write", errno);
-            }
+            writeRaw(Native.Scratch.get(), raw, n);
         } finally {
             fd.release();
+        }
+    }
+
+    /** Adds {@code n} to the counter of {@code raw}, which the caller holds. */
+    private static void writeRaw(Native.Scratch s, int raw, long n) throws ErrnoException {
+        for (;;) {
+            s.word.set(Native.C_LONG, 0, n);
+            long r = Unistd.write(s, raw, s.word, 8);
+            if (r == 8) {
+                return;
+            }
+            int errno = Native.errno(s);
+            if (r < 0 && errno == 4 /* EINTR */) {
+                continue;
+            }
+            throw new ErrnoException("eventfd write", errno);
         }
     }
 
@@ -215,7 +221,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
      * @throws IllegalStateException  if another thread is already waiting on this Event or a duplicate
      */
     public void await() throws IOException, InterruptedException {
-        awaitCount(Deadline.FOREVER);
+        readCount();
     }
 
     /**
@@ -237,7 +243,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
      * @see #await()
      */
     public long readCount() throws IOException, InterruptedException {
-        return awaitCount(Deadline.FOREVER);
+        return Thread.currentThread().isVirtual() ? awaitCount(Deadline.FOREVER) : readBlocking();
     }
 
     /** Clears the signal without blocking; does nothing on an unsignalled Event. */
@@ -272,6 +278,77 @@ public final class Event implements RawDescriptor, AutoCloseable {
     }
 
     private static final Waiting.Attempt READ_COUNT = Event::tryRead;
+
+    /**
+     * The untimed wait of a platform thread: one blocking {@code read(2)}, the same system
+     * call C makes, so a wait on a pending signal and a wait that blocks both cost one call.
+     * An interrupt or close ends the read by injecting one unit into the counter
+     * ({@link WaitSlot#kick()}); the wait then takes that unit out again and writes any real
+     * count back, so the signal is neither lost nor invented.
+     */
+    private long readBlocking() throws IOException, InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        WaitSlot slot = shared.slot;
+        slot.claim(Thread.currentThread(), this);
+        try {
+            int raw = fd.acquire();
+            try {
+                Native.Scratch s = Native.Scratch.get();
+                for (;;) {
+                    InterruptHook hook = InterruptHook.current();
+                    long r = -1;
+                    int errno = 0;
+                    boolean interrupted;
+                    boolean kicked;
+                    slot.enterRead(raw);   // published before the closed check: see WaitSlot
+                    hook.arm(slot);
+                    try {
+                        if (!fd.isClosed()) {
+                            r = Unistd.read(s, raw, s.word, 8);
+                            errno = r < 0 ? Native.errno(s) : 0;
+                        }
+                    } finally {
+                        interrupted = hook.disarm();
+                        kicked = slot.leaveRead();
+                    }
+                    long count = r == 8 ? s.word.get(Native.C_LONG, 0) : 0;
+                    if (kicked) {
+                        long rest = count + tryRead(s, raw) - 1; // remove the injected unit
+                        if (rest != 0) {
+                            writeRaw(s, raw, rest);              // and give back the real count
+                        }
+                        count = 0;
+                    }
+                    if (count != 0) {
+                        if (interrupted) {
+                            Thread.currentThread().interrupt(); // interrupted after the read won: keep the status
+                        }
+                        return count;
+                    }
+                    if (fd.isClosed()) {
+                        throw new ClosedException("Event was closed while a thread waited on it");
+                    }
+                    if (interrupted) {
+                        Thread.interrupted();
+                        throw new InterruptedException();
+                    }
+                    if (errno == 11 /* EAGAIN */) {
+                        // another process made the shared description non-blocking: poll instead
+                        return Waiting.awaitClaimed(fd, slot, Deadline.FOREVER, READ_COUNT, "Event");
+                    }
+                    if (r < 0 && errno != 4 /* EINTR */) {
+                        throw new ErrnoException("eventfd read", errno);
+                    }
+                }
+            } finally {
+                fd.release();
+            }
+        } finally {
+            slot.unclaim();
+        }
+    }
 
     /**
      * Returns a new Event on the same kernel eventfd, with its own close-on-exec descriptor

@@ -277,6 +277,86 @@ class EventConcurrencyTest {
         }
     }
 
+    // The untimed wait of a platform thread blocks in read(2); interrupt and close end it by
+    // injecting one unit into the counter, which must never show up as a signal.
+
+    @Test
+    void anInterruptedUntimedWaitLeavesNoPhantomSignal() throws Exception {
+        try (Event e = new Event()) {
+            for (int i = 0; i < 50; i++) {
+                CompletableFuture<Thread> self = new CompletableFuture<>();
+                CompletableFuture<Object> r = spawn(false, () -> {
+                    self.complete(Thread.currentThread());
+                    return e.readCount();
+                });
+                awaitWaiting(e);
+                self.get().interrupt();
+                assertInstanceOf(InterruptedException.class, failure(r));
+                assertEquals(TIMED_OUT, e.await(Duration.ZERO), "round " + i + ": the injected unit leaked out");
+            }
+        }
+    }
+
+    @Test
+    void interruptRacingACountOnAnUntimedWaitKeepsTheCountExact() throws Exception {
+        try (Event e = new Event()) {
+            for (int i = 0; i < 300; i++) {
+                CompletableFuture<Thread> self = new CompletableFuture<>();
+                CompletableFuture<Object> r = spawn(false, () -> {
+                    self.complete(Thread.currentThread());
+                    try {
+                        long n = e.readCount();
+                        Thread.interrupted(); // the status may stay set when the read won the race
+                        return n;
+                    } catch (InterruptedException x) {
+                        return 0L;
+                    }
+                });
+                Thread t = self.get();
+                if (ThreadLocalRandom.current().nextBoolean()) {
+                    e.writeCount(5);
+                    t.interrupt();
+                } else {
+                    t.interrupt();
+                    e.writeCount(5);
+                }
+                long taken = (Long) r.get(30, TimeUnit.SECONDS);
+                e.writeCount(1000);                  // makes the leftover readable without blocking
+                long left = e.readCount() - 1000;
+                assertEquals(5, taken + left, "round " + i + ": taken " + taken + ", left " + left);
+            }
+            assertEquals(TIMED_OUT, e.await(Duration.ZERO));
+        }
+    }
+
+    @Test
+    void closingADuplicateDoesNotDisturbAWaitThroughTheOriginal() throws Exception {
+        try (Event e = new Event()) {
+            Event d = e.duplicate();
+            CompletableFuture<Object> r = spawn(false, e::readCount);
+            awaitWaiting(e);
+            d.close();
+            Thread.sleep(20);
+            assertFalse(r.isDone(), "closing a duplicate ended the wait: " + (r.isDone() ? r.join() : ""));
+            e.writeCount(3);
+            assertEquals(3L, r.get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void aClosedUntimedWaitLeavesTheCountForTheDuplicates() throws Exception {
+        try (Event survivor = new Event()) {
+            Event e = survivor.duplicate();
+            CompletableFuture<Object> r = spawn(false, e::readCount);
+            awaitWaiting(e);
+            e.close();
+            assertInstanceOf(ClosedException.class, failure(r));
+            assertEquals(TIMED_OUT, survivor.await(Duration.ZERO), "the injected unit must not reach the duplicate");
+            survivor.writeCount(2);
+            assertEquals(2, survivor.readCount());
+        }
+    }
+
     // Close while waiting: the waiter gets ClosedException, never a hang or a stray error.
 
     @ParameterizedTest(name = "virtual={0}")

@@ -8,8 +8,6 @@ import dev.vigil.internal.linux.Unistd;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.spi.AbstractInterruptibleChannel;
 
 /**
  * Blocks a platform thread in {@code ppoll} on one descriptor so that something else can
@@ -18,18 +16,17 @@ import java.nio.channels.spi.AbstractInterruptibleChannel;
  *
  * <h2>How</h2>
  * A Parker owns a private non-blocking eventfd, the wake descriptor, and polls it together
- * with the target descriptor. {@link #wake()} writes to it. Interruption is wired through
- * the public {@link AbstractInterruptibleChannel} protocol: while polling, the Parker's
- * {@link Hook} is the thread's blocker, so {@code Thread.interrupt()} calls
- * {@link Hook#implCloseChannel()}, which writes to the wake descriptor. A closed hook cannot
- * be armed again, so an interrupt costs one new Hook; nothing else allocates.
+ * with the target descriptor. {@link #wake()} writes to it. While polling, the Parker is the
+ * target of the thread's {@link InterruptHook}, so {@code Thread.interrupt()} wakes it too.
+ * The wake descriptor is drained only when a wake may have landed ({@link #wakePending}),
+ * so an ordinary wait costs no extra system call.
  *
  * <h2>Pool</h2>
  * Parkers are borrowed for one wait and given back, so the number of wake descriptors is
  * the number of threads blocked at once, not the number of threads or objects. The pool
  * keeps at most {@link #MAX_IDLE}; {@link #trimPool()} closes the idle ones.
  */
-public final class Parker {
+public final class Parker implements InterruptHook.Target {
     /** {@link #poll} result: the wait ended by {@link #wake()}, {@code EINTR}, or nothing at all. */
     public static final int WOKEN = -1;
     /** {@link #poll} result: the time ran out. */
@@ -41,7 +38,8 @@ public final class Parker {
     private static int idle;
 
     private final int wakeFd;
-    private Hook hook = new Hook(this);
+    /** Set before every wake write; cleared by the drain that follows. */
+    private volatile boolean wakePending;
 
     private Parker(int wakeFd) {
         this.wakeFd = wakeFd;
@@ -66,7 +64,9 @@ public final class Parker {
 
     /** Clears any pending wake-up and returns this Parker to the pool. */
     public void giveBack() {
-        drain(Native.Scratch.get());
+        if (wakePending) {
+            drain();
+        }
         synchronized (POOL_LOCK) {
             if (idle < MAX_IDLE) {
                 POOL[idle++] = this;
@@ -94,9 +94,13 @@ public final class Parker {
      * {@link #WOKEN} for its next borrower, which every caller tolerates.
      */
     public void wake() {
-        Native.Scratch s = Native.Scratch.get();
-        s.word.set(Native.C_LONG, 0, 1L);
-        Unistd.write(s, wakeFd, s.word, 8); // EAGAIN (counter full) still leaves it readable
+        wakePending = true;
+        Unistd.writeOne(wakeFd); // a failure (EAGAIN: counter full) still leaves it readable
+    }
+
+    @Override
+    public void interrupted() {
+        wake();
     }
 
     /**
@@ -116,15 +120,14 @@ public final class Parker {
             Poll.setTimespec(s.timespec, nanos);
             timeout = s.timespec;
         }
-        Hook h = hook;
+        InterruptHook hook = InterruptHook.current();
         int n;
-        h.arm();
+        hook.arm(this);
         try {
             n = Poll.ppoll(s, fds, 2, timeout);
         } finally {
-            if (h.disarm()) {
-                hook = new Hook(this);
-                drain(s);
+            if (hook.disarm()) {
+                drain();
                 Thread.interrupted();
                 throw new InterruptedException();
             }
@@ -141,45 +144,13 @@ public final class Parker {
         }
         short target = Poll.revents(fds, 0);
         if (Poll.revents(fds, 1) != 0) {
-            drain(s);
+            drain();
         }
         return target != 0 ? target : WOKEN;
     }
 
-    private void drain(Native.Scratch s) {
-        Unistd.read(s, wakeFd, s.word, 8); // non-blocking: EAGAIN when there was nothing
-    }
-
-    /**
-     * The interrupt hook. {@code begin()}/{@code end()} register it as the thread's blocker,
-     * and the JDK calls {@link #implCloseChannel()} from {@code Thread.interrupt()}.
-     */
-    private static final class Hook extends AbstractInterruptibleChannel {
-        private final Parker parker;
-
-        Hook(Parker parker) {
-            this.parker = parker;
-        }
-
-        void arm() {
-            begin();
-        }
-
-        /** @return true if the wait was interrupted */
-        boolean disarm() {
-            try {
-                end(true);
-                return false;
-            } catch (ClosedByInterruptException e) {
-                return true;
-            } catch (IOException e) {
-                return !isOpen();
-            }
-        }
-
-        @Override
-        protected void implCloseChannel() {
-            parker.wake();
-        }
+    private void drain() {
+        wakePending = false;
+        Unistd.drain(wakeFd); // non-blocking descriptor: EAGAIN when there was nothing
     }
 }

@@ -9,7 +9,7 @@ import static dev.vigil.internal.linux.Native.C_LONG;
 import static dev.vigil.internal.linux.Native.C_POINTER;
 
 /**
- * {@code read}, {@code write}, {@code preadv2}, {@code close}, {@code fcntl}, {@code readlink}.
+ * {@code read}, {@code write}, {@code preadv2}, {@code close}, {@code fcntl}.
  *
  * <pre>
  * ssize_t read(int fd, void *buf, size_t count);
@@ -17,7 +17,6 @@ import static dev.vigil.internal.linux.Native.C_POINTER;
  * ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int flags);
  * int close(int fd);
  * int fcntl(int fd, int cmd, ... /* int arg *&#47;);
- * ssize_t readlink(const char *path, char *buf, size_t bufsiz);
  * </pre>
  * Each method returns the raw result (-1 on failure, errno in the scratch's call state).
  */
@@ -46,8 +45,19 @@ public final class Unistd {
             java.lang.foreign.Linker.Option.captureCallState("errno"),
             java.lang.foreign.Linker.Option.firstVariadicArg(2),
             java.lang.foreign.Linker.Option.critical(false));
-    private static final MethodHandle READLINK = Native.critical("readlink",
-            FunctionDescriptor.of(C_LONG, C_POINTER, C_POINTER, C_LONG));
+    /** Without errno capture: for the two calls below, whose failure is deliberately ignored. */
+    private static final MethodHandle WRITE_NO_ERRNO = Native.plain("write",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+    private static final MethodHandle READ_NO_ERRNO = Native.plain("read",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+    /** The 8-byte value 1, written by {@link #writeOne}; never changed. */
+    private static final MemorySegment ONE = java.lang.foreign.Arena.global().allocate(8, 8);
+    /** A sink for {@link #drain}; its contents are never read. */
+    private static final MemorySegment SINK = java.lang.foreign.Arena.global().allocate(8, 8);
+
+    static {
+        ONE.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L);
+    }
 
     public static long read(Native.Scratch s, int fd, MemorySegment buf, long count) {
         try {
@@ -94,9 +104,22 @@ public final class Unistd {
         }
     }
 
-    public static long readlink(Native.Scratch s, MemorySegment path, MemorySegment buf, long size) {
+    /**
+     * Adds 1 to an eventfd's counter, ignoring failure (the callers wake a waiter, and a full
+     * counter is already readable). No errno capture, so nothing is allocated.
+     */
+    public static void writeOne(int fd) {
         try {
-            return (long) READLINK.invokeExact(s.callState, path, buf, size);
+            long ignored = (long) WRITE_NO_ERRNO.invokeExact(fd, ONE, 8L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Reads and discards 8 bytes from a non-blocking descriptor, ignoring failure (EAGAIN). */
+    public static void drain(int fd) {
+        try {
+            long ignored = (long) READ_NO_ERRNO.invokeExact(fd, SINK, 8L);
         } catch (Throwable t) {
             throw rethrow(t);
         }
