@@ -33,6 +33,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class WaitSlot implements InterruptHook.Target {
     private static final VarHandle OWNER;
+    private static final VarHandle THROUGH;
     private static final VarHandle READ_STATE;
     private static final int IDLE = 0;
     private static final int IN_READ = 1;
@@ -42,6 +43,7 @@ public final class WaitSlot implements InterruptHook.Target {
     static {
         try {
             OWNER = MethodHandles.lookup().findVarHandle(WaitSlot.class, "owner", Thread.class);
+            THROUGH = MethodHandles.lookup().findVarHandle(WaitSlot.class, "through", Object.class);
             READ_STATE = MethodHandles.lookup().findVarHandle(WaitSlot.class, "readState", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -74,18 +76,19 @@ public final class WaitSlot implements InterruptHook.Target {
                     + ") is already waiting on this " + what + ": a " + what + " has one reader at a time."
                     + " Give each waiting thread its own " + what + ".");
         }
-        this.through = through;
+        // Release order is enough: the full fence the close protocol needs comes with the
+        // volatile store of enterRead() or publish(), which follows before any closed check.
+        THROUGH.setRelease(this, through);
     }
 
     public void unclaim() {
-        parker = null;
-        through = null;
-        owner = null;
+        THROUGH.setRelease(this, (Object) null);
+        OWNER.setRelease(this, (Thread) null);
     }
 
     /** Makes the blocked waiter's Parker reachable for {@link #wake}; null when it stops blocking. */
     public void publish(Parker p) {
-        parker = p;
+        parker = p; // volatile: orders this before the waiter's closed check
     }
 
     /** True while some thread waits. */
