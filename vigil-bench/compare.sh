@@ -1,21 +1,32 @@
 #!/usr/bin/env bash
-# Side-by-side thread ping-pong, interleaved in one run: vigil Event vs the C reference (two
-# eventfds), LockSupport park/unpark, two Semaphores, and two Pipes with Selectors.
-# See docs/BENCHMARKS.md.
+# Side-by-side comparisons, interleaved in one run. See docs/BENCHMARKS.md.
 #
-#   vigil-bench/compare.sh [--rounds N] [--trips N] [--warmup N]
+#   vigil-bench/compare.sh [event] [--rounds N] [--trips N] [--warmup N] [--placements cross,same]
+#       thread ping-pong: vigil Event vs the C reference (two eventfds), LockSupport
+#       park/unpark, two Semaphores, and two Pipes with Selectors
+#   vigil-bench/compare.sh waitcontext [--sizes 1,1000,10000] [--rounds N] [--iterations N]
+#       one ready descriptor among N: vigil WaitContext vs C epoll_wait vs JDK Selector
 #
 # 1. Finds a JDK 25 or newer: $JAVA_HOME if it is one, else the newest under /usr/lib/jvm.
 # 2. Builds vigil-core and vigil-bench with Maven on that JDK if vigil-bench/target/vigil-bench.jar
 #    is missing or older than a pom or source file.
-# 3. Compiles vigil-bench/src/main/c/eventfd_pingpong.c into vigil-bench/target/.
-# 4. Runs dev.vigil.bench.Compare; it prints one line per round, then the table.
+# 3. Compiles the suite's C reference (vigil-bench/src/main/c/) into vigil-bench/target/.
+# 4. Runs the suite's harness; it prints one line per round, then the tables.
 set -euo pipefail
 
 bench=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
 root=$(dirname -- "$bench")
 jar="$bench/target/vigil-bench.jar"
-cbin="$bench/target/eventfd_pingpong"
+
+suite=event
+case "${1:-}" in
+    event|waitcontext) suite=$1; shift ;;
+esac
+case "$suite" in
+    event) csrc=eventfd_pingpong; main=dev.vigil.bench.Compare ;;
+    waitcontext) csrc=epoll_ready; main=dev.vigil.bench.WaitCompare ;;
+esac
+cbin="$bench/target/$csrc"
 
 die() {
     printf 'compare.sh: %s\n' "$*" >&2
@@ -64,6 +75,6 @@ if [[ ! -f "$jar" || -n "$stale" ]]; then
 fi
 
 command -v gcc >/dev/null || die "needs gcc to compile the C reference"
-gcc -O2 -Wall -pthread -o "$cbin" "$bench/src/main/c/eventfd_pingpong.c"
+gcc -O2 -Wall -pthread -o "$cbin" "$bench/src/main/c/$csrc.c"
 
-exec "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.vigil.bench.Compare --c-binary "$cbin" "$@"
+exec "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar" "$main" --c-binary "$cbin" "$@"

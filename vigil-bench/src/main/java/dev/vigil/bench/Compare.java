@@ -61,7 +61,10 @@ import java.util.regex.Pattern;
  *       trip. The C program does the same internally and prints its own timing, so process
  *       start-up is not counted.</li>
  *   <li>Per peer, the table shows the median, minimum and maximum of its per-round means,
- *       and the ratio of its median to the C program's median.</li>
+ *       the ratio of its median to the C program's median, and the <em>paired</em> ratio:
+ *       the median over rounds of (peer's mean ÷ C's mean in the same round). The machine
+ *       drifts between fast and slow phases lasting seconds; peers measured in the same round
+ *       share a phase, so the paired ratio is the steadier figure.</li>
  * </ol>
  * Nothing here asserts a timing: the numbers are reported, and judged by a reader.
  *
@@ -166,13 +169,19 @@ public final class Compare {
     private static void printTable(Map<Peer, double[]> results, Peer reference) {
         double referenceMedian = median(results.get(reference));
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-26s %12s %12s %12s %11s%n", "peer", "median ns", "min ns", "max ns", "ratio to C");
+        double[] reference1 = results.get(reference);
+        System.out.printf(Locale.ROOT, "%-26s %12s %12s %12s %11s %13s%n", "peer", "median ns", "min ns", "max ns",
+                "ratio to C", "paired ratio");
         for (Map.Entry<Peer, double[]> e : results.entrySet()) {
             double[] values = e.getValue();
             double median = median(values);
-            System.out.printf(Locale.ROOT, "%-26s %12.0f %12.0f %12.0f %10.2fx%n", e.getKey().name(),
+            double[] paired = new double[values.length];
+            for (int r = 0; r < values.length; r++) {
+                paired[r] = values[r] / reference1[r];
+            }
+            System.out.printf(Locale.ROOT, "%-26s %12.0f %12.0f %12.0f %10.2fx %12.2fx%n", e.getKey().name(),
                     median, Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).max().orElseThrow(),
-                    median / referenceMedian);
+                    median / referenceMedian, median(paired));
         }
     }
 

@@ -10,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one wait loop for "try without blocking, otherwise block until the descriptor is
- * readable, then try again": used by Event waits and WaitContext waits.
+ * ready (readable by default), then try again": used by Event waits and WaitContext waits.
  *
  * <p>It keeps the caller's deadline across every early return of the kernel (EINTR, a
  * spurious wake, a count taken by another process), honours interrupts
@@ -41,12 +41,18 @@ public final class Waiting {
      */
     public static long await(Descriptor fd, WaitSlot slot, Object through, long total, Attempt attempt, String what)
             throws IOException, InterruptedException {
+        return await(fd, slot, through, total, attempt, what, Poll.POLLIN);
+    }
+
+    /** {@link #await} waiting for {@code events} ({@code Poll.POLLIN}, {@code Poll.POLLOUT}) between attempts. */
+    public static long await(Descriptor fd, WaitSlot slot, Object through, long total, Attempt attempt, String what,
+                             short events) throws IOException, InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
         slot.claim(Thread.currentThread(), through);
         try {
-            return awaitClaimed(fd, slot, total, attempt, what);
+            return awaitClaimed(fd, slot, total, attempt, what, events);
         } finally {
             slot.unclaim();
         }
@@ -58,6 +64,12 @@ public final class Waiting {
      */
     public static long awaitClaimed(Descriptor fd, WaitSlot slot, long total, Attempt attempt, String what)
             throws IOException, InterruptedException {
+        return awaitClaimed(fd, slot, total, attempt, what, Poll.POLLIN);
+    }
+
+    /** {@link #awaitClaimed} waiting for {@code events} between attempts. */
+    public static long awaitClaimed(Descriptor fd, WaitSlot slot, long total, Attempt attempt, String what,
+                                    short events) throws IOException, InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
@@ -71,14 +83,15 @@ public final class Waiting {
             long start = System.nanoTime();
             return Thread.currentThread().isVirtual()
                     ? awaitParked(fd, s, raw, start, total, attempt, what)
-                    : awaitPolling(fd, slot, s, raw, start, total, attempt, what);
+                    : awaitPolling(fd, slot, s, raw, start, total, attempt, what, events);
         } finally {
             fd.release();
         }
     }
 
     private static long awaitPolling(Descriptor fd, WaitSlot slot, Native.Scratch s, int raw, long start, long total,
-                                     Attempt attempt, String what) throws IOException, InterruptedException {
+                                     Attempt attempt, String what, short events)
+            throws IOException, InterruptedException {
         Parker parker = Parker.borrow();
         slot.publish(parker); // before the closed check below: see WaitSlot
         try {
@@ -90,7 +103,7 @@ public final class Waiting {
                 if (left == 0) {
                     return 0;
                 }
-                int revents = parker.poll(s, raw, Poll.POLLIN, left);
+                int revents = parker.poll(s, raw, events, left);
                 if (revents > 0) {
                     long result = attempt.tryOnce(s, raw);
                     if (result != 0) {
