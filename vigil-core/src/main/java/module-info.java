@@ -7,4 +7,5 @@
  */
 module dev.vigil {
     exports dev.vigil;
+    exports dev.vigil.ipc;
 }

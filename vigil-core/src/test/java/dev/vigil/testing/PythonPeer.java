@@ -79,7 +79,11 @@ public final class PythonPeer implements AutoCloseable {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         } finally {
-            in.close();
+            try {
+                in.close();
+            } catch (IOException unflushed) {
+                // the peer died with "quit" still buffered: nothing to deliver it to
+            }
             out.close();
             process.getErrorStream().close();
             Files.deleteIfExists(script);

@@ -1,0 +1,697 @@
+package dev.vigil.ipc;
+
+import dev.vigil.ClosedException;
+import dev.vigil.ErrnoException;
+import dev.vigil.Event;
+import dev.vigil.RawDescriptor;
+import dev.vigil.internal.Cleanup;
+import dev.vigil.internal.Deadline;
+import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.WaitSlot;
+import dev.vigil.internal.Waiting;
+import dev.vigil.internal.linux.Native;
+import dev.vigil.internal.linux.Poll;
+import dev.vigil.internal.linux.Socket;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.Serial;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.ref.Cleaner;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+
+/**
+ * A message channel between processes, Java or not, on an {@code AF_UNIX}
+ * {@code SOCK_SEQPACKET} socket: each {@link #send} is received whole by one
+ * {@link #receive}, with up to {@value #MAX_DESCRIPTORS} descriptors attached
+ * ({@code SCM_RIGHTS}). This is how an {@link Event} reaches another process.
+ *
+ * <pre>{@code
+ * try (Tube.Pair pair = Tube.pair(); Event doorbell = new Event()) {
+ *     // hand pair.second() to a child process, then:
+ *     pair.first().send("doorbell".getBytes(UTF_8), doorbell);
+ *
+ *     // in the other process (a Python peer uses socket.recv_fds):
+ *     try (Tube.Message m = tube.receive()) {
+ *         Event bell = m.event(0);   // the same kernel eventfd
+ *     }
+ * }
+ * }</pre>
+ *
+ * <h2>Messages</h2>
+ * Boundaries are kept: a message arrives whole or not at all. {@link #receive()} never cuts
+ * a message short, whatever its size: it first asks the kernel for the length of the next
+ * message ({@code recvmsg(MSG_PEEK | MSG_TRUNC)}, no data copied), grows the receive buffer
+ * if needed, then takes the message. {@link #receive(int, int)} makes one system call with
+ * caller-chosen limits instead; a message beyond them is consumed, every descriptor it
+ * brought is closed, and {@link TruncatedException} is thrown. A truncated payload or
+ * control message ({@code MSG_TRUNC}, {@code MSG_CTRUNC}, also when this process runs out
+ * of descriptor numbers) is always that error, never a silently shortened message.
+ * Received descriptors are close-on-exec ({@code MSG_CMSG_CLOEXEC}) and owned by the
+ * {@link Message} until taken.
+ *
+ * <p>A message of zero bytes without descriptors cannot be told apart from end-of-stream
+ * ({@code recvmsg} returns 0 for both), so {@link #send} refuses it, and one received from
+ * another program reads as end-of-stream.
+ *
+ * <h2>Threads</h2>
+ * Any number of threads may send and receive at once. Senders are served one at a time,
+ * as are receivers (two fair-less {@link ReentrantLock}s), because each direction reuses one
+ * native buffer; the kernel keeps every message atomic anyway. A waiting thread is
+ * interruptible ({@link InterruptedException}, nothing sent or consumed) and
+ * {@link #close()} ends every blocked call with {@link ClosedException}.
+ * {@link #receive()} and {@link #send} block without holding a carrier on virtual threads.
+ *
+ * <h2>The descriptor</h2>
+ * The socket is created close-on-exec and stays in blocking mode: every call here passes
+ * {@code MSG_DONTWAIT} instead of changing the file status flags, which an end handed to
+ * another process shares with it. A Tube is a {@link RawDescriptor}: in a
+ * {@link dev.vigil.WaitContext} it is readable when a message (or end-of-stream) is
+ * waiting, writable when a message fits.
+ */
+public final class Tube implements RawDescriptor, AutoCloseable {
+    /** The most descriptors one message can carry: the kernel's {@code SCM_MAX_FD}. */
+    public static final int MAX_DESCRIPTORS = Socket.SCM_MAX_FD;
+
+    /** Receive buffers above this size are dropped after use, so one huge message does not pin memory. */
+    private static final int KEEP_BUFFER = 1 << 20;
+    private static final int INITIAL_BUFFER = 4096;
+    private static final long CONTROL_CAPACITY = Socket.cmsgSpace(4L * MAX_DESCRIPTORS);
+
+    /** Two connected ends. Closing the pair closes both. */
+    public record Pair(Tube first, Tube second) implements AutoCloseable {
+        public Pair {
+            Objects.requireNonNull(first, "first");
+            Objects.requireNonNull(second, "second");
+        }
+
+        @Override
+        public void close() {
+            first.close();
+            second.close();
+        }
+    }
+
+    /**
+     * Who is at the other end, as the kernel recorded it when the connection was made
+     * ({@code SO_PEERCRED}): for a {@link #pair()}, this process.
+     */
+    public record PeerCredentials(long pid, int uid, int gid) {
+        /** Admits a peer running with this process's user id: the default of {@link TubeListener#bind(Path)}. */
+        public static Predicate<PeerCredentials> sameUser() {
+            int me = currentUid();
+            return c -> c.uid() == me;
+        }
+    }
+
+    /**
+     * A message was larger than the receiver allowed, or carried more descriptors: it was
+     * consumed, every descriptor it brought was closed, and the Tube is still usable.
+     */
+    public static final class TruncatedException extends IOException {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        TruncatedException(String message) {
+            super(message);
+        }
+    }
+
+    private final Descriptor fd;
+    private final Cleaner.Cleanable cleanable;
+    private final Sender sender = new Sender();
+    private final Receiver receiver = new Receiver();
+
+    private Tube(int number) {
+        this.fd = Descriptor.adoptNew(number, "Tube");
+        this.cleanable = Cleanup.register(this, fd, "Tube");
+    }
+
+    /** Wraps a connected socket the kernel just returned (from accept4). */
+    static Tube adopt(int number) {
+        return new Tube(number);
+    }
+
+    /** Two connected ends of a new socket pair, both close-on-exec. */
+    public static Pair pair() throws IOException {
+        Native.Scratch s = Native.Scratch.get();
+        MemorySegment sv = s.word; // two ints
+        if (Socket.socketpair(s, Socket.AF_UNIX, Socket.SOCK_SEQPACKET | Socket.SOCK_CLOEXEC, 0, sv) != 0) {
+            throw new ErrnoException("socketpair", Native.errno(s));
+        }
+        Tube first = new Tube(sv.get(ValueLayout.JAVA_INT, 0));
+        Tube second = new Tube(sv.get(ValueLayout.JAVA_INT, 4));
+        return new Pair(first, second);
+    }
+
+    /**
+     * Meets the {@link TubeListener} at {@code path}, which must run as this process's user
+     * (the listener may be anyone's if the path is in a shared directory).
+     *
+     * @throws IOException              if nobody listens there ({@code ECONNREFUSED},
+     *                                  {@code ENOENT}) or the listener runs as another user
+     * @throws IllegalArgumentException if the path is too long for a socket address (107 bytes)
+     */
+    public static Tube connect(Path path) throws IOException {
+        return connect(path, PeerCredentials.sameUser());
+    }
+
+    /**
+     * Meets the listener at {@code path} if {@code accept} admits its credentials; for
+     * example {@code c -> true} to talk to a listener of any user.
+     */
+    public static Tube connect(Path path, Predicate<? super PeerCredentials> accept) throws IOException {
+        Objects.requireNonNull(accept, "accept must not be null: use PeerCredentials.sameUser() or c -> true");
+        byte[] address = socketPath(path);
+        Native.Scratch s = Native.Scratch.get();
+        int number = Socket.socket(s, Socket.AF_UNIX, Socket.SOCK_SEQPACKET | Socket.SOCK_CLOEXEC, 0);
+        if (number < 0) {
+            throw new ErrnoException("socket", Native.errno(s));
+        }
+        Tube tube = new Tube(number);
+        try {
+            int raw = tube.fd.acquire();
+            try {
+                for (;;) {
+                    int len = Socket.setSockaddrUn(s.text, address);
+                    if (Socket.connect(s, raw, s.text, len) == 0) {
+                        break;
+                    }
+                    int errno = Native.errno(s);
+                    if (errno != 4 /* EINTR */) {
+                        throw new ErrnoException("connect to " + path, errno);
+                    }
+                }
+            } finally {
+                tube.fd.release();
+            }
+            PeerCredentials peer = tube.peerCredentials();
+            if (!accept.test(peer)) {
+                throw new IOException("the listener at " + path + " runs as uid " + peer.uid() + " (pid " + peer.pid()
+                        + "), which this connect does not accept; pass a predicate to connect(path, accept) to allow it");
+            }
+            return tube;
+        } catch (Throwable t) {
+            tube.close();
+            throw t;
+        }
+    }
+
+    /**
+     * Sends one message with {@code descriptors} attached; the receiver gets its own copies
+     * of them, and the caller keeps (and still closes) the originals, which must stay open
+     * until this returns. Blocks while the receiver's queue is full.
+     *
+     * @throws IllegalArgumentException if more than {@value #MAX_DESCRIPTORS} descriptors are
+     *                                  given, or the message is empty and has no descriptors;
+     *                                  nothing is sent
+     * @throws NullPointerException     if the message, the array or one of its elements is null
+     * @throws ClosedException          if this Tube is closed, before or during the call
+     * @throws ErrnoException           for example {@code EPIPE} once the peer has closed, or
+     *                                  {@code EMSGSIZE} for a message larger than the socket's
+     *                                  send buffer allows
+     * @throws InterruptedException     if interrupted while waiting for room; nothing was sent
+     */
+    public void send(byte[] message, RawDescriptor... descriptors) throws IOException, InterruptedException {
+        Objects.requireNonNull(message, "message must not be null: send new byte[0] with descriptors, or some bytes");
+        Objects.requireNonNull(descriptors, "descriptors must not be null: pass none for a message without descriptors");
+        if (descriptors.length > MAX_DESCRIPTORS) {
+            throw new IllegalArgumentException("a message carries at most " + MAX_DESCRIPTORS + " descriptors (SCM_MAX_FD), got "
+                    + descriptors.length + "; split them over several messages. Nothing was sent.");
+        }
+        if (message.length == 0 && descriptors.length == 0) {
+            throw new IllegalArgumentException("an empty message without descriptors would read as end-of-stream at the"
+                    + " receiver; send at least one byte or one descriptor");
+        }
+        sender.send(message, descriptors);
+    }
+
+    /**
+     * Receives the next message, whatever its size, blocking until one arrives.
+     *
+     * @return the message; close it to close the descriptors that were not taken
+     * @throws EOFException         once the peer has closed its end and every message it sent
+     *                              has been received
+     * @throws TruncatedException   if a message could not be received whole (its descriptors
+     *                              were closed); the Tube stays usable
+     * @throws ClosedException      if this Tube is closed, before or during the wait
+     * @throws InterruptedException if interrupted; no message was consumed
+     */
+    public Message receive() throws IOException, InterruptedException {
+        return receiver.receive(-1, MAX_DESCRIPTORS);
+    }
+
+    /**
+     * Receives the next message in one system call, refusing one larger than
+     * {@code maxBytes} or carrying more than {@code maxDescriptors} descriptors: such a
+     * message is consumed, its descriptors are closed, and {@link TruncatedException} is
+     * thrown. A buffer of {@code maxBytes} is kept for later calls.
+     *
+     * @throws IllegalArgumentException if {@code maxBytes} is negative or {@code maxDescriptors}
+     *                                  is not between 0 and {@value #MAX_DESCRIPTORS}
+     * @see #receive()
+     */
+    public Message receive(int maxBytes, int maxDescriptors) throws IOException, InterruptedException {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
+        }
+        if (maxDescriptors < 0 || maxDescriptors > MAX_DESCRIPTORS) {
+            throw new IllegalArgumentException("maxDescriptors must be between 0 and " + MAX_DESCRIPTORS + ": " + maxDescriptors);
+        }
+        return receiver.receive(maxBytes, maxDescriptors);
+    }
+
+    /** The peer's process id, user id and group id at the time the connection was made. */
+    public PeerCredentials peerCredentials() throws IOException {
+        int raw = fd.acquire();
+        try {
+            Native.Scratch s = Native.Scratch.get();
+            MemorySegment cred = s.text.asSlice(0, Socket.UCRED.byteSize());
+            MemorySegment len = s.text.asSlice(64, 4);
+            len.set(Native.C_INT, 0, (int) Socket.UCRED.byteSize());
+            if (Socket.getsockopt(s, raw, Socket.SOL_SOCKET, Socket.SO_PEERCRED, cred, len) != 0) {
+                throw new ErrnoException("getsockopt(SO_PEERCRED)", Native.errno(s));
+            }
+            return new PeerCredentials(Integer.toUnsignedLong(cred.get(Native.C_INT, 0)),
+                    cred.get(Native.C_INT, 4), cred.get(Native.C_INT, 8));
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * The socket's descriptor number, still owned by this Tube.
+     *
+     * @throws IllegalStateException if the Tube is closed
+     */
+    @Override
+    public int rawDescriptor() {
+        if (fd.isClosed()) {
+            throw new IllegalStateException("Tube is closed: its descriptor number is no longer valid");
+        }
+        return fd.number();
+    }
+
+    /** True once {@link #close()} has been called. */
+    public boolean isClosed() {
+        return fd.isClosed();
+    }
+
+    /**
+     * Closes this end; the peer then reads end-of-stream. Threads blocked in
+     * {@link #send}/{@link #receive} get {@link ClosedException}; the number is released
+     * once they have left the kernel. Calling close again does nothing.
+     */
+    @Override
+    public void close() {
+        if (fd.close()) {
+            cleanable.clean();
+            receiver.slot.wake(this);
+            sender.slot.wake(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Tube[" + fd + "]";
+    }
+
+    // --------------------------------------------------------------------------------
+
+    /** The send direction: one native message buffer, used by one sender at a time. */
+    private final class Sender {
+        final WaitSlot slot = new WaitSlot("Tube (send)");
+        final ReentrantLock lock = new ReentrantLock();
+        final MemorySegment header;
+        final MemorySegment iov;
+        final MemorySegment control;
+        MemorySegment data;
+        final Waiting.Attempt attempt = this::trySend;
+
+        Sender() {
+            Arena arena = Arena.ofAuto();
+            header = arena.allocate(Socket.MSGHDR);
+            iov = arena.allocate(Socket.IOVEC);
+            control = arena.allocate(CONTROL_CAPACITY, Socket.SIZE_T);
+            data = arena.allocate(INITIAL_BUFFER);
+        }
+
+        void send(byte[] message, RawDescriptor[] descriptors) throws IOException, InterruptedException {
+            lock.lockInterruptibly();
+            try {
+                if (data.byteSize() < message.length) {
+                    data = Arena.ofAuto().allocate(Math.max(message.length, 2 * data.byteSize()));
+                }
+                MemorySegment.copy(message, 0, data, ValueLayout.JAVA_BYTE, 0, message.length);
+                Socket.setIovec(iov, data, message.length);
+                int count = descriptors.length;
+                if (count == 0) {
+                    Socket.setMsghdr(header, iov, 1, MemorySegment.NULL, 0);
+                } else {
+                    Socket.setCmsg(control, 0, Socket.cmsgLen(4L * count), Socket.SOL_SOCKET, Socket.SCM_RIGHTS);
+                    long base = Socket.cmsgData();
+                    for (int i = 0; i < count; i++) {
+                        RawDescriptor d = Objects.requireNonNull(descriptors[i], "descriptors[" + i + "] is null");
+                        int number = d.rawDescriptor();
+                        if (number < 0) {
+                            throw new IllegalArgumentException("descriptors[" + i + "] is not a descriptor: " + number);
+                        }
+                        control.set(Native.C_INT, base + 4L * i, number);
+                    }
+                    Socket.setMsghdr(header, iov, 1, control, Socket.cmsgSpace(4L * count));
+                }
+                Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, attempt, "Tube", Poll.POLLOUT);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private long trySend(Native.Scratch s, int raw) throws IOException {
+            for (;;) {
+                long n = Socket.sendmsgNoWait(s, raw, header, Socket.MSG_NOSIGNAL);
+                if (n >= 0) {
+                    return 1;
+                }
+                int errno = Native.errno(s);
+                if (errno == 11 /* EAGAIN */) {
+                    return 0;
+                }
+                if (errno != 4 /* EINTR */) {
+                    throw new ErrnoException("sendmsg on Tube", errno);
+                }
+            }
+        }
+    }
+
+    /**
+     * The receive direction: the native buffers and what the last {@code recvmsg} returned,
+     * all guarded by {@link #lock}.
+     */
+    private final class Receiver {
+        final WaitSlot slot = new WaitSlot("Tube (receive)");
+        final ReentrantLock lock = new ReentrantLock();
+        final MemorySegment header;
+        /** A {@code msghdr} without buffers, for peeking at the next message's length. */
+        final MemorySegment peekHeader;
+        final MemorySegment iov;
+        final MemorySegment control;
+        MemorySegment data;
+        final Waiting.Attempt unbounded = this::tryReceiveAny;
+        final Waiting.Attempt bounded = this::tryReceive;
+        /** Limits of the current receive; maxBytes is set by the peek when unbounded. */
+        int maxBytes;
+        int maxDescriptors;
+        /** What the last recvmsg returned: the real length, msg_flags, msg_controllen. */
+        long length;
+        int flags;
+        long controlLength;
+
+        Receiver() {
+            Arena arena = Arena.ofAuto();
+            header = arena.allocate(Socket.MSGHDR);
+            peekHeader = arena.allocate(Socket.MSGHDR);
+            iov = arena.allocate(Socket.IOVEC);
+            control = arena.allocate(CONTROL_CAPACITY, Socket.SIZE_T);
+            data = arena.allocate(INITIAL_BUFFER);
+            Socket.setMsghdr(peekHeader, MemorySegment.NULL, 0, MemorySegment.NULL, 0);
+        }
+
+        Message receive(int limitBytes, int limitDescriptors) throws IOException, InterruptedException {
+            lock.lockInterruptibly();
+            try {
+                maxDescriptors = limitDescriptors;
+                if (limitBytes >= 0) {
+                    maxBytes = limitBytes;
+                    ensureCapacity(limitBytes);
+                    Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, bounded, "Tube", Poll.POLLIN);
+                } else {
+                    Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, unbounded, "Tube", Poll.POLLIN);
+                }
+                return takeMessage();
+            } finally {
+                if (data.byteSize() > KEEP_BUFFER) {
+                    data = Arena.ofAuto().allocate(INITIAL_BUFFER);
+                }
+                lock.unlock();
+            }
+        }
+
+        private void ensureCapacity(long bytes) {
+            if (data.byteSize() < bytes) {
+                data = Arena.ofAuto().allocate(Math.max(bytes, Math.min(2 * data.byteSize(), KEEP_BUFFER)));
+            }
+        }
+
+        /** Peeks at the next message's real length (no data copied), then takes it whole. */
+        private long tryReceiveAny(Native.Scratch s, int raw) throws IOException {
+            for (;;) {
+                long n = Socket.recvmsgNoWait(s, raw, peekHeader, Socket.MSG_PEEK | Socket.MSG_TRUNC);
+                if (n >= 0) {
+                    if (n > Integer.MAX_VALUE - 8) {
+                        throw new IOException("a message of " + n + " bytes is too large for a Java array");
+                    }
+                    ensureCapacity(n);
+                    maxBytes = (int) n;
+                    return tryReceive(s, raw);
+                }
+                int errno = Native.errno(s);
+                if (errno == 11 /* EAGAIN */) {
+                    return 0;
+                }
+                if (errno != 4 /* EINTR */) {
+                    throw new ErrnoException("recvmsg on Tube", errno);
+                }
+            }
+        }
+
+        /** One recvmsg within the current limits; MSG_TRUNC makes it return the real length. */
+        private long tryReceive(Native.Scratch s, int raw) throws IOException {
+            Socket.setIovec(iov, data, maxBytes);
+            long controlCapacity = maxDescriptors == 0 ? 0 : Socket.cmsgSpace(4L * maxDescriptors);
+            Socket.setMsghdr(header, iov, 1, controlCapacity == 0 ? MemorySegment.NULL : control, controlCapacity);
+            for (;;) {
+                long n = Socket.recvmsgNoWait(s, raw, header, Socket.MSG_CMSG_CLOEXEC | Socket.MSG_TRUNC);
+                if (n >= 0) {
+                    length = n;
+                    flags = Socket.msgFlags(header);
+                    controlLength = Socket.controlLength(header);
+                    return 1;
+                }
+                int errno = Native.errno(s);
+                if (errno == 11 /* EAGAIN */) {
+                    return 0; // nothing there, or another process took the message we peeked at
+                }
+                if (errno != 4 /* EINTR */) {
+                    throw new ErrnoException("recvmsg on Tube", errno);
+                }
+                Socket.setControlLength(header, controlCapacity); // recvmsg may have changed it
+            }
+        }
+
+        /** Turns what the last recvmsg returned into a Message, or the error it amounts to. */
+        private Message takeMessage() throws IOException {
+            int[] received = receivedDescriptors();
+            Descriptor[] owned = new Descriptor[received.length];
+            for (int i = 0; i < received.length; i++) {
+                owned[i] = Descriptor.adoptNew(received[i], "descriptor received through a Tube");
+            }
+            boolean truncated = (flags & (Socket.MSG_TRUNC | Socket.MSG_CTRUNC)) != 0;
+            if (truncated) {
+                for (Descriptor d : owned) {
+                    d.close();
+                }
+                String what = (flags & Socket.MSG_TRUNC) != 0
+                        ? "a message of " + length + " bytes was longer than the " + maxBytes + " allowed"
+                        : "a message carried more descriptors than the " + maxDescriptors
+                                + " allowed, or this process has no descriptor numbers left";
+                throw new TruncatedException(what + "; it was discarded and the " + owned.length
+                        + " descriptors that arrived were closed");
+            }
+            if (length == 0 && owned.length == 0) {
+                throw new EOFException("the peer closed the Tube");
+            }
+            byte[] bytes = data.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
+            return new Message(bytes, owned);
+        }
+
+        /** The descriptor numbers in the control data of the last recvmsg. */
+        private int[] receivedDescriptors() {
+            if (controlLength == 0) {
+                return NO_NUMBERS;
+            }
+            int[] numbers = new int[MAX_DESCRIPTORS + 1];
+            int count = 0;
+            long offset = 0;
+            long header = Socket.cmsgData();
+            while (offset + header <= controlLength) {
+                long len = Socket.cmsgLength(control, offset);
+                if (len < header || offset + len > controlLength) {
+                    break;
+                }
+                if (Socket.cmsgLevel(control, offset) == Socket.SOL_SOCKET && Socket.cmsgType(control, offset) == Socket.SCM_RIGHTS) {
+                    for (long at = offset + header; at + 4 <= offset + len && count < numbers.length; at += 4) {
+                        numbers[count++] = control.get(Native.C_INT, at);
+                    }
+                }
+                offset += Socket.cmsgAlign(len);
+            }
+            return java.util.Arrays.copyOf(numbers, count);
+        }
+    }
+
+    private static final int[] NO_NUMBERS = new int[0];
+
+    // --------------------------------------------------------------------------------
+
+    /**
+     * A received message: its bytes and the descriptors that came with it, owned by the
+     * message until {@linkplain #event(int) turned into an Event} or
+     * {@linkplain #takeDescriptor(int) taken}. {@link #close()} closes the rest; a message
+     * that becomes unreachable unclosed has them closed by a {@link java.lang.ref.Cleaner}
+     * (and reported). Safe to use from several threads.
+     */
+    public static final class Message implements AutoCloseable {
+        private final byte[] bytes;
+        private final Descriptor[] descriptors;
+        private final Cleaner.Cleanable[] cleanables;
+        private final boolean[] taken;
+        private boolean closed;
+
+        Message(byte[] bytes, Descriptor[] descriptors) {
+            this.bytes = bytes;
+            this.descriptors = descriptors;
+            this.taken = new boolean[descriptors.length];
+            this.cleanables = new Cleaner.Cleanable[descriptors.length];
+            for (int i = 0; i < descriptors.length; i++) {
+                cleanables[i] = Cleanup.register(this, descriptors[i], "descriptor received through a Tube");
+            }
+        }
+
+        /** A copy of the message's bytes (still available after {@link #close()}). */
+        public byte[] bytes() {
+            return bytes.clone();
+        }
+
+        /** How many descriptors came with the message, taken or not. */
+        public int descriptorCount() {
+            return descriptors.length;
+        }
+
+        /**
+         * Takes descriptor {@code i} as an {@link Event}; the Event owns it from now on.
+         *
+         * @throws IllegalArgumentException  if it is not an eventfd (it stays in the message)
+         * @throws IllegalStateException     if it was already taken
+         * @throws IndexOutOfBoundsException if there is no descriptor {@code i}
+         * @throws ClosedException           if the message is closed
+         */
+        public synchronized Event event(int i) throws IOException {
+            int number = take(i);
+            try {
+                return Event.fromRawDescriptor(number);
+            } catch (IOException | RuntimeException e) {
+                descriptors[i] = Descriptor.adoptNew(number, "descriptor received through a Tube");
+                cleanables[i] = Cleanup.register(this, descriptors[i], "descriptor received through a Tube");
+                taken[i] = false;
+                throw e;
+            }
+        }
+
+        /**
+         * Takes descriptor {@code i}: the caller owns the number from now on and must close it.
+         *
+         * @throws IllegalStateException     if it was already taken
+         * @throws IndexOutOfBoundsException if there is no descriptor {@code i}
+         * @throws ClosedException           if the message is closed
+         */
+        public synchronized int takeDescriptor(int i) throws ClosedException {
+            return take(i);
+        }
+
+        private int take(int i) throws ClosedException {
+            Objects.checkIndex(i, descriptors.length);
+            if (closed) {
+                throw new ClosedException("Message is closed: its descriptors were closed with it; take them before close()");
+            }
+            if (taken[i]) {
+                throw new IllegalStateException("descriptor " + i + " of this message was already taken");
+            }
+            int number = descriptors[i].intoRaw();
+            cleanables[i].clean(); // finds the descriptor given up and leaves the number open
+            taken[i] = true;
+            return number;
+        }
+
+        /** Closes every descriptor not taken. Calling close again does nothing. */
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (int i = 0; i < descriptors.length; i++) {
+                if (!taken[i]) {
+                    descriptors[i].close();
+                    cleanables[i].clean();
+                }
+            }
+        }
+
+        @Override
+        public synchronized String toString() {
+            int left = 0;
+            for (boolean t : taken) {
+                if (!t) left++;
+            }
+            return "Tube.Message[" + bytes.length + " bytes, " + descriptors.length + " descriptors"
+                    + (closed ? ", closed" : left < descriptors.length ? ", " + left + " not taken" : "") + "]";
+        }
+    }
+
+    // --------------------------------------------------------------------------------
+
+    /**
+     * {@code path} as a {@code sun_path}: absolute, UTF-8, at most 107 bytes, no NUL.
+     *
+     * @throws IllegalArgumentException if it does not fit
+     */
+    static byte[] socketPath(Path path) {
+        Objects.requireNonNull(path, "path must not be null");
+        byte[] bytes = path.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8);
+        if (bytes.length >= Socket.SUN_PATH_MAX) {
+            throw new IllegalArgumentException("socket path " + path + " is " + bytes.length + " bytes long; a Unix socket"
+                    + " address holds at most " + (Socket.SUN_PATH_MAX - 1) + ". Use a shorter path.");
+        }
+        for (byte b : bytes) {
+            if (b == 0) {
+                throw new IllegalArgumentException("socket path contains a NUL character: " + path);
+            }
+        }
+        return bytes;
+    }
+
+    private static volatile int uid = -1;
+
+    /**
+     * This process's effective user id, as {@code SO_PEERCRED} reports it: read from the
+     * credentials of a socket pair of our own, so that it is compared like with like.
+     */
+    static int currentUid() {
+        int u = uid;
+        if (u == -1) {
+            try (Pair own = pair()) {
+                u = own.first().peerCredentials().uid();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot learn this process's user id from a socket pair", e);
+            }
+            uid = u;
+        }
+        return u;
+    }
+}

@@ -1,0 +1,375 @@
+package dev.vigil.ipc;
+
+import dev.vigil.ClosedException;
+import dev.vigil.ErrnoException;
+import dev.vigil.RawDescriptor;
+import dev.vigil.internal.Cleanup;
+import dev.vigil.internal.Deadline;
+import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.WaitSlot;
+import dev.vigil.internal.Waiting;
+import dev.vigil.internal.linux.Native;
+import dev.vigil.internal.linux.Poll;
+import dev.vigil.internal.linux.Rename;
+import dev.vigil.internal.linux.Socket;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.ref.Cleaner;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+
+/**
+ * Where processes meet: a listening {@code AF_UNIX} {@code SOCK_SEQPACKET} socket at a
+ * filesystem path. {@link #accept()} returns a {@link Tube} per connecting process, which
+ * reaches it with {@link Tube#connect(Path)} (or, from Python,
+ * {@code socket.socket(AF_UNIX, SOCK_SEQPACKET).connect(path)}).
+ *
+ * <pre>{@code
+ * try (TubeListener listener = TubeListener.bind(runDir.resolve("vigil.sock"));
+ *      Tube child = listener.accept()) {
+ *     child.send("hello".getBytes(UTF_8), doorbell);
+ * }
+ * }</pre>
+ *
+ * <h2>Who may connect</h2>
+ * <ul>
+ * <li>The socket file is mode {@code 0600} from the moment it exists under its name:
+ *     {@link #bind} creates it inside a fresh private ({@code 0700}) directory next to
+ *     the target, sets its mode, starts listening, and only then renames it into place
+ *     (without replacing anything: {@code renameat2(RENAME_NOREPLACE)}).</li>
+ * <li>{@link #accept()} checks every peer's credentials ({@code SO_PEERCRED}). By default
+ *     only processes running as this process's user are handed out, which also keeps out
+ *     root and anyone the file's mode was later widened for; the others are closed at once
+ *     and counted ({@link #rejectedCount()}). To admit other users deliberately, pass a
+ *     predicate to {@link #bind(Path, Predicate)} and widen the file's mode yourself.</li>
+ * </ul>
+ *
+ * <h2>The file</h2>
+ * {@link #bind} refuses to replace an existing file unless it is a stale socket (one
+ * nobody listens on, left by a process that died): a regular file, a directory, a link or a
+ * live listener's socket give {@link FileAlreadyExistsException}. {@link #close()}
+ * removes the file if it is still this listener's. A listener that is never closed leaves
+ * a stale socket behind, which the next {@code bind} replaces.
+ *
+ * <h2>Threads</h2>
+ * Any number of threads may call {@link #accept()}; they are served one at a time. A
+ * blocked accept is interruptible, ends with {@link ClosedException} on {@link #close()},
+ * and holds no carrier on a virtual thread. The listening socket is created non-blocking
+ * (it is never shared), so no accept can block after another took the connection. A
+ * TubeListener is a {@link RawDescriptor}, readable in a {@link dev.vigil.WaitContext}
+ * while a connection is pending.
+ */
+public final class TubeListener implements RawDescriptor, AutoCloseable {
+    private static final int BACKLOG = 128;
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_SOCKET = PosixFilePermissions.fromString("rw-------");
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Descriptor fd;
+    private final Cleaner.Cleanable cleanable;
+    private final Path path;
+    private final Object fileKey;
+    private final Predicate<? super Tube.PeerCredentials> admit;
+    private final WaitSlot slot = new WaitSlot("TubeListener");
+    private final ReentrantLock lock = new ReentrantLock();
+    private final AtomicLong rejected = new AtomicLong();
+    private final Waiting.Attempt attempt = TubeListener::tryAccept;
+
+    private TubeListener(Descriptor fd, Path path, Object fileKey, Predicate<? super Tube.PeerCredentials> admit) {
+        this.fd = fd;
+        this.path = path;
+        this.fileKey = fileKey;
+        this.admit = admit;
+        this.cleanable = Cleanup.register(this, fd, "TubeListener");
+    }
+
+    /**
+     * Listens at {@code path}, admitting peers that run as this process's user.
+     *
+     * @throws FileAlreadyExistsException if something other than a stale socket is there
+     * @throws IllegalArgumentException   if the path is too long for a socket address
+     *                                    (about 95 bytes: the temporary name next to it
+     *                                    must fit in 107)
+     */
+    public static TubeListener bind(Path path) throws IOException {
+        return bind(path, Tube.PeerCredentials.sameUser());
+    }
+
+    /**
+     * Listens at {@code path}, handing out only peers whose credentials {@code admit}
+     * accepts (for example {@code c -> true}: anyone who can open the file). The file is
+     * still created mode {@code 0600}; widen it yourself, after this returns, for other
+     * users to be able to connect.
+     */
+    public static TubeListener bind(Path path, Predicate<? super Tube.PeerCredentials> admit) throws IOException {
+        Objects.requireNonNull(path, "path must not be null");
+        Objects.requireNonNull(admit, "admit must not be null: use Tube.PeerCredentials.sameUser() or c -> true");
+        Path target = path.toAbsolutePath();
+        byte[] targetAddress = Tube.socketPath(target);
+        Path parent = target.getParent();
+        Path directory = privateDirectory(parent);
+        Path temporary = directory.resolve("s");
+        try {
+            byte[] temporaryAddress;
+            try {
+                temporaryAddress = Tube.socketPath(temporary);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("socket path " + target + " is too long: binding needs room for "
+                        + temporary + " (at most " + (Socket.SUN_PATH_MAX - 1) + " bytes). Use a shorter path.");
+            }
+            Native.Scratch s = Native.Scratch.get();
+            int number = Socket.socket(s, Socket.AF_UNIX,
+                    Socket.SOCK_SEQPACKET | Socket.SOCK_CLOEXEC | Socket.SOCK_NONBLOCK, 0);
+            if (number < 0) {
+                throw new ErrnoException("socket", Native.errno(s));
+            }
+            Descriptor fd = Descriptor.adoptNew(number, "TubeListener");
+            try {
+                int raw = fd.acquire();
+                try {
+                    int len = Socket.setSockaddrUn(s.text, temporaryAddress);
+                    if (Socket.bind(s, raw, s.text, len) != 0) {
+                        throw new ErrnoException("bind to " + temporary, Native.errno(s));
+                    }
+                    Files.setPosixFilePermissions(temporary, OWNER_ONLY_SOCKET);
+                    if (Socket.listen(s, raw, BACKLOG) != 0) {
+                        throw new ErrnoException("listen", Native.errno(s));
+                    }
+                } finally {
+                    fd.release();
+                }
+                moveIntoPlace(temporaryAddress, targetAddress, target);
+                Object key = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+                return new TubeListener(fd, target, key, admit);
+            } catch (Throwable t) {
+                fd.close();
+                throw t;
+            }
+        } finally {
+            Files.deleteIfExists(temporary);
+            Files.deleteIfExists(directory);
+        }
+    }
+
+    /** A new directory next to the socket, mode 0700 from its creation, with a short name. */
+    private static Path privateDirectory(Path parent) throws IOException {
+        for (;;) {
+            String name = ".vigil-" + Long.toString(RANDOM.nextLong() >>> 24, 36);
+            try {
+                return Files.createDirectory(parent.resolve(name), PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
+            } catch (FileAlreadyExistsException taken) {
+                // try another name
+            }
+        }
+    }
+
+    /**
+     * Renames the bound socket to the target without replacing anything; a stale socket in
+     * the way is removed first. Only {@code ECONNREFUSED} from a connect proves staleness.
+     */
+    private static void moveIntoPlace(byte[] from, byte[] to, Path target) throws IOException {
+        Native.Scratch s = Native.Scratch.get();
+        MemorySegment fromC = s.text.asSlice(0, 128);
+        MemorySegment toC = s.text.asSlice(128, 128);
+        for (int attempt = 0; ; attempt++) {
+            cString(fromC, from);
+            cString(toC, to);
+            int errno = renameNoReplace(s, fromC, toC);
+            if (errno == 0) {
+                return;
+            }
+            if (errno != 17 /* EEXIST */) {
+                throw new ErrnoException("moving the socket into place at " + target, errno);
+            }
+            if (attempt > 0) {
+                throw new FileAlreadyExistsException(target.toString(), null,
+                        "another socket was bound there while this one was being bound");
+            }
+            if (!isStaleSocket(target)) {
+                throw new FileAlreadyExistsException(target.toString(), null,
+                        "TubeListener.bind replaces only a stale socket, and this is "
+                                + (isSocket(target) ? "the socket of a live listener" : "not a socket"));
+            }
+            try {
+                Files.delete(target);
+            } catch (NoSuchFileException gone) {
+                // removed meanwhile: try again
+            }
+        }
+    }
+
+    /** 0 on success, else the errno: renameat2(RENAME_NOREPLACE), or link(2) where that is missing. */
+    private static int renameNoReplace(Native.Scratch s, MemorySegment from, MemorySegment to) {
+        if (Rename.hasRenameat2()) {
+            if (Rename.renameNoReplace(s, from, to) == 0) {
+                return 0;
+            }
+            int errno = Native.errno(s);
+            if (errno != 22 /* EINVAL: not supported here */ && errno != 38 /* ENOSYS */) {
+                return errno;
+            }
+        }
+        // link(2) never replaces either; the temporary name is removed with its directory
+        return Rename.link(s, from, to) == 0 ? 0 : Native.errno(s);
+    }
+
+    private static void cString(MemorySegment into, byte[] bytes) {
+        MemorySegment.copy(bytes, 0, into, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        into.set(ValueLayout.JAVA_BYTE, bytes.length, (byte) 0);
+    }
+
+    private static boolean isSocket(Path p) throws IOException {
+        try {
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return (mode & S_IFMT) == S_IFSOCK;
+        } catch (NoSuchFileException gone) {
+            return false;
+        }
+    }
+
+    /** True if {@code p} is a socket that nobody listens on: a connect is refused. */
+    private static boolean isStaleSocket(Path p) throws IOException {
+        if (!isSocket(p)) {
+            return false;
+        }
+        Native.Scratch s = Native.Scratch.get();
+        int number = Socket.socket(s, Socket.AF_UNIX, Socket.SOCK_SEQPACKET | Socket.SOCK_CLOEXEC | Socket.SOCK_NONBLOCK, 0);
+        if (number < 0) {
+            throw new ErrnoException("socket", Native.errno(s));
+        }
+        Descriptor probe = Descriptor.adoptNew(number, "socket probe");
+        try {
+            int raw = probe.acquire();
+            try {
+                MemorySegment addr = s.text.asSlice(0, Socket.SOCKADDR_UN_SIZE); // the caller re-writes its strings
+                int len = Socket.setSockaddrUn(addr, Tube.socketPath(p));
+                if (Socket.connect(s, raw, addr, len) == 0) {
+                    return false; // a live listener (it sees one connection that ends at once)
+                }
+                return Native.errno(s) == 111 /* ECONNREFUSED */;
+            } finally {
+                probe.release();
+            }
+        } finally {
+            probe.close();
+        }
+    }
+
+    /**
+     * Waits for the next peer that {@code admit} accepts and returns its Tube. Peers it
+     * refuses are closed and counted in {@link #rejectedCount()}.
+     *
+     * @throws ClosedException      if this listener is closed, before or during the wait
+     * @throws InterruptedException if interrupted; a pending connection stays pending
+     */
+    public Tube accept() throws IOException, InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            for (;;) {
+                long result = Waiting.await(fd, slot, this, Deadline.FOREVER, attempt, "TubeListener", Poll.POLLIN);
+                Tube tube = Tube.adopt((int) (result - 1));
+                boolean admitted;
+                try {
+                    admitted = admit.test(tube.peerCredentials());
+                } catch (Throwable t) {
+                    tube.close();
+                    throw t;
+                }
+                if (admitted) {
+                    return tube;
+                }
+                tube.close();
+                rejected.incrementAndGet();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One accept4 on the non-blocking listener: the new number + 1, or 0 if nobody is waiting. */
+    private static long tryAccept(Native.Scratch s, int raw) throws IOException {
+        for (;;) {
+            int number = Socket.accept4(s, raw, Socket.SOCK_CLOEXEC);
+            if (number >= 0) {
+                return number + 1L;
+            }
+            int errno = Native.errno(s);
+            if (errno == 11 /* EAGAIN */) {
+                return 0;
+            }
+            if (errno != 4 /* EINTR */ && errno != 103 /* ECONNABORTED */) {
+                throw new ErrnoException("accept4 on TubeListener", errno);
+            }
+        }
+    }
+
+    /** How many connecting peers {@link #accept()} refused and closed so far. */
+    public long rejectedCount() {
+        return rejected.get();
+    }
+
+    /** The absolute path of the socket file. */
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * The listening socket's descriptor number, still owned by this listener.
+     *
+     * @throws IllegalStateException if the listener is closed
+     */
+    @Override
+    public int rawDescriptor() {
+        if (fd.isClosed()) {
+            throw new IllegalStateException("TubeListener is closed: its descriptor number is no longer valid");
+        }
+        return fd.number();
+    }
+
+    /** True once {@link #close()} has been called. */
+    public boolean isClosed() {
+        return fd.isClosed();
+    }
+
+    /**
+     * Stops listening and removes the socket file if it is still this listener's. A thread
+     * blocked in {@link #accept()} gets {@link ClosedException}. Calling close again does
+     * nothing.
+     */
+    @Override
+    public void close() {
+        if (fd.close()) {
+            cleanable.clean();
+            slot.wake(this);
+            try {
+                BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (Objects.equals(a.fileKey(), fileKey)) {
+                    Files.delete(path);
+                }
+            } catch (IOException goneOrReplaced) {
+                // nothing of ours left to remove
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TubeListener[" + path + ", " + fd + ", rejected " + rejected.get() + "]";
+    }
+}
