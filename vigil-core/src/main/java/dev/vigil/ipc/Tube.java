@@ -357,7 +357,10 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                     Socket.setCmsg(control, 0, Socket.cmsgLen(4L * count), Socket.SOL_SOCKET, Socket.SCM_RIGHTS);
                     long base = Socket.cmsgData();
                     for (int i = 0; i < count; i++) {
-                        RawDescriptor d = Objects.requireNonNull(descriptors[i], "descriptors[" + i + "] is null");
+                        RawDescriptor d = descriptors[i];
+                        if (d == null) {
+                            throw new NullPointerException("descriptors[" + i + "] is null; nothing was sent");
+                        }
                         int number = d.rawDescriptor();
                         if (number < 0) {
                             throw new IllegalArgumentException("descriptors[" + i + "] is not a descriptor: " + number);
@@ -497,7 +500,7 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         /** Turns what the last recvmsg returned into a Message, or the error it amounts to. */
         private Message takeMessage() throws IOException {
             int[] received = receivedDescriptors();
-            Descriptor[] owned = new Descriptor[received.length];
+            Descriptor[] owned = received.length == 0 ? NO_DESCRIPTORS : new Descriptor[received.length];
             for (int i = 0; i < received.length; i++) {
                 owned[i] = Descriptor.adoptNew(received[i], "descriptor received through a Tube");
             }
@@ -525,27 +528,37 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             if (controlLength == 0) {
                 return NO_NUMBERS;
             }
-            int[] numbers = new int[MAX_DESCRIPTORS + 1];
+            int[] numbers = new int[countDescriptors(null)];
+            countDescriptors(numbers);
+            return numbers;
+        }
+
+        /** Walks the SCM_RIGHTS messages of the control data, copying into {@code into} if given. */
+        private int countDescriptors(int[] into) {
             int count = 0;
             long offset = 0;
-            long header = Socket.cmsgData();
-            while (offset + header <= controlLength) {
+            long data = Socket.cmsgData();
+            while (offset + data <= controlLength) {
                 long len = Socket.cmsgLength(control, offset);
-                if (len < header || offset + len > controlLength) {
+                if (len < data || offset + len > controlLength) {
                     break;
                 }
                 if (Socket.cmsgLevel(control, offset) == Socket.SOL_SOCKET && Socket.cmsgType(control, offset) == Socket.SCM_RIGHTS) {
-                    for (long at = offset + header; at + 4 <= offset + len && count < numbers.length; at += 4) {
-                        numbers[count++] = control.get(Native.C_INT, at);
+                    for (long at = offset + data; at + 4 <= offset + len; at += 4) {
+                        if (into != null) {
+                            into[count] = control.get(Native.C_INT, at);
+                        }
+                        count++;
                     }
                 }
                 offset += Socket.cmsgAlign(len);
             }
-            return java.util.Arrays.copyOf(numbers, count);
+            return count;
         }
     }
 
     private static final int[] NO_NUMBERS = new int[0];
+    private static final Descriptor[] NO_DESCRIPTORS = new Descriptor[0];
 
     // --------------------------------------------------------------------------------
 
@@ -563,11 +576,15 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         private final boolean[] taken;
         private boolean closed;
 
+        private static final boolean[] NONE_TAKEN = new boolean[0];
+        private static final Cleaner.Cleanable[] NO_CLEANABLES = new Cleaner.Cleanable[0];
+
         Message(byte[] bytes, Descriptor[] descriptors) {
             this.bytes = bytes;
             this.descriptors = descriptors;
-            this.taken = new boolean[descriptors.length];
-            this.cleanables = new Cleaner.Cleanable[descriptors.length];
+            int n = descriptors.length;
+            this.taken = n == 0 ? NONE_TAKEN : new boolean[n];
+            this.cleanables = n == 0 ? NO_CLEANABLES : new Cleaner.Cleanable[n];
             for (int i = 0; i < descriptors.length; i++) {
                 cleanables[i] = Cleanup.register(this, descriptors[i], "descriptor received through a Tube");
             }

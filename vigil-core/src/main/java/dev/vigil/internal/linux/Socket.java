@@ -104,29 +104,33 @@ public final class Socket {
     private static final long MSG_CONTROL = MSGHDR.byteOffset(groupElement("msg_control"));
     private static final long MSG_CONTROLLEN = MSGHDR.byteOffset(groupElement("msg_controllen"));
     private static final long MSG_FLAGS = MSGHDR.byteOffset(groupElement("msg_flags"));
+    private static final long IOV_LEN = IOVEC.byteOffset(groupElement("iov_len"));
+    private static final long CMSG_LEVEL = CMSGHDR.byteOffset(groupElement("cmsg_level"));
+    private static final long CMSG_TYPE = CMSGHDR.byteOffset(groupElement("cmsg_type"));
+    private static final long CMSG_DATA = cmsgAlign(CMSGHDR.byteSize());
 
     public static long cmsgAlign(long len) {
         return (len + SIZE_T - 1) & ~(SIZE_T - 1);
     }
 
     public static long cmsgLen(long len) {
-        return cmsgAlign(CMSGHDR.byteSize()) + len;
+        return CMSG_DATA + len;
     }
 
     public static long cmsgSpace(long len) {
-        return cmsgAlign(len) + cmsgAlign(CMSGHDR.byteSize());
+        return cmsgAlign(len) + CMSG_DATA;
     }
 
     /** Offset of a control message's data from its header. */
     public static long cmsgData() {
-        return cmsgAlign(CMSGHDR.byteSize());
+        return CMSG_DATA;
     }
 
     // --- struct accessors -------------------------------------------------------------
 
     public static void setIovec(MemorySegment iov, MemorySegment base, long len) {
         iov.set(ValueLayout.ADDRESS, 0, base);
-        setSizeT(iov, IOVEC.byteOffset(groupElement("iov_len")), len);
+        setSizeT(iov, IOV_LEN, len);
     }
 
     /** Fills a {@code msghdr} without a name. {@code control} may be {@code MemorySegment.NULL}. */
@@ -158,18 +162,18 @@ public final class Socket {
     }
 
     public static int cmsgLevel(MemorySegment control, long offset) {
-        return control.get(C_INT, offset + CMSGHDR.byteOffset(groupElement("cmsg_level")));
+        return control.get(C_INT, offset + CMSG_LEVEL);
     }
 
     public static int cmsgType(MemorySegment control, long offset) {
-        return control.get(C_INT, offset + CMSGHDR.byteOffset(groupElement("cmsg_type")));
+        return control.get(C_INT, offset + CMSG_TYPE);
     }
 
     /** Writes a control message header at {@code offset}. */
     public static void setCmsg(MemorySegment control, long offset, long len, int level, int type) {
         setSizeT(control, offset, len);
-        control.set(C_INT, offset + CMSGHDR.byteOffset(groupElement("cmsg_level")), level);
-        control.set(C_INT, offset + CMSGHDR.byteOffset(groupElement("cmsg_type")), type);
+        control.set(C_INT, offset + CMSG_LEVEL, level);
+        control.set(C_INT, offset + CMSG_TYPE, type);
     }
 
     /** Fills a {@code sockaddr_un}; returns its length for bind/connect. */
