@@ -6,6 +6,8 @@
 #       park/unpark, two Semaphores, and two Pipes with Selectors
 #   vigil-bench/compare.sh waitcontext [--sizes 1,1000,10000] [--rounds N] [--iterations N]
 #       one ready descriptor among N: vigil WaitContext vs C epoll_wait vs JDK Selector
+#   vigil-bench/compare.sh tube [--fds 0,1] [--placements cross,same] [--rounds N] [--trips N] [--warmup N]
+#       64-byte message ping-pong, with and without one descriptor: vigil Tube vs C socketpair(SOCK_SEQPACKET)
 #
 # 1. Finds a JDK 25 or newer: $JAVA_HOME if it is one, else the newest under /usr/lib/jvm.
 # 2. Builds vigil-core and vigil-bench with Maven on that JDK if vigil-bench/target/vigil-bench.jar
@@ -20,11 +22,12 @@ jar="$bench/target/vigil-bench.jar"
 
 suite=event
 case "${1:-}" in
-    event|waitcontext) suite=$1; shift ;;
+    event|waitcontext|tube) suite=$1; shift ;;
 esac
 case "$suite" in
     event) csrc=eventfd_pingpong; main=dev.vigil.bench.Compare ;;
     waitcontext) csrc=epoll_ready; main=dev.vigil.bench.WaitCompare ;;
+    tube) csrc=seqpacket_pingpong; main=dev.vigil.bench.TubeCompare ;;
 esac
 cbin="$bench/target/$csrc"
 

@@ -62,8 +62,10 @@ import java.util.function.Predicate;
  *
  * <h2>Threads</h2>
  * Any number of threads may send and receive at once. Senders are served one at a time,
- * as are receivers (two fair-less {@link ReentrantLock}s), because each direction reuses one
- * native buffer; the kernel keeps every message atomic anyway. A waiting thread is
+ * as are receivers (one {@link ReentrantLock} per direction, not fair), because each
+ * direction reuses one native buffer; the kernel keeps every message atomic anyway, so
+ * callers need no lock of their own. (Serializing, rather than rejecting a second caller as
+ * {@link Event#await()} does, fits a channel that many threads feed.) A waiting thread is
  * interruptible ({@link InterruptedException}, nothing sent or consumed) and
  * {@link #close()} ends every blocked call with {@link ClosedException}.
  * {@link #receive()} and {@link #send} block without holding a carrier on virtual threads.
@@ -79,7 +81,7 @@ public final class Tube implements RawDescriptor, AutoCloseable {
     /** The most descriptors one message can carry: the kernel's {@code SCM_MAX_FD}. */
     public static final int MAX_DESCRIPTORS = Socket.SCM_MAX_FD;
 
-    /** Receive buffers above this size are dropped after use, so one huge message does not pin memory. */
+    /** Buffers above this size are dropped after use, so one huge message does not pin memory. */
     private static final int KEEP_BUFFER = 1 << 20;
     private static final int INITIAL_BUFFER = 4096;
     private static final long CONTROL_CAPACITY = Socket.cmsgSpace(4L * MAX_DESCRIPTORS);
@@ -152,7 +154,9 @@ public final class Tube implements RawDescriptor, AutoCloseable {
 
     /**
      * Meets the {@link TubeListener} at {@code path}, which must run as this process's user
-     * (the listener may be anyone's if the path is in a shared directory).
+     * (the listener may be anyone's if the path is in a shared directory). The connection is
+     * made by one blocking {@code connect(2)}, which returns at once unless the listener's
+     * backlog is full.
      *
      * @throws IOException              if nobody listens there ({@code ECONNREFUSED},
      *                                  {@code ENOENT}) or the listener runs as another user
@@ -371,6 +375,9 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                 }
                 Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, attempt, "Tube", Poll.POLLOUT);
             } finally {
+                if (data.byteSize() > KEEP_BUFFER) {
+                    data = Arena.ofAuto().allocate(INITIAL_BUFFER);
+                }
                 lock.unlock();
             }
         }
@@ -438,8 +445,8 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                 }
                 return takeMessage();
             } finally {
-                if (data.byteSize() > KEEP_BUFFER) {
-                    data = Arena.ofAuto().allocate(INITIAL_BUFFER);
+                if (limitBytes < 0 && data.byteSize() > KEEP_BUFFER) {
+                    data = Arena.ofAuto().allocate(INITIAL_BUFFER); // a caller's own limit is kept
                 }
                 lock.unlock();
             }

@@ -123,6 +123,9 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
         Path target = path.toAbsolutePath();
         byte[] targetAddress = Tube.socketPath(target);
         Path parent = target.getParent();
+        if (parent == null) {
+            throw new IllegalArgumentException("cannot bind a socket at " + target + ": it names no file in a directory");
+        }
         Path directory = privateDirectory(parent);
         Path temporary = directory.resolve("s");
         try {

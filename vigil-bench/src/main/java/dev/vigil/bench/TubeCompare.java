@@ -1,0 +1,431 @@
+package dev.vigil.bench;
+
+import dev.vigil.Event;
+import dev.vigil.RawDescriptor;
+import dev.vigil.ipc.Tube;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Measures, side by side in one run, the round trip of a 64-byte message between two
+ * platform threads through the two ends of a vigil {@link Tube.Pair}, with and without one
+ * descriptor attached, against the C reference ({@code vigil-bench/src/main/c/seqpacket_pingpong.c}:
+ * the same {@code socketpair(AF_UNIX, SOCK_SEQPACKET)} ping-pong with plain blocking
+ * {@code sendmsg}/{@code recvmsg}, run as a subprocess that times itself).
+ *
+ * <p>Peers:
+ * <ul>
+ *   <li>{@code C seqpacket (reference)};</li>
+ *   <li>{@code vigil receive()}: {@link Tube#receive()}, which never cuts a message, so it
+ *       peeks at the next message's length before taking it (one more system call);</li>
+ *   <li>{@code vigil receive(64, 1)}: {@link Tube#receive(int, int)}, one {@code recvmsg}
+ *       within caller-chosen limits, as C does;</li>
+ *   <li>{@code FFM send/recvmsg (no vigil)}: a diagnostic making exactly C's blocking calls
+ *       from Java through FFM, which splits vigil's distance to C into what the JVM costs
+ *       and what vigil's own machinery costs.</li>
+ * </ul>
+ * A received descriptor is closed by the receiver every time (C: {@code close}; vigil:
+ * {@link Tube.Message#close()}). The method is {@link Compare}'s: placements (threads
+ * pinned across CPUs, or on one), one unrecorded pass, then {@code --rounds} rounds with
+ * the order of peers rotated each round; the tables give medians, the ratio to C and the
+ * paired ratio (median over rounds of the peer's mean ÷ C's mean in the same round).
+ * Nothing asserts a timing.
+ *
+ * <p>Usage: {@code TubeCompare --c-binary PATH [--placements cross,same] [--fds 0,1]
+ * [--rounds N] [--trips N] [--warmup N]}; {@code vigil-bench/compare.sh tube} builds
+ * everything and runs it.
+ */
+public final class TubeCompare {
+    private TubeCompare() {}
+
+    static final int MESSAGE = 64;
+
+    private interface Bouncer extends AutoCloseable {
+        void roundTrip() throws Throwable;
+
+        void answer() throws Throwable;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    @FunctionalInterface
+    private interface BouncerFactory {
+        Bouncer open(boolean withDescriptor) throws IOException;
+    }
+
+    private interface Peer {
+        String name();
+
+        double measure(Placement placement, boolean withDescriptor, int warmup, int trips) throws Exception;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>();
+        if (args.length % 2 != 0) {
+            throw new IllegalArgumentException("options come in pairs: --name value; got " + Arrays.toString(args));
+        }
+        for (int i = 0; i < args.length; i += 2) {
+            options.put(args[i], args[i + 1]);
+        }
+        int rounds = Integer.parseInt(options.getOrDefault("--rounds", "7"));
+        int trips = Integer.parseInt(options.getOrDefault("--trips", "10000"));
+        int warmup = Integer.parseInt(options.getOrDefault("--warmup", "2000"));
+        List<Placement> placements = new ArrayList<>();
+        for (String name : options.getOrDefault("--placements", "cross,same").split(",")) {
+            placements.add(Placement.valueOf(name.trim().toUpperCase(Locale.ROOT)));
+        }
+        List<Boolean> kinds = new ArrayList<>();
+        for (String fds : options.getOrDefault("--fds", "0,1").split(",")) {
+            kinds.add(Integer.parseInt(fds.trim()) != 0);
+        }
+        String cBinary = options.get("--c-binary");
+        if (cBinary == null || !Files.isExecutable(Path.of(cBinary))) {
+            System.err.println("usage: TubeCompare --c-binary PATH [--placements cross,same,free] [--fds 0,1] [--rounds N] [--trips N] [--warmup N]");
+            System.err.println("  PATH: seqpacket_pingpong compiled from vigil-bench/src/main/c (compare.sh tube does it)");
+            System.exit(2);
+        }
+        if (Runtime.getRuntime().availableProcessors() < 2 && placements.contains(Placement.CROSS)) {
+            System.err.println("TubeCompare: only one CPU, so no cross-CPU placement");
+            placements.remove(Placement.CROSS);
+        }
+
+        List<Peer> peers = List.of(
+                new CProgram(cBinary),
+                new ThreadPair("vigil receive()", with -> new VigilTube(with, false)),
+                new ThreadPair("vigil receive(64, 1)", with -> new VigilTube(with, true)),
+                new ThreadPair("FFM send/recvmsg (no vigil)", PlainSeqpacket::new));
+
+        System.out.printf(Locale.ROOT, "Tube round trip, %d-byte message; java %s, %d CPUs, %s %s%n", MESSAGE,
+                Runtime.version(), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name"), System.getProperty("os.version"));
+        for (Placement placement : placements) {
+            for (boolean withDescriptor : kinds) {
+                compare(peers, placement, withDescriptor, rounds, warmup * placement.tripsFactor,
+                        trips * placement.tripsFactor);
+            }
+        }
+    }
+
+    private static void compare(List<Peer> peers, Placement placement, boolean withDescriptor, int rounds,
+                                int warmup, int trips) throws Exception {
+        System.out.printf(Locale.ROOT, "%n== %s, %s: %s%n", placement.name().toLowerCase(Locale.ROOT),
+                withDescriptor ? "64 B + 1 descriptor" : "64 B, no descriptor", placement.description);
+        System.out.printf(Locale.ROOT, "%d rounds x %d peers; each measurement %,d warm-up + %,d timed round trips%n",
+                rounds, peers.size(), warmup, trips);
+        for (Peer peer : peers) {
+            peer.measure(placement, withDescriptor, warmup, Math.max(1, trips / 4)); // unrecorded: class loading and JIT
+        }
+        Map<Peer, double[]> results = new LinkedHashMap<>();
+        for (Peer peer : peers) {
+            results.put(peer, new double[rounds]);
+        }
+        for (int round = 0; round < rounds; round++) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %d/%d:", round + 1, rounds));
+            for (int k = 0; k < peers.size(); k++) {
+                Peer peer = peers.get((round + k) % peers.size());
+                double nanos = peer.measure(placement, withDescriptor, warmup, trips);
+                results.get(peer)[round] = nanos;
+                line.append(String.format(Locale.ROOT, "  %s %.0f", peer.name(), nanos));
+            }
+            System.out.println(line);
+        }
+        printTable(results, peers.getFirst());
+    }
+
+    private static void printTable(Map<Peer, double[]> results, Peer reference) {
+        double[] c = results.get(reference);
+        double cMedian = median(c);
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-28s %12s %12s %12s %11s %13s%n", "peer", "median ns", "min ns", "max ns",
+                "ratio to C", "paired ratio");
+        for (Map.Entry<Peer, double[]> e : results.entrySet()) {
+            double[] values = e.getValue();
+            double[] paired = new double[values.length];
+            for (int r = 0; r < values.length; r++) {
+                paired[r] = values[r] / c[r];
+            }
+            System.out.printf(Locale.ROOT, "%-28s %12.0f %12.0f %12.0f %10.2fx %12.2fx%n", e.getKey().name(),
+                    median(values), Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).max().orElseThrow(),
+                    median(values) / cMedian, median(paired));
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** The C reference, run as a subprocess that times itself and prints one line. */
+    private record CProgram(String binary) implements Peer {
+        private static final Pattern RESULT = Pattern.compile("ns_per_round_trip=([0-9.]+)");
+
+        @Override
+        public String name() {
+            return "C seqpacket (reference)";
+        }
+
+        @Override
+        public double measure(Placement placement, boolean withDescriptor, int warmup, int trips)
+                throws IOException, InterruptedException {
+            List<String> command = new ArrayList<>(List.of(binary, Integer.toString(trips), Integer.toString(warmup),
+                    withDescriptor ? "1" : "0"));
+            if (placement.initiatorCpu >= 0) {
+                command.add(Integer.toString(placement.initiatorCpu));
+                command.add(Integer.toString(placement.responderCpu));
+            }
+            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            List<String> lines = new ArrayList<>();
+            try (BufferedReader out = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            }
+            int status = process.waitFor();
+            for (String line : lines) {
+                Matcher m = RESULT.matcher(line);
+                if (m.find() && status == 0) {
+                    return Double.parseDouble(m.group(1));
+                }
+            }
+            throw new IOException(binary + " exited with status " + status + " and printed " + lines);
+        }
+    }
+
+    /** Two fresh platform threads, pinned as the placement says; a failure interrupts the other. */
+    private record ThreadPair(String name, BouncerFactory factory) implements Peer {
+        @Override
+        public double measure(Placement placement, boolean withDescriptor, int warmup, int trips) throws Exception {
+            try (Bouncer bouncer = factory.open(withDescriptor)) {
+                Thread[] pair = new Thread[2];
+                Throwable[] failure = new Throwable[2];
+                long[] elapsed = new long[1];
+                pair[0] = Thread.ofPlatform().name("initiator").daemon().unstarted(() -> {
+                    try {
+                        placement.pinInitiator();
+                        for (int i = 0; i < warmup; i++) {
+                            bouncer.roundTrip();
+                        }
+                        long start = System.nanoTime();
+                        for (int i = 0; i < trips; i++) {
+                            bouncer.roundTrip();
+                        }
+                        elapsed[0] = System.nanoTime() - start;
+                    } catch (Throwable t) {
+                        System.err.println(name + ": initiator failed: " + t);
+                        failure[0] = t;
+                        pair[1].interrupt();
+                    }
+                });
+                pair[1] = Thread.ofPlatform().name("responder").daemon().unstarted(() -> {
+                    try {
+                        placement.pinResponder();
+                        for (int i = 0; i < warmup + trips; i++) {
+                            bouncer.answer();
+                        }
+                    } catch (Throwable t) {
+                        System.err.println(name + ": responder failed: " + t);
+                        failure[1] = t;
+                        pair[0].interrupt();
+                    }
+                });
+                pair[1].start();
+                pair[0].start();
+                pair[0].join();
+                pair[1].join();
+                if (failure[0] != null || failure[1] != null) {
+                    throw new IllegalStateException(name + " failed", failure[0] != null ? failure[0] : failure[1]);
+                }
+                return (double) elapsed[0] / trips;
+            }
+        }
+    }
+
+    /** The thing measured: the two ends of a Tube.Pair, one Event attached when asked. */
+    private static final class VigilTube implements Bouncer {
+        private final Tube.Pair pair = Tube.pair();
+        private final Event attached = new Event();
+        private final byte[] message = new byte[MESSAGE];
+        private final RawDescriptor[] descriptors;
+        private final boolean bounded;
+
+        VigilTube(boolean withDescriptor, boolean bounded) throws IOException {
+            this.descriptors = withDescriptor ? new RawDescriptor[] {attached} : new RawDescriptor[0];
+            this.bounded = bounded;
+            Arrays.fill(message, (byte) 'x');
+        }
+
+        private Tube.Message receive(Tube t) throws IOException, InterruptedException {
+            return bounded ? t.receive(MESSAGE, 1) : t.receive();
+        }
+
+        @Override
+        public void roundTrip() throws IOException, InterruptedException {
+            pair.first().send(message, descriptors);
+            receive(pair.first()).close();
+        }
+
+        @Override
+        public void answer() throws IOException, InterruptedException {
+            receive(pair.second()).close();
+            pair.second().send(message, descriptors);
+        }
+
+        @Override
+        public void close() {
+            pair.close();
+            attached.close();
+        }
+    }
+
+    /**
+     * Diagnostic: C's calls from Java through FFM, nothing else: blocking {@code sendmsg} and
+     * {@code recvmsg} on a socketpair, a preallocated {@code msghdr} per thread, and
+     * {@code close} of each received descriptor. (Not interruptible; a failure can hang it.)
+     */
+    private static final class PlainSeqpacket implements Bouncer {
+        private static final Linker LINKER = Linker.nativeLinker();
+        private static final MethodHandle SOCKETPAIR = handle("socketpair", FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        private static final MethodHandle SENDMSG = handle("sendmsg", FunctionDescriptor.of(
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        private static final MethodHandle RECVMSG = handle("recvmsg", FunctionDescriptor.of(
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        private static final MethodHandle EVENTFD = handle("eventfd", FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        private static final int MSG_NOSIGNAL = 0x4000;
+        private static final int MSG_CMSG_CLOEXEC = 0x40000000;
+        // x86_64/aarch64 (LP64) offsets of struct msghdr and struct cmsghdr
+        private static final long MSG_IOV = 16, MSG_IOVLEN = 24, MSG_CONTROL = 32, MSG_CONTROLLEN = 40;
+        private static final long CONTROL_SPACE = 24; // CMSG_SPACE(sizeof(int))
+
+        private final Arena arena = Arena.ofShared();
+        private final int[] ends = new int[2];
+        private final Side initiator;
+        private final Side responder;
+        private final int attached;
+        private final boolean withDescriptor;
+
+        private static MethodHandle handle(String name, FunctionDescriptor fd) {
+            return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), fd);
+        }
+
+        /** One thread's send and receive headers. */
+        private final class Side {
+            final MemorySegment sendHeader = arena.allocate(56, 8);
+            final MemorySegment receiveHeader = arena.allocate(56, 8);
+            final MemorySegment sendControl = arena.allocate(CONTROL_SPACE, 8);
+            final MemorySegment receiveControl = arena.allocate(CONTROL_SPACE, 8);
+            final MemorySegment sendIov = arena.allocate(16, 8);
+            final MemorySegment receiveIov = arena.allocate(16, 8);
+            final MemorySegment sendData = arena.allocate(MESSAGE);
+            final MemorySegment receiveData = arena.allocate(MESSAGE);
+
+            Side() {
+                sendData.fill((byte) 'x');
+                sendIov.set(ValueLayout.ADDRESS, 0, sendData);
+                sendIov.set(ValueLayout.JAVA_LONG, 8, MESSAGE);
+                receiveIov.set(ValueLayout.ADDRESS, 0, receiveData);
+                receiveIov.set(ValueLayout.JAVA_LONG, 8, MESSAGE);
+                sendHeader.set(ValueLayout.ADDRESS, MSG_IOV, sendIov);
+                sendHeader.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
+                receiveHeader.set(ValueLayout.ADDRESS, MSG_IOV, receiveIov);
+                receiveHeader.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
+                receiveHeader.set(ValueLayout.ADDRESS, MSG_CONTROL, receiveControl);
+                if (withDescriptor) {
+                    sendControl.set(ValueLayout.JAVA_LONG, 0, 20);   // CMSG_LEN(sizeof(int))
+                    sendControl.set(ValueLayout.JAVA_INT, 8, 1);     // SOL_SOCKET
+                    sendControl.set(ValueLayout.JAVA_INT, 12, 1);    // SCM_RIGHTS
+                    sendControl.set(ValueLayout.JAVA_INT, 16, attached);
+                    sendHeader.set(ValueLayout.ADDRESS, MSG_CONTROL, sendControl);
+                    sendHeader.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, CONTROL_SPACE);
+                }
+            }
+
+            void send(int fd) throws Throwable {
+                long n = (long) SENDMSG.invokeExact(fd, sendHeader, MSG_NOSIGNAL);
+                if (n != MESSAGE) throw new IOException("sendmsg returned " + n);
+            }
+
+            void receive(int fd) throws Throwable {
+                receiveHeader.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, CONTROL_SPACE);
+                long n = (long) RECVMSG.invokeExact(fd, receiveHeader, MSG_CMSG_CLOEXEC);
+                if (n != MESSAGE) throw new IOException("recvmsg returned " + n);
+                if (receiveHeader.get(ValueLayout.JAVA_LONG, MSG_CONTROLLEN) >= 20) {
+                    int r = (int) CLOSE.invokeExact(receiveControl.get(ValueLayout.JAVA_INT, 16));
+                }
+            }
+        }
+
+        PlainSeqpacket(boolean withDescriptor) throws IOException {
+            this.withDescriptor = withDescriptor;
+            try {
+                MemorySegment sv = arena.allocate(8, 4);
+                if ((int) SOCKETPAIR.invokeExact(1, 5 | 0x80000, 0, sv) != 0) throw new IOException("socketpair failed");
+                ends[0] = sv.get(ValueLayout.JAVA_INT, 0);
+                ends[1] = sv.get(ValueLayout.JAVA_INT, 4);
+            } catch (IOException e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IOException(t);
+            }
+            try {
+                this.attached = withDescriptor ? (int) EVENTFD.invokeExact(0, 0x80000) : -1; // as C attaches
+            } catch (Throwable t) {
+                throw new IOException(t);
+            }
+            this.initiator = new Side();
+            this.responder = new Side();
+        }
+
+        @Override
+        public void roundTrip() throws Throwable {
+            initiator.send(ends[0]);
+            initiator.receive(ends[0]);
+        }
+
+        @Override
+        public void answer() throws Throwable {
+            responder.receive(ends[1]);
+            responder.send(ends[1]);
+        }
+
+        @Override
+        public void close() {
+            try {
+                int a = (int) CLOSE.invokeExact(ends[0]);
+                int b = (int) CLOSE.invokeExact(ends[1]);
+                if (attached >= 0) {
+                    int c = (int) CLOSE.invokeExact(attached);
+                }
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+            arena.close();
+        }
+    }
+}
