@@ -14,7 +14,7 @@ import java.util.List;
  */
 public final class Main {
     /** Every command, in the order the usage lists them. */
-    static final List<Command> COMMANDS = List.of(new PingCommand());
+    static final List<Command> COMMANDS = List.of(new PingCommand(), new DemoCommand());
 
     private Main() {}
 
