@@ -1,20 +1,12 @@
 package dev.vigil.cli;
 
-import dev.vigil.Event;
-import dev.vigil.ipc.Tube;
-import dev.vigil.ipc.TubeListener;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code vigil demo}: two processes, two Events as doorbells, and a shared-memory ring.
@@ -73,88 +65,38 @@ final class DemoCommand implements Command {
             return 0;
         }
         long phase = options.seconds("--seconds", DEFAULT_SECONDS, false).toNanos();
-        Path directory = Files.createTempDirectory("vigil-demo");
-        Process child = null;
         Progress progress = new Progress(err, Progress.stderrIsTerminal());
-        try (TubeListener listener = TubeListener.bind(directory.resolve("demo.sock"))) {
-            child = startChild(listener.path());
-            err.printf(Locale.ROOT, "vigil demo: child process %d, meeting at %s%n", child.pid(), listener.path());
-            try (Tube tube = listener.accept();
-                 Event ping = new Event();
-                 Event pong = new Event();
-                 SharedRing ring = SharedRing.create()) {
-                tube.send(HELLO.getBytes(StandardCharsets.UTF_8), ping, pong, ring);
-                expect(tube, READY);
-
-                Latencies doorbell = new Latencies();
-                long pingPongNanos = pingPong(ping, pong, ring, phase, doorbell, progress, err);
-                progress.finish();
-
-                long ringNanos = produce(ring, ping, pong, phase, progress);
-                progress.finish();
-                String[] result = expect(tube, RING_RESULT).split(" ");
-                Latencies.Summary ringSummary = new Latencies.Summary(Long.parseLong(result[1]),
-                        Long.parseLong(result[2]), Long.parseLong(result[3]), Long.parseLong(result[4]),
-                        Long.parseLong(result[5]), Long.parseLong(result[6]));
-
-                report(out, "doorbell ping-pong (two Events, one round trip)", doorbell.summary(), pingPongNanos, "round trips");
-                out.println();
-                report(out, "shared-memory ring (64-byte records at full speed; one-way latency, queueing included)", ringSummary, ringNanos, "messages");
-            }
-            // the Tube is closed: the child sees end-of-stream and exits
-            if (!child.waitFor(30, TimeUnit.SECONDS)) {
-                throw new IOException("the child process " + child.pid() + " did not exit");
-            }
-            if (child.exitValue() != 0) {
-                throw new IOException("the child process exited with status " + child.exitValue());
-            }
-            return 0;
+        err.print("vigil demo: ");
+        Latencies doorbell = new Latencies();
+        long pingPongNanos;
+        long ringNanos;
+        Latencies.Summary ringSummary;
+        try (DemoSession session = DemoSession.start(err)) {
+            pingPongNanos = pingPong(session, phase, doorbell, progress, err);
+            progress.finish();
+            session.endPingPong();
+            ringNanos = produce(session, phase, progress);
+            progress.finish();
+            ringSummary = session.finishRing();
         } finally {
             progress.finish();
-            if (child != null && child.isAlive()) {
-                child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            Files.deleteIfExists(directory.resolve("demo.sock"));
-            Files.deleteIfExists(directory);
         }
-    }
-
-    private static Process startChild(Path socket) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"),
-                DemoChild.class.getName(), socket.toString()));
-        return new ProcessBuilder(command)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start();
-    }
-
-    /** Receives one message and checks that it starts with {@code word}; returns its text. */
-    private static String expect(Tube tube, String word) throws IOException, InterruptedException {
-        try (Tube.Message m = tube.receive()) {
-            String text = new String(m.bytes(), StandardCharsets.UTF_8);
-            if (!text.equals(word) && !text.startsWith(word + " ")) {
-                throw new IOException("the child sent \"" + text + "\" where \"" + word + "\" was expected");
-            }
-            return text;
-        }
+        report(out, "doorbell ping-pong (two Events, one round trip)", doorbell.summary(), pingPongNanos, "round trips");
+        out.println();
+        report(out, "shared-memory ring (64-byte records at full speed; one-way latency, queueing included)",
+                ringSummary, ringNanos, "messages");
+        return 0;
     }
 
     /** Round trips through the two doorbells for {@code nanos}; returns the time taken. */
-    private static long pingPong(Event ping, Event pong, SharedRing ring, long nanos, Latencies latencies,
-                                 Progress progress, PrintStream err) throws IOException, InterruptedException {
+    private static long pingPong(DemoSession session, long nanos, Latencies latencies, Progress progress,
+                                 PrintStream err) throws IOException, InterruptedException {
         long start = System.nanoTime();
         long now = start;
         long ticked = 0;
         while (now - start < nanos) {
-            long before = System.nanoTime();
-            ping.signal();
-            pong.await();
+            latencies.record(session.roundTrip());
             now = System.nanoTime();
-            latencies.record(now - before);
             long seconds = (now - start) / SECOND;
             if (seconds > ticked) {
                 ticked = seconds;
@@ -162,28 +104,26 @@ final class DemoCommand implements Command {
                         seconds, latencies.count(), PingCommand.micros(latencies.atPercentile(50)), unit(err)));
             }
         }
-        ring.setCommand(END_PING_PONG);
-        ping.signal();
         return now - start;
     }
 
-    /** Publishes records for {@code nanos}, then the end record; returns the time taken. */
-    private static long produce(SharedRing ring, Event dataReady, Event spaceReady, long nanos, Progress progress)
+    /** Publishes records for {@code nanos}; returns the time taken. */
+    private static long produce(DemoSession session, long nanos, Progress progress)
             throws IOException, InterruptedException {
+        SharedRing ring = session.ring();
         long start = System.nanoTime();
         long now = start;
         long ticked = 0;
         long sequence = 0;
         while (now - start < nanos) {
             now = System.nanoTime();
-            ring.publish(now, sequence++, dataReady, spaceReady);
+            ring.publish(now, sequence++, session.ping(), session.pong());
             long seconds = (now - start) / SECOND;
             if (seconds > ticked) {
                 ticked = seconds;
                 progress.show(String.format(Locale.ROOT, "  shared-memory ring  %d s  %,d messages", seconds, sequence));
             }
         }
-        ring.publish(System.nanoTime(), SharedRing.END, dataReady, spaceReady);
         return System.nanoTime() - start;
     }
 

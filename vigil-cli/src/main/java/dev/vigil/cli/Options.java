@@ -26,6 +26,14 @@ final class Options {
      * @param known the option names this command accepts, with their dashes ({@code "--seconds"})
      */
     static Options parse(List<String> args, Set<String> known) throws UsageException {
+        return parse(args, known, Set.of());
+    }
+
+    /**
+     * @param flags option names that take no value ({@code "--processes"}); {@link #flag} tells
+     *              whether each was given
+     */
+    static Options parse(List<String> args, Set<String> known, Set<String> flags) throws UsageException {
         Map<String, String> values = new HashMap<>();
         boolean help = false;
         for (int i = 0; i < args.size(); i++) {
@@ -34,8 +42,15 @@ final class Options {
                 help = true;
                 continue;
             }
+            if (flags.contains(arg)) {
+                values.put(arg, "true");
+                continue;
+            }
             int eq = arg.indexOf('=');
             String name = eq < 0 ? arg : arg.substring(0, eq);
+            if (flags.contains(name)) {
+                throw new UsageException(name + " takes no value");
+            }
             if (!known.contains(name)) {
                 throw new UsageException(arg.startsWith("-")
                         ? "unknown option '" + name + "'"
@@ -52,6 +67,11 @@ final class Options {
             values.put(name, value);
         }
         return new Options(values, help);
+    }
+
+    /** True if the flag {@code name} was given. */
+    boolean flag(String name) {
+        return values.containsKey(name);
     }
 
     /** True if {@code -h} or {@code --help} was given. */

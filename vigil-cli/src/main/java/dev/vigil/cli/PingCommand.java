@@ -13,7 +13,9 @@ import java.util.Set;
 /**
  * {@code vigil ping}: how long one thread takes to wake another through an {@link Event} and
  * be woken back. Two platform threads exchange a signal through two Events (see
- * {@link PingPong}) for a warm-up period, unmeasured, and then for the measured period; every
+ * {@link PingPong}), or, with {@code --processes}, this thread and a child JVM that received
+ * the Events over a Tube (see {@link DemoSession}), for a warm-up period, unmeasured, and
+ * then for the measured period; every
  * measured round trip goes into a {@link Latencies} histogram. Progress goes to stderr once a
  * second, the results to stdout.
  */
@@ -35,18 +37,20 @@ final class PingCommand implements Command {
     @Override
     public String usage() {
         return """
-                vigil ping [--seconds N] [--warmup N]
+                vigil ping [--seconds N] [--warmup N] [--processes]
                   Two platform threads ping-pong through two Events (eventfds); prints the
                   round trips per second and the latency percentiles of one round trip.
                   --seconds N   measure for N seconds (default 5; decimals allowed)
                   --warmup N    run N seconds first without measuring (default 1; 0 for none)
+                  --processes   ping-pong with a child JVM instead of a second thread: the
+                                Events travel to it over a Tube (the cross-process round trip)
                 """;
     }
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err)
             throws UsageException, IOException, InterruptedException {
-        Options options = Options.parse(args, Set.of("--seconds", "--warmup"));
+        Options options = Options.parse(args, Set.of("--seconds", "--warmup"), Set.of("--processes"));
         if (options.help()) {
             out.print(usage());
             return 0;
@@ -54,19 +58,39 @@ final class PingCommand implements Command {
         Duration measured = options.seconds("--seconds", DEFAULT_MEASURED, false);
         Duration warmup = options.seconds("--warmup", DEFAULT_WARMUP, true);
 
-        err.printf(Locale.ROOT, "vigil ping: %s s warm-up, then %s s measured%n", seconds(warmup), seconds(measured));
+        boolean processes = options.flag("--processes");
+        err.printf(Locale.ROOT, "vigil ping: %s s warm-up, then %s s measured%s%n", seconds(warmup), seconds(measured),
+                processes ? ", across two processes" : "");
         Progress progress = new Progress(err, Progress.stderrIsTerminal());
         Latencies latencies = new Latencies();
+        Tick tick = second -> progress.show(progressLine(second, measured, latencies, err));
         long elapsed;
-        try (Event ping = new Event(); Event pong = new Event(); PingPong pingPong = PingPong.start(ping, pong)) {
-            roundTripsFor(pingPong, warmup.toNanos(), null, null);
-            elapsed = roundTripsFor(pingPong, measured.toNanos(), latencies,
-                    second -> progress.show(progressLine(second, measured, latencies, err)));
-        } finally {
-            progress.finish();
+        if (processes) {
+            err.print("vigil ping: ");
+            try (DemoSession session = DemoSession.start(err)) {
+                roundTripsFor(session::roundTrip, warmup.toNanos(), null, null);
+                elapsed = roundTripsFor(session::roundTrip, measured.toNanos(), latencies, tick);
+                session.endPingPong();
+                session.finishRing(); // empty: lets the child finish its protocol and exit cleanly
+            } finally {
+                progress.finish();
+            }
+        } else {
+            try (Event ping = new Event(); Event pong = new Event(); PingPong pingPong = PingPong.start(ping, pong)) {
+                roundTripsFor(pingPong::roundTrip, warmup.toNanos(), null, null);
+                elapsed = roundTripsFor(pingPong::roundTrip, measured.toNanos(), latencies, tick);
+            } finally {
+                progress.finish();
+            }
         }
         report(out, latencies.summary(), elapsed);
         return 0;
+    }
+
+    /** One round trip; returns its nanoseconds. */
+    @FunctionalInterface
+    private interface RoundTrip {
+        long make() throws IOException, InterruptedException;
     }
 
     /** Called with the number of whole seconds measured so far. */
@@ -81,13 +105,13 @@ final class PingCommand implements Command {
      *
      * @return the time actually taken, in nanoseconds (the last round trip ends past the limit)
      */
-    private static long roundTripsFor(PingPong pingPong, long nanos, Latencies latencies, Tick tick)
+    private static long roundTripsFor(RoundTrip roundTrips, long nanos, Latencies latencies, Tick tick)
             throws IOException, InterruptedException {
         long start = System.nanoTime();
         long now = start;
         long ticked = 0;
         while (now - start < nanos) {
-            long roundTrip = pingPong.roundTrip();
+            long roundTrip = roundTrips.make();
             if (latencies != null) {
                 latencies.record(roundTrip);
             }

@@ -29,6 +29,27 @@ class DemoCommandTest {
     }
 
     @Test
+    void pingAcrossProcessesMeasuresTheCrossProcessRoundTrip() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        long childrenBefore = ProcessHandle.current().children().count();
+        int status = Main.run(List.of("ping", "--processes", "--seconds", "0.2", "--warmup", "0"),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("across two processes"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("p99.9"), out.toString(StandardCharsets.UTF_8));
+        assertEquals(childrenBefore, ProcessHandle.current().children().count(), "the child was reaped");
+    }
+
+    @Test
+    void aFlagGivenAValueIsAUsageError() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, Main.run(List.of("ping", "--processes=yes"), new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--processes takes no value"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void badDemoOptionsAreUsageErrors() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = Main.run(List.of("demo", "--seconds", "0"), new PrintStream(new ByteArrayOutputStream()),
