@@ -8,6 +8,8 @@
 #       one ready descriptor among N: vigil WaitContext vs C epoll_wait vs JDK Selector
 #   vigil-bench/compare.sh tube [--fds 0,1] [--placements cross,same] [--rounds N] [--trips N] [--warmup N]
 #       64-byte message ping-pong, with and without one descriptor: vigil Tube vs C socketpair(SOCK_SEQPACKET)
+#   vigil-bench/compare.sh processes [--placements cross,same] [--rounds N] [--trips N] [--warmup N]
+#       Event round trip between two processes: vigil (child JVM, Events passed over a Tube) vs C (fork)
 #
 # 1. Finds a JDK 25 or newer: $JAVA_HOME if it is one, else the newest under /usr/lib/jvm.
 # 2. Builds vigil-core and vigil-bench with Maven on that JDK if vigil-bench/target/vigil-bench.jar
@@ -22,12 +24,13 @@ jar="$bench/target/vigil-bench.jar"
 
 suite=event
 case "${1:-}" in
-    event|waitcontext|tube) suite=$1; shift ;;
+    event|waitcontext|tube|processes) suite=$1; shift ;;
 esac
 case "$suite" in
     event) csrc=eventfd_pingpong; main=dev.vigil.bench.Compare ;;
     waitcontext) csrc=epoll_ready; main=dev.vigil.bench.WaitCompare ;;
     tube) csrc=seqpacket_pingpong; main=dev.vigil.bench.TubeCompare ;;
+    processes) csrc=eventfd_fork_pingpong; main=dev.vigil.bench.ProcessCompare ;;
 esac
 cbin="$bench/target/$csrc"
 

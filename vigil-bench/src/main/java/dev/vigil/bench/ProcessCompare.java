@@ -1,0 +1,234 @@
+package dev.vigil.bench;
+
+import dev.vigil.Event;
+import dev.vigil.ipc.Tube;
+import dev.vigil.ipc.TubeListener;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Measures, side by side in one run, the round trip of a signal between two processes
+ * through two Events: vigil (this JVM and a child JVM, {@link ProcessPeer}, that received
+ * the two Events over a {@link Tube}) against the C reference
+ * ({@code vigil-bench/src/main/c/eventfd_fork_pingpong.c}: two blocking eventfds, fork, plain
+ * {@code read}/{@code write}).
+ *
+ * <p>The method is {@link Compare}'s: placements (the two processes pinned to CPUs 0 and 1,
+ * or both to CPU 0), one unrecorded pass, then {@code --rounds} rounds in an order that
+ * alternates; one measurement is a fresh process pair: {@code --warmup} untimed (default
+ * 20,000: a fresh child JVM must first JIT-compile its loop, and its compiler threads compete
+ * for the two CPUs meanwhile) and {@code --trips} timed round trips, timed by the initiating
+ * process itself, so process start-up is not counted. The table gives medians, the ratio to C and the paired ratio.
+ * Nothing asserts a timing.
+ *
+ * <p>Usage: {@code ProcessCompare --c-binary PATH [--placements cross,same] [--rounds N]
+ * [--trips N] [--warmup N]}; {@code vigil-bench/compare.sh processes} runs it.
+ */
+public final class ProcessCompare {
+    private ProcessCompare() {}
+
+    private interface Peer {
+        String name();
+
+        double measure(Placement placement, int warmup, int trips) throws Exception;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length % 2 != 0) {
+            throw new IllegalArgumentException("options come in pairs: --name value; got " + Arrays.toString(args));
+        }
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            options.put(args[i], args[i + 1]);
+        }
+        int rounds = Integer.parseInt(options.getOrDefault("--rounds", "7"));
+        int trips = Integer.parseInt(options.getOrDefault("--trips", "10000"));
+        // the child JVM compiles its loop during the warm-up: 2,000 round trips leave it interpreted
+        int warmup = Integer.parseInt(options.getOrDefault("--warmup", "20000"));
+        List<Placement> placements = new ArrayList<>();
+        for (String name : options.getOrDefault("--placements", "cross,same").split(",")) {
+            placements.add(Placement.valueOf(name.trim().toUpperCase(Locale.ROOT)));
+        }
+        String cBinary = options.get("--c-binary");
+        if (cBinary == null || !Files.isExecutable(Path.of(cBinary))) {
+            System.err.println("usage: ProcessCompare --c-binary PATH [--placements cross,same,free] [--rounds N] [--trips N] [--warmup N]");
+            System.err.println("  PATH: eventfd_fork_pingpong compiled from vigil-bench/src/main/c (compare.sh processes does it)");
+            System.exit(2);
+        }
+        if (Runtime.getRuntime().availableProcessors() < 2 && placements.contains(Placement.CROSS)) {
+            System.err.println("ProcessCompare: only one CPU, so no cross-CPU placement");
+            placements.remove(Placement.CROSS);
+        }
+        List<Peer> peers = List.of(new CProgram(cBinary), new VigilProcesses());
+        System.out.printf(Locale.ROOT, "cross-process Event round trip; java %s, %d CPUs, %s %s%n",
+                Runtime.version(), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name"), System.getProperty("os.version"));
+        for (Placement placement : placements) {
+            compare(peers, placement, rounds, warmup * placement.tripsFactor, trips * placement.tripsFactor);
+        }
+    }
+
+    private static void compare(List<Peer> peers, Placement placement, int rounds, int warmup, int trips)
+            throws Exception {
+        System.out.printf(Locale.ROOT, "%n== %s: %s (processes)%n", placement.name().toLowerCase(Locale.ROOT),
+                placement.description.replace("initiator", "parent").replace("responder", "child"));
+        System.out.printf(Locale.ROOT, "%d rounds x %d peers; each measurement %,d warm-up + %,d timed round trips%n",
+                rounds, peers.size(), warmup, trips);
+        for (Peer peer : peers) {
+            peer.measure(placement, warmup, Math.max(1, trips / 4)); // unrecorded
+        }
+        Map<Peer, double[]> results = new LinkedHashMap<>();
+        for (Peer peer : peers) {
+            results.put(peer, new double[rounds]);
+        }
+        for (int round = 0; round < rounds; round++) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %d/%d:", round + 1, rounds));
+            for (int k = 0; k < peers.size(); k++) {
+                Peer peer = peers.get((round + k) % peers.size());
+                double nanos = peer.measure(placement, warmup, trips);
+                results.get(peer)[round] = nanos;
+                line.append(String.format(Locale.ROOT, "  %s %.0f", peer.name(), nanos));
+            }
+            System.out.println(line);
+        }
+        double[] c = results.get(peers.getFirst());
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-30s %12s %12s %12s %11s %13s%n", "peer", "median ns", "min ns", "max ns",
+                "ratio to C", "paired ratio");
+        for (Map.Entry<Peer, double[]> e : results.entrySet()) {
+            double[] values = e.getValue();
+            double[] paired = new double[values.length];
+            for (int r = 0; r < values.length; r++) {
+                paired[r] = values[r] / c[r];
+            }
+            System.out.printf(Locale.ROOT, "%-30s %12.0f %12.0f %12.0f %10.2fx %12.2fx%n", e.getKey().name(),
+                    median(values), Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).max().orElseThrow(),
+                    median(values) / median(c), median(paired));
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** The C reference: forks its own child and times itself. */
+    private record CProgram(String binary) implements Peer {
+        private static final Pattern RESULT = Pattern.compile("ns_per_round_trip=([0-9.]+)");
+
+        @Override
+        public String name() {
+            return "C eventfd + fork (reference)";
+        }
+
+        @Override
+        public double measure(Placement placement, int warmup, int trips) throws IOException, InterruptedException {
+            List<String> command = new ArrayList<>(List.of(binary, Integer.toString(trips), Integer.toString(warmup)));
+            if (placement.initiatorCpu >= 0) {
+                command.add(Integer.toString(placement.initiatorCpu));
+                command.add(Integer.toString(placement.responderCpu));
+            }
+            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            List<String> lines = new ArrayList<>();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            }
+            int status = process.waitFor();
+            for (String line : lines) {
+                Matcher m = RESULT.matcher(line);
+                if (m.find() && status == 0) {
+                    return Double.parseDouble(m.group(1));
+                }
+            }
+            throw new IOException(binary + " exited with status " + status + " and printed " + lines);
+        }
+    }
+
+    /**
+     * vigil: a child JVM meets this one at a {@link TubeListener}, receives the two Events,
+     * pins itself and answers every ping; a platform thread here, pinned, times the round
+     * trips. {@code ping.writeCount(2)} (never a normal signal's count) tells the child to stop.
+     */
+    private static final class VigilProcesses implements Peer {
+        @Override
+        public String name() {
+            return "vigil Events + child JVM";
+        }
+
+        @Override
+        public double measure(Placement placement, int warmup, int trips) throws Exception {
+            Path directory = Files.createTempDirectory("vigil-bench");
+            Process child = null;
+            try (TubeListener listener = TubeListener.bind(directory.resolve("peer.sock"))) {
+                child = new ProcessBuilder(List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp", System.getProperty("java.class.path"),
+                        ProcessPeer.class.getName(), listener.path().toString(),
+                        Integer.toString(placement.responderCpu)))
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.INHERIT)
+                        .start();
+                try (Tube tube = listener.accept(); Event ping = new Event(); Event pong = new Event()) {
+                    tube.send("events".getBytes(StandardCharsets.UTF_8), ping, pong);
+                    tube.receive().close(); // "ready": the child holds both Events
+                    long[] elapsed = new long[1];
+                    Throwable[] failure = new Throwable[1];
+                    Thread initiator = Thread.ofPlatform().name("initiator").unstarted(() -> {
+                        try {
+                            placement.pinInitiator();
+                            for (int i = 0; i < warmup; i++) {
+                                ping.signal();
+                                pong.await();
+                            }
+                            long start = System.nanoTime();
+                            for (int i = 0; i < trips; i++) {
+                                ping.signal();
+                                pong.await();
+                            }
+                            elapsed[0] = System.nanoTime() - start;
+                        } catch (Throwable t) {
+                            failure[0] = t;
+                        }
+                    });
+                    initiator.start();
+                    initiator.join();
+                    ping.writeCount(2);
+                    if (failure[0] != null) {
+                        throw new IllegalStateException("vigil peer failed", failure[0]);
+                    }
+                    if (!child.waitFor(30, TimeUnit.SECONDS) || child.exitValue() != 0) {
+                        throw new IOException("the child JVM did not finish cleanly");
+                    }
+                    return (double) elapsed[0] / trips;
+                }
+            } finally {
+                if (child != null && child.isAlive()) {
+                    child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+                Files.deleteIfExists(directory.resolve("peer.sock"));
+                Files.deleteIfExists(directory);
+            }
+        }
+    }
+}
