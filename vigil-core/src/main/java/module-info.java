@@ -8,4 +8,5 @@
 module dev.vigil {
     exports dev.vigil;
     exports dev.vigil.ipc;
+    exports dev.vigil.reactor;
 }

@@ -223,9 +223,12 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
                 int index = takeIndex();
                 int generation = ++generations[index];
                 EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
+                // Published first, so a concurrent waiter can resolve the first event at once.
+                ENTRIES.setRelease(entries, index, new Entry<>(fd, token, type, generation));
                 Native.Scratch s = Native.Scratch.get();
                 if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0) {
                     int errno = Native.errno(s);
+                    ENTRIES.setRelease(entries, index, null);
                     giveBackIndex(index);
                     if (errno == 17 /* EEXIST */) {
                         throw new IllegalArgumentException(descriptor + " (fd " + fd + ") is already in this WaitContext;"
@@ -238,7 +241,6 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
                     ENTRIES.setRelease(entries, (int) stale, null);
                     giveBackIndex(stale);
                 }
-                ENTRIES.setRelease(entries, index, new Entry<>(fd, token, type, generation));
             } finally {
                 epfd.release();
             }

@@ -53,6 +53,7 @@ public final class WaitSlot implements InterruptHook.Target {
     private volatile Thread owner;
     private volatile Object through;
     private volatile Parker parker;
+    private volatile ScheduledIo parkedIo;
     @SuppressWarnings("unused") // accessed through READ_STATE
     private volatile int readState;
     /** The eventfd number being read; written before readState becomes IN_READ. */
@@ -89,6 +90,11 @@ public final class WaitSlot implements InterruptHook.Target {
     /** Makes the blocked waiter's Parker reachable for {@link #wake}; null when it stops blocking. */
     public void publish(Parker p) {
         parker = p; // volatile: orders this before the waiter's closed check
+    }
+
+    /** Makes a virtual waiter's reactor registration reachable for {@link #wake}; null when done. */
+    public void publish(ScheduledIo io) {
+        parkedIo = io; // volatile: orders this before the waiter's closed check
     }
 
     /** True while some thread waits. */
@@ -139,6 +145,10 @@ public final class WaitSlot implements InterruptHook.Target {
             Parker p = parker;
             if (p != null) {
                 p.wake();
+            }
+            ScheduledIo io = parkedIo;
+            if (io != null) {
+                io.shutdown(new dev.vigil.ClosedException(what + " was closed while a thread waited on it"));
             }
             Thread t = owner;
             if (t != null) {

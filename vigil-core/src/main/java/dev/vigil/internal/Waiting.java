@@ -6,7 +6,6 @@ import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Poll;
 
 import java.io.IOException;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one wait loop for "try without blocking, otherwise block until the descriptor is
@@ -18,8 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@link ClosedException} when the object is closed during the wait.
  *
  * <p>Platform threads block in {@code ppoll} through a borrowed {@link Parker}. Virtual
- * threads must not hold their carrier in the kernel: until the reactor parks them, they
- * retry and park between tries, backing off from 20 µs to 5 ms.
+ * threads must not hold their carrier in the kernel: they park, and the default reactor
+ * ({@link Poller#defaultPoller()}) unparks them when the descriptor becomes ready.
  */
 public final class Waiting {
     private Waiting() {}
@@ -29,9 +28,6 @@ public final class Waiting {
     public interface Attempt {
         long tryOnce(Native.Scratch s, int raw) throws IOException;
     }
-
-    private static final long MIN_BACKOFF = 20_000;
-    private static final long MAX_BACKOFF = 5_000_000;
 
     /**
      * Waits up to {@code total} ns ({@link Deadline#FOREVER} for no limit) for
@@ -82,7 +78,7 @@ public final class Waiting {
             }
             long start = System.nanoTime();
             return Thread.currentThread().isVirtual()
-                    ? awaitParked(fd, s, raw, start, total, attempt, what)
+                    ? awaitParked(fd, slot, s, raw, start, total, attempt, what, events)
                     : awaitPolling(fd, slot, s, raw, start, total, attempt, what, events);
         } finally {
             fd.release();
@@ -116,31 +112,45 @@ public final class Waiting {
                 }
             }
         } finally {
-            slot.publish(null);
+            slot.publish((Parker) null);
             parker.giveBack();
         }
     }
 
-    private static long awaitParked(Descriptor fd, Native.Scratch s, int raw, long start, long total,
-                                    Attempt attempt, String what) throws IOException, InterruptedException {
-        long backoff = MIN_BACKOFF;
-        for (;;) {
-            long result = attempt.tryOnce(s, raw);
-            if (result != 0) {
-                return result;
+    /**
+     * A virtual thread parks through the default reactor: the descriptor is registered
+     * (edge-triggered) for the length of this wait, while the waiter holds the number, and
+     * every edge is followed by another attempt. {@code close()} shuts the published
+     * registration down, which ends the park.
+     */
+    private static long awaitParked(Descriptor fd, WaitSlot slot, Native.Scratch s, int raw, long start, long total,
+                                    Attempt attempt, String what, short events)
+            throws IOException, InterruptedException {
+        Poller poller = Poller.defaultPoller();
+        ScheduledIo io = new ScheduledIo();
+        int stream = events == Poll.POLLOUT ? ScheduledIo.WRITE : ScheduledIo.READ;
+        poller.add(io, raw); // an already-ready descriptor produces its first edge at once
+        slot.publish(io);    // before the closed check below: see WaitSlot
+        try {
+            for (;;) {
+                long result = attempt.tryOnce(s, raw);
+                if (result != 0) {
+                    return result;
+                }
+                if (fd.isClosed()) {
+                    throw closedDuringWait(what);
+                }
+                long left = Deadline.remaining(start, total);
+                if (left == 0) {
+                    return 0;
+                }
+                io.await(stream, left); // an edge, the timeout, close (ClosedException) or an interrupt
             }
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            if (fd.isClosed()) {
-                throw closedDuringWait(what);
-            }
-            long left = Deadline.remaining(start, total);
-            if (left == 0) {
-                return 0;
-            }
-            LockSupport.parkNanos(Math.min(backoff, left));
-            backoff = Math.min(backoff * 2, MAX_BACKOFF);
+        } catch (ClosedException e) {
+            throw fd.isClosed() ? closedDuringWait(what) : e;
+        } finally {
+            slot.publish((ScheduledIo) null);
+            poller.remove(io);
         }
     }
 

@@ -1,0 +1,434 @@
+package dev.vigil.internal;
+
+import dev.vigil.ClosedException;
+import dev.vigil.ErrnoException;
+import dev.vigil.Event;
+import dev.vigil.internal.linux.EPoll;
+import dev.vigil.internal.linux.Native;
+import dev.vigil.internal.linux.Poll;
+import dev.vigil.reactor.Readiness;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The engine of a reactor: an edge-triggered epoll set, a table of {@link ScheduledIo}s, and
+ * {@link #turn(long)}, which waits for kernel events and dispatches them.
+ *
+ * <h2>Tokens</h2>
+ * As in WaitContext, {@code epoll_data} holds {@code generation << 32 | index} into the
+ * table, never a descriptor number, so an event for a deregistered descriptor, or for a
+ * number closed and reused, is dropped instead of reaching the new registration. The
+ * reserved token {@link #WAKE_TOKEN} names the wake-up eventfd.
+ *
+ * <h2>Threads</h2>
+ * One thread turns at a time. {@link #add} and {@link #remove} may run on any thread at
+ * any time (a lock keeps the table and the kernel's interest list in step). {@link #close()}
+ * wakes the turning thread and shuts every registration down, so every waiter gets an
+ * IOException and nothing hangs.
+ */
+public final class Poller implements InterruptHook.Target {
+    private static final long WAKE_TOKEN = -1L;
+    /** Interest for every registration: both directions, peer half-close and priority data, edge-triggered. */
+    private static final int INTEREST = EPoll.EPOLLIN | EPoll.EPOLLOUT | EPoll.EPOLLRDHUP | EPoll.EPOLLPRI | EPoll.EPOLLET;
+    private static final int BATCH = 1024;
+    private static final System.Logger LOG = System.getLogger("dev.vigil");
+    private static final VarHandle ENTRIES = MethodHandles.arrayElementVarHandle(ScheduledIo[].class);
+    private static final VarHandle TURNER;
+
+    static {
+        try {
+            TURNER = MethodHandles.lookup().findVarHandle(Poller.class, "turner", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Descriptor epfd;
+    private final Event wakeup;
+    private final MemorySegment events;
+    private final MemorySegment ctlEvent;
+    private final String name;
+    private volatile boolean closed;
+    @SuppressWarnings("unused") // accessed through TURNER
+    private volatile Thread turner;
+    private final java.util.concurrent.atomic.AtomicBoolean resourcesClosed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private final Object lock = new Object();
+    private volatile ScheduledIo[] entries = new ScheduledIo[64];
+    private int[] generations = new int[64];
+    private int[] free = new int[64];
+    private int freeCount;
+    private int highWater;
+    private int live;
+    /** The live registration of each number; a number's newest registration wins (older ones are stale). */
+    private final java.util.HashMap<Integer, ScheduledIo> byFd = new java.util.HashMap<>();
+
+    private final AtomicLong turns = new AtomicLong();
+    private final AtomicLong dispatched = new AtomicLong();
+    private final AtomicLong wakeups = new AtomicLong();
+    private final AtomicLong registrations = new AtomicLong();
+    private final AtomicLong wakerFailures = new AtomicLong();
+
+    public Poller(String name) throws IOException {
+        this.name = name;
+        Native.Scratch s = Native.Scratch.get();
+        int fd = EPoll.create1(s, EPoll.EPOLL_CLOEXEC);
+        if (fd < 0) {
+            throw new ErrnoException("epoll_create1", Native.errno(s));
+        }
+        epfd = Descriptor.adoptNew(fd, "Reactor");
+        try {
+            wakeup = new Event();
+            Arena arena = Arena.ofAuto();
+            events = arena.allocate(EPoll.EVENT_SIZE * BATCH, 8);
+            ctlEvent = arena.allocate(EPoll.EVENT_SIZE, 8);
+            EPoll.set(ctlEvent, 0, EPoll.EPOLLIN, WAKE_TOKEN);
+            if (EPoll.ctl(s, fd, EPoll.EPOLL_CTL_ADD, wakeup.rawDescriptor(), ctlEvent) < 0) {
+                int errno = Native.errno(s);
+                wakeup.close();
+                throw new ErrnoException("epoll_ctl(ADD wake-up)", errno);
+            }
+        } catch (IOException | RuntimeException e) {
+            epfd.close();
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------- the process-wide default
+
+    private static volatile Poller defaultPoller;
+
+    /** The process-wide reactor engine, started on first use on the daemon thread "vigil-reactor". */
+    public static Poller defaultPoller() throws IOException {
+        Poller p = defaultPoller;
+        if (p != null) {
+            return p;
+        }
+        synchronized (Poller.class) {
+            if (defaultPoller == null) {
+                Poller created = new Poller("default");
+                Thread t = new Thread(created::runForever, "vigil-reactor");
+                t.setDaemon(true);
+                t.start();
+                defaultPoller = created;
+            }
+            return defaultPoller;
+        }
+    }
+
+    /** Turns until closed; logs (and survives) anything unexpected. */
+    public void runForever() {
+        while (!closed) {
+            try {
+                turn(Deadline.FOREVER);
+            } catch (ClosedException e) {
+                return;
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.ERROR, "reactor " + name + ": turn failed", t);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- registrations
+
+    /**
+     * Registers {@code fd} for {@code io} (edge-triggered, both directions). The caller must
+     * hold the number open until {@link #remove}.
+     */
+    public void add(ScheduledIo io, int fd) throws IOException {
+        synchronized (lock) {
+            if (closed) {
+                throw new ClosedException("Reactor is closed: nothing can be registered with it");
+            }
+            int raw = epfd.acquire();
+            try {
+                int index = takeIndex();
+                int generation = ++generations[index];
+                io.reset();
+                io.poller = this;
+                io.index = index;
+                io.generation = generation;
+                io.fd = fd;
+                EPoll.set(ctlEvent, 0, INTEREST, ((long) generation << 32) | index);
+                // Published before EPOLL_CTL_ADD: the kernel queues an already-ready descriptor's
+                // first edge at once, and a turner dispatching it must find the entry, or the
+                // edge (which never repeats) would be dropped as stale.
+                ENTRIES.setRelease(entries, index, io);
+                Native.Scratch s = Native.Scratch.get();
+                if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0) {
+                    int errno = Native.errno(s);
+                    ENTRIES.setRelease(entries, index, null);
+                    giveBack(index);
+                    io.poller = null;
+                    if (errno == 17 /* EEXIST */) {
+                        throw new IllegalArgumentException("descriptor " + fd + " is already registered with this reactor");
+                    }
+                    throw new ErrnoException("epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")", errno);
+                }
+                byFd.put(fd, io); // an older registration of this number is stale: its file is gone
+                live++;
+                registrations.incrementAndGet();
+            } finally {
+                epfd.release();
+            }
+        }
+    }
+
+    /** Takes {@code io} out; no event for it is dispatched after this returns. Idempotent. */
+    public void remove(ScheduledIo io) {
+        synchronized (lock) {
+            if (io.poller != this) {
+                return;
+            }
+            io.poller = null;
+            ENTRIES.setRelease(entries, io.index, null);
+            giveBack(io.index);
+            live--;
+            if (!byFd.remove(io.fd, io)) {
+                // Stale: its file was closed and the number now belongs to a newer registration.
+                // EPOLL_CTL_DEL names a number, so it would remove that one instead: skip it.
+                return;
+            }
+            try {
+                int raw = epfd.acquire();
+                try {
+                    // ENOENT/EBADF: the kernel already dropped it with its file
+                    EPoll.ctl(Native.Scratch.get(), raw, EPoll.EPOLL_CTL_DEL, io.fd, MemorySegment.NULL);
+                } finally {
+                    epfd.release();
+                }
+            } catch (ClosedException closedReactor) {
+                // the epoll set is gone, and the registration with it
+            }
+        }
+    }
+
+    /** Live registrations. */
+    public int size() {
+        synchronized (lock) {
+            return live;
+        }
+    }
+
+    private int takeIndex() {
+        if (freeCount > 0) {
+            return free[--freeCount];
+        }
+        int index = highWater++;
+        if (index == entries.length) {
+            entries = Arrays.copyOf(entries, index * 2);
+            generations = Arrays.copyOf(generations, index * 2);
+        }
+        return index;
+    }
+
+    private void giveBack(int index) {
+        if (freeCount == free.length) {
+            free = Arrays.copyOf(free, freeCount * 2);
+        }
+        free[freeCount++] = index;
+    }
+
+    // ---------------------------------------------------------------- turning
+
+    /**
+     * Waits up to {@code nanos} ({@link Deadline#FOREVER}: no limit) for kernel events and
+     * dispatches them. Returns early, with the interrupt status set, if the thread is
+     * interrupted, and when {@link #wake()} is called.
+     *
+     * @return how many registration events were dispatched
+     * @throws ClosedException       if the reactor was closed before the call
+     * @throws IllegalStateException if another thread is turning
+     */
+    public int turn(long nanos) throws IOException {
+        if (closed) {
+            throw new ClosedException("Reactor is closed");
+        }
+        Thread me = Thread.currentThread();
+        if (!TURNER.compareAndSet(this, (Thread) null, me)) {
+            throw new IllegalStateException("another thread is already turning this reactor (" + turner + ")");
+        }
+        try {
+            int raw = epfd.acquire();
+            try {
+                return dispatch(waitForEvents(raw, nanos));
+            } finally {
+                epfd.release();
+            }
+        } finally {
+            TURNER.setVolatile(this, (Thread) null);
+            if (closed) {
+                closeResources(); // close() saw us turning and left this to us
+            }
+        }
+    }
+
+    private int waitForEvents(int raw, long nanos) throws IOException {
+        Native.Scratch s = Native.Scratch.get();
+        InterruptHook hook = InterruptHook.current();
+        int n;
+        hook.arm(this);
+        try {
+            if (nanos == Deadline.FOREVER) {
+                n = EPoll.await(s, raw, events, BATCH, -1);
+            } else if (EPoll.hasPwait2()) {
+                Poll.setTimespec(s.timespec, nanos);
+                n = EPoll.awaitNanos(s, raw, events, BATCH, s.timespec);
+            } else {
+                n = EPoll.await(s, raw, events, BATCH, (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000));
+            }
+        } finally {
+            hook.disarm(); // an interrupt only ends this turn early; the status stays set
+        }
+        if (n < 0) {
+            int errno = Native.errno(s);
+            if (errno == 4 /* EINTR */) {
+                return 0;
+            }
+            throw new ErrnoException("epoll_wait", errno);
+        }
+        return n;
+    }
+
+    private int dispatch(int n) {
+        int count = 0;
+        ScheduledIo[] table = entries;
+        for (int i = 0; i < n; i++) {
+            long data = EPoll.data(events, i);
+            if (data == WAKE_TOKEN) {
+                drainWakeup();
+                continue;
+            }
+            int index = (int) data;
+            if (index < 0 || index >= table.length) {
+                table = entries; // grown since
+                if (index < 0 || index >= table.length) {
+                    continue;
+                }
+            }
+            ScheduledIo io = (ScheduledIo) ENTRIES.getAcquire(table, index);
+            if (io == null || io.generation != (int) (data >>> 32)) {
+                continue; // deregistered, or its index reused since: stale
+            }
+            io.dispatch(readiness(EPoll.events(events, i)));
+            count++;
+        }
+        turns.incrementAndGet();
+        if (count != 0) {
+            dispatched.addAndGet(count);
+        }
+        return count;
+    }
+
+    /** The one mapping from epoll flags to Readiness bits. */
+    static int readiness(int ev) {
+        int bits = 0;
+        if ((ev & EPoll.EPOLLIN) != 0) bits |= Readiness.READABLE;                      // data, or a listener's connection
+        if ((ev & EPoll.EPOLLOUT) != 0) bits |= Readiness.WRITABLE;                     // room to write
+        if ((ev & (EPoll.EPOLLHUP | EPoll.EPOLLRDHUP)) != 0) bits |= Readiness.HUP;     // peer closed, or shut down writing
+        if ((ev & EPoll.EPOLLERR) != 0) bits |= Readiness.ERROR;                        // e.g. a pipe whose reader closed
+        if ((ev & EPoll.EPOLLPRI) != 0) bits |= Readiness.PRIORITY;                     // out-of-band data
+        return bits;
+    }
+
+    private void drainWakeup() {
+        wakeups.incrementAndGet();
+        try {
+            wakeup.reset();
+        } catch (IOException closing) {
+            // close() is under way; the turn ends anyway
+        }
+    }
+
+    /** Makes the current or next {@link #turn} return promptly. Any thread. */
+    public void wake() {
+        try {
+            wakeup.signal();
+        } catch (IOException closed) {
+            // nothing to wake any more
+        }
+    }
+
+    @Override
+    public void interrupted() {
+        wake();
+    }
+
+    void wakerFailed(Throwable t) {
+        wakerFailures.incrementAndGet();
+        LOG.log(System.Logger.Level.WARNING, "reactor " + name + ": a waker threw; the reactor carries on", t);
+    }
+
+    // ---------------------------------------------------------------- closing and statistics
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Closes the reactor: every registration is shut down (its waiters get an IOException). */
+    public void close() {
+        ScheduledIo[] all;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            all = entries.clone();
+            Arrays.fill(entries, null);
+            byFd.clear();
+            live = 0;
+        }
+        wake();
+        ClosedException reason = new ClosedException("Reactor is closed");
+        for (ScheduledIo io : all) {
+            if (io != null) {
+                io.poller = null;
+                io.shutdown(reason);
+            }
+        }
+        if (TURNER.getVolatile(this) == null) {
+            closeResources();
+        }
+        // else the turning thread closes them when its turn ends. Closing the wake-up eventfd
+        // now would drop its queued event from epoll's ready list and leave the turner asleep.
+        // (closed and turner form a Dekker pair: at least one side sees the other.)
+    }
+
+    private void closeResources() {
+        if (resourcesClosed.compareAndSet(false, true)) {
+            epfd.close();
+            wakeup.close();
+        }
+    }
+
+    public long turns() {
+        return turns.get();
+    }
+
+    public long eventsDispatched() {
+        return dispatched.get();
+    }
+
+    public long wakeups() {
+        return wakeups.get();
+    }
+
+    public long registrationsEver() {
+        return registrations.get();
+    }
+
+    public long wakerFailures() {
+        return wakerFailures.get();
+    }
+
+    @Override
+    public String toString() {
+        return "Reactor[" + name + ", " + epfd + ", " + size() + " registrations" + (closed ? ", closed" : "") + "]";
+    }
+}

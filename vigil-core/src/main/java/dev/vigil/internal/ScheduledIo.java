@@ -1,0 +1,472 @@
+package dev.vigil.internal;
+
+import dev.vigil.ClosedException;
+import dev.vigil.reactor.Readiness;
+import dev.vigil.reactor.Waker;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The readiness state of one descriptor registered with a {@link Poller}: two independent,
+ * edge-triggered streams (read and write), and whoever waits on them.
+ *
+ * <h2>The state word</h2>
+ * <pre>
+ *   bits  0-4   read stream pending    READABLE | HUP | ERROR | PRIORITY   (Readiness bits)
+ *   bits  8-12  write stream pending   WRITABLE | HUP | ERROR
+ *   bit  16     HUP_SEEN   a HUP was returned once: every later take returns HUP (sticky)
+ *   bit  17     R_WAIT     the read stream has waiters (set under the lock)
+ *   bit  18     W_WAIT     the write stream has waiters (set under the lock)
+ *   bit  19     SHUTDOWN   deregistered or reactor closed; {@link #failure} says which
+ * </pre>
+ * Dispatch ORs new bits in with one atomic operation and learns from the old value whether
+ * anyone waits. A take clears its stream's pending bits with a CAS. Because both act on the
+ * same word, an event racing a take is never lost: either the take returns it, or it stays
+ * pending. A waiter first sets its W flag (under the lock), then takes again: either the
+ * dispatcher saw the flag and wakes it, or the waiter's second take sees the bits.
+ *
+ * <h2>Waiters</h2>
+ * Per stream: at most one poll waker (the seed's task; the latest {@code poll} wins, as in
+ * tokio), and any number of awaiting threads and futures in an intrusive list. A dispatch
+ * that finds waiters detaches them under the lock and wakes them after releasing it, so
+ * wakers never run under a lock and dispatch allocates nothing. Every awaiter present at a
+ * dispatch receives that dispatch's readiness (all are woken). The event is then consumed
+ * for the stream, unless a poll waker is registered, which gets to take it itself.
+ */
+public final class ScheduledIo {
+    public static final int READ = 0;
+    public static final int WRITE = 1;
+
+    private static final int READ_BITS = Readiness.READABLE | Readiness.HUP | Readiness.ERROR | Readiness.PRIORITY;
+    /**
+     * ERROR goes to both streams: a pipe whose reader closed reports only EPOLLERR once it is
+     * full, and a writer waiting for WRITABLE must still be woken to see its EPIPE.
+     */
+    private static final int WRITE_BITS = Readiness.WRITABLE | Readiness.HUP | Readiness.ERROR;
+    private static final int STREAM = 0x1f;
+    private static final int HUP_SEEN = 1 << 16;
+    private static final int R_WAIT = 1 << 17;
+    private static final int W_WAIT = 1 << 18;
+    private static final int SHUTDOWN = 1 << 19;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(ScheduledIo.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state;
+    private volatile IOException failure;
+
+    private final Object lock = new Object();
+    private final Waker[] pollWakers = new Waker[2];
+    private final Node[] heads = new Node[2];
+    private final Node[] tails = new Node[2];
+
+    /** Set by the Poller while registered. */
+    Poller poller;
+    int index;
+    int generation;
+    int fd = -1;
+
+    private static int shift(int dir) {
+        return dir == READ ? 0 : 8;
+    }
+
+    private static int waitFlag(int dir) {
+        return dir == READ ? R_WAIT : W_WAIT;
+    }
+
+    /** The Poller this is registered with, or null. */
+    public Poller poller() {
+        return poller;
+    }
+
+    /** Clears everything before (re-)registration. */
+    void reset() {
+        synchronized (lock) {
+            STATE.setVolatile(this, 0);
+            failure = null;
+        }
+    }
+
+    /** The kernel's bits (already mapped to Readiness bits) for this descriptor. Reactor thread. */
+    void dispatch(int bits) {
+        int add = (bits & READ_BITS) | ((bits & WRITE_BITS) << 8);
+        if (add == 0) {
+            return;
+        }
+        int old = (int) STATE.getAndBitwiseOr(this, add);
+        boolean read = (old & R_WAIT) != 0 && (bits & READ_BITS) != 0;
+        boolean write = (old & W_WAIT) != 0 && (bits & WRITE_BITS) != 0;
+        if (read || write) {
+            wakeWaiters(read, write);
+        }
+    }
+
+    private void wakeWaiters(boolean read, boolean write) {
+        Node readers = null;
+        Node writers = null;
+        Waker readWaker = null;
+        Waker writeWaker = null;
+        Readiness readResult = Readiness.EMPTY;
+        Readiness writeResult = Readiness.EMPTY;
+        synchronized (lock) {
+            if (read) {
+                readWaker = pollWakers[READ];
+                readResult = deliver(READ, readWaker != null);
+                if (!readResult.isEmpty()) {
+                    readers = detach(READ);
+                } else {
+                    readWaker = null;
+                }
+            }
+            if (write) {
+                writeWaker = pollWakers[WRITE];
+                writeResult = deliver(WRITE, writeWaker != null);
+                if (!writeResult.isEmpty()) {
+                    writers = detach(WRITE);
+                } else {
+                    writeWaker = null;
+                }
+            }
+        }
+        fire(readers, readResult, null);
+        fire(writers, writeResult, null);
+        callWaker(readWaker);
+        callWaker(writeWaker);
+    }
+
+    /** What the awaiters of {@code dir} receive: taken, or only looked at if a poll waker will take it. */
+    private Readiness deliver(int dir, boolean pollerWillTake) {
+        int s = (int) STATE.getVolatile(this);
+        int bits = (s >>> shift(dir)) & STREAM;
+        if (bits == 0) {
+            return Readiness.EMPTY; // a take won the race: nothing to hand out, keep the waiters
+        }
+        if (pollerWillTake) {
+            return Readiness.of(bits | ((s & HUP_SEEN) != 0 ? Readiness.HUP : 0));
+        }
+        try {
+            return take(dir);
+        } catch (IOException shutdown) {
+            return Readiness.EMPTY;
+        }
+    }
+
+    /** Detaches the stream's waiters under the lock; returns the list's head. */
+    private Node detach(int dir) {
+        Node head = heads[dir];
+        heads[dir] = null;
+        tails[dir] = null;
+        pollWakers[dir] = null;
+        STATE.getAndBitwiseAnd(this, ~waitFlag(dir));
+        return head;
+    }
+
+    private void fire(Node head, Readiness result, IOException error) {
+        for (Node n = head; n != null; ) {
+            Node next = n.next;
+            n.next = null;
+            n.prev = null;
+            n.linked = false;
+            n.fire(result, error);
+            n = next;
+        }
+    }
+
+    private void callWaker(Waker w) {
+        if (w == null) {
+            return;
+        }
+        try {
+            w.wake();
+        } catch (Throwable t) {
+            Poller p = poller;
+            if (p != null) {
+                p.wakerFailed(t);
+            }
+        }
+    }
+
+    /**
+     * Returns the stream's pending readiness and consumes it (HUP stays, sticky).
+     *
+     * @throws IOException if deregistered or the reactor closed
+     */
+    public Readiness take(int dir) throws IOException {
+        int sh = shift(dir);
+        for (;;) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & SHUTDOWN) != 0) {
+                throw failed();
+            }
+            int bits = (s >>> sh) & STREAM;
+            if ((s & HUP_SEEN) != 0) {
+                bits |= Readiness.HUP;
+            }
+            if (bits == 0) {
+                return Readiness.EMPTY;
+            }
+            int next = s & ~(STREAM << sh);
+            if ((bits & Readiness.HUP) != 0) {
+                next |= HUP_SEEN;
+            }
+            if (STATE.compareAndSet(this, s, next)) {
+                return Readiness.of(bits);
+            }
+        }
+    }
+
+    /** Puts bits back as pending (a waiter that received them could not return them). */
+    private void restore(int dir, Readiness r) {
+        if (!r.isEmpty()) {
+            STATE.getAndBitwiseOr(this, (r.bits() & (dir == READ ? READ_BITS : WRITE_BITS)) << shift(dir));
+        }
+    }
+
+    /** The seed's poll: take, or register {@code waker} (replacing the stream's previous one) and take again. */
+    public Readiness poll(int dir, Waker waker) throws IOException {
+        Readiness r = take(dir);
+        if (!r.isEmpty()) {
+            return r;
+        }
+        synchronized (lock) {
+            if (((int) STATE.getVolatile(this) & SHUTDOWN) != 0) {
+                throw failed();
+            }
+            pollWakers[dir] = waker;
+            STATE.getAndBitwiseOr(this, waitFlag(dir));
+        }
+        return take(dir);
+    }
+
+    /**
+     * Parks the calling thread until the stream has readiness, {@code nanos} pass
+     * ({@link Deadline#FOREVER}: no limit; returns EMPTY), or it is interrupted.
+     */
+    public Readiness await(int dir, long nanos) throws IOException, InterruptedException {
+        Readiness r = take(dir);
+        if (!r.isEmpty() || nanos == 0) {
+            return r;
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        Node node = new Node(Thread.currentThread(), null);
+        enqueue(dir, node);
+        boolean returned = false;
+        try {
+            r = take(dir);
+            if (!r.isEmpty()) {
+                if (!remove(dir, node)) {
+                    restore(dir, node.result); // it fired too: keep that event for the next taker
+                }
+                returned = true;
+                return r;
+            }
+            long start = System.nanoTime();
+            for (;;) {
+                if (node.fired) {
+                    returned = true;
+                    if (node.error != null) {
+                        throw new ClosedException(node.error.getMessage());
+                    }
+                    return node.result;
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                long left = Deadline.remaining(start, nanos);
+                if (left == 0) {
+                    return Readiness.EMPTY;
+                }
+                if (nanos == Deadline.FOREVER) {
+                    LockSupport.park(this);
+                } else {
+                    LockSupport.parkNanos(this, left);
+                }
+            }
+        } finally {
+            if (!returned && !remove(dir, node) && node.error == null) {
+                restore(dir, node.result); // fired while we gave up: keep the event
+            }
+        }
+    }
+
+    /** A future completed with the stream's next readiness; cancelling it removes the waiter. */
+    public CompletableFuture<Readiness> future(int dir) {
+        ReadinessFuture f = new ReadinessFuture(this, dir);
+        try {
+            Readiness r = take(dir);
+            if (!r.isEmpty()) {
+                f.complete(r);
+                return f;
+            }
+            enqueue(dir, f.node);
+            r = take(dir);
+            if (!r.isEmpty()) {
+                if (remove(dir, f.node)) {
+                    f.complete(r);
+                } else {
+                    restore(dir, r); // the dispatcher completed it meanwhile
+                }
+            }
+        } catch (IOException e) {
+            f.completeExceptionally(e);
+        }
+        return f;
+    }
+
+    private void enqueue(int dir, Node node) throws IOException {
+        synchronized (lock) {
+            if (((int) STATE.getVolatile(this) & SHUTDOWN) != 0) {
+                throw failed();
+            }
+            node.prev = tails[dir];
+            if (tails[dir] == null) {
+                heads[dir] = node;
+            } else {
+                tails[dir].next = node;
+            }
+            tails[dir] = node;
+            node.linked = true;
+            STATE.getAndBitwiseOr(this, waitFlag(dir));
+        }
+    }
+
+    /** @return true if the node was still waiting (and is now removed), false if it had fired */
+    boolean remove(int dir, Node node) {
+        synchronized (lock) {
+            if (!node.linked) {
+                return false;
+            }
+            if (node.prev == null) {
+                heads[dir] = node.next;
+            } else {
+                node.prev.next = node.next;
+            }
+            if (node.next == null) {
+                tails[dir] = node.prev;
+            } else {
+                node.next.prev = node.prev;
+            }
+            node.prev = null;
+            node.next = null;
+            node.linked = false;
+            if (heads[dir] == null && pollWakers[dir] == null) {
+                STATE.getAndBitwiseAnd(this, ~waitFlag(dir));
+            }
+            return true;
+        }
+    }
+
+    /** Ends both streams: every waiter, now and later, gets an IOException with {@code reason}'s message. */
+    public void shutdown(IOException reason) {
+        Node readers;
+        Node writers;
+        Waker readWaker;
+        Waker writeWaker;
+        synchronized (lock) {
+            if (((int) STATE.getVolatile(this) & SHUTDOWN) != 0) {
+                return;
+            }
+            failure = reason;
+            STATE.getAndBitwiseOr(this, SHUTDOWN);
+            readWaker = pollWakers[READ];
+            writeWaker = pollWakers[WRITE];
+            readers = detach(READ);
+            writers = detach(WRITE);
+        }
+        fire(readers, Readiness.EMPTY, reason);
+        fire(writers, Readiness.EMPTY, reason);
+        callWaker(readWaker);
+        callWaker(writeWaker);
+    }
+
+    public boolean isShutdown() {
+        return ((int) STATE.getVolatile(this) & SHUTDOWN) != 0;
+    }
+
+    private IOException failed() {
+        IOException f = failure;
+        return new ClosedException(f != null ? f.getMessage() : "the registration was shut down");
+    }
+
+    /** One waiting thread or future. */
+    static final class Node {
+        final Thread thread;
+        final ReadinessFuture future;
+        Node prev;
+        Node next;
+        boolean linked;   // guarded by the ScheduledIo's lock
+        volatile boolean fired;
+        volatile Readiness result = Readiness.EMPTY;
+        volatile IOException error;
+
+        Node(Thread thread, ReadinessFuture future) {
+            this.thread = thread;
+            this.future = future;
+        }
+
+        void fire(Readiness r, IOException e) {
+            result = r;
+            error = e;
+            fired = true;
+            if (thread != null) {
+                LockSupport.unpark(thread);
+            } else if (e != null) {
+                future.completeExceptionally(new ClosedException(e.getMessage()));
+            } else {
+                future.complete(r);
+            }
+        }
+    }
+
+    /** A readiness future; cancelling it takes its waiter out, so cancelled waiters never pile up. */
+    static final class ReadinessFuture extends CompletableFuture<Readiness> {
+        private final ScheduledIo io;
+        private final int dir;
+        final Node node;
+
+        ReadinessFuture(ScheduledIo io, int dir) {
+            this.io = io;
+            this.dir = dir;
+            this.node = new Node(null, this);
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            io.remove(dir, node);
+            return cancelled;
+        }
+    }
+
+    /** How many threads and futures wait on {@code dir} (for tests and toString). */
+    public int waiters(int dir) {
+        synchronized (lock) {
+            int n = 0;
+            for (Node x = heads[dir]; x != null; x = x.next) {
+                n++;
+            }
+            return n;
+        }
+    }
+
+    @Override
+    public String toString() {
+        int s = (int) STATE.getVolatile(this);
+        return "ScheduledIo[fd=" + fd + ", read=" + Readiness.of(s & STREAM) + ", write="
+                + Readiness.of((s >>> 8) & STREAM) + ((s & SHUTDOWN) != 0 ? ", shut down" : "") + "]";
+    }
+}

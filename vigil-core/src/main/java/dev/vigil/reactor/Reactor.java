@@ -1,0 +1,143 @@
+package dev.vigil.reactor;
+
+import dev.vigil.internal.Deadline;
+import dev.vigil.internal.Poller;
+
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * Drives I/O resources: waits for their readiness in the kernel (epoll, edge-triggered)
+ * and wakes whoever waits on their {@link Registration}s.
+ *
+ * <pre>{@code
+ * try (Reactor reactor = new Reactor()) {
+ *     Background bg = reactor.background();            // or call turn() yourself
+ *     Registration reg = new Registration();
+ *     reg.registerWith(socket, bg.handle());
+ *     Readiness r = reg.awaitReadReady();               // parks; no carrier held on a virtual thread
+ *     ...
+ *     bg.shutdownNow();
+ * }
+ * }</pre>
+ *
+ * <p>Drive it either by hand with {@link #turn(Duration)} from one thread at a time, or on
+ * its own thread with {@link #background()}. {@link #defaultHandle()} is a process-wide
+ * reactor that runs on a daemon thread named {@code vigil-reactor}, started on first use.
+ *
+ * <p>{@link #close()} shuts every registration down: all waiters (threads, futures, wakers)
+ * are woken with an IOException saying the reactor is closed, and later polls,
+ * registrations and turns fail at once with that message.
+ */
+public final class Reactor implements AutoCloseable {
+    private static volatile Reactor defaultReactor;
+
+    final Poller poller;
+    private final Handle handle;
+    private Background background;
+
+    /** A new reactor, not yet driven: call {@link #turn} or {@link #background()}. */
+    public Reactor() throws IOException {
+        this(new Poller("reactor"));
+    }
+
+    private Reactor(Poller poller) {
+        this.poller = poller;
+        this.handle = new Handle(this);
+    }
+
+    /**
+     * The handle of the process-wide default reactor, which {@link Registration#register}
+     * uses. It is started lazily, on a daemon thread named {@code vigil-reactor}, and runs
+     * until the process exits.
+     */
+    public static Handle defaultHandle() throws IOException {
+        Reactor r = defaultReactor;
+        if (r == null) {
+            synchronized (Reactor.class) {
+                if (defaultReactor == null) {
+                    defaultReactor = new Reactor(Poller.defaultPoller());
+                }
+                r = defaultReactor;
+            }
+        }
+        return r.handle;
+    }
+
+    /** A cheap reference for registering resources with this reactor. */
+    public Handle handle() {
+        return handle;
+    }
+
+    /**
+     * Waits up to {@code maxWait} ({@code null}: no limit) for readiness events and
+     * dispatches them to their registrations. Returns early if interrupted (the interrupt
+     * status stays set) or woken.
+     *
+     * @return how many readiness events were dispatched
+     * @throws dev.vigil.ClosedException if the reactor is closed
+     * @throws IllegalStateException     if another thread is turning this reactor
+     */
+    public int turn(Duration maxWait) throws IOException {
+        return poller.turn(maxWait == null ? Deadline.FOREVER : Deadline.toNanos(maxWait));
+    }
+
+    /** True if no resource is registered. */
+    public boolean isIdle() {
+        return poller.size() == 0;
+    }
+
+    /**
+     * Starts driving this reactor on a new daemon thread.
+     *
+     * @throws IllegalStateException if it already has one
+     */
+    public synchronized Background background() {
+        if (background != null) {
+            throw new IllegalStateException("this reactor already runs in the background");
+        }
+        background = new Background(this);
+        return background;
+    }
+
+    /** Counters since the reactor was created. */
+    public Stats stats() {
+        return new Stats(poller.turns(), poller.eventsDispatched(), poller.wakeups(), poller.size(),
+                poller.registrationsEver(), poller.wakerFailures());
+    }
+
+    /**
+     * Reactor counters.
+     *
+     * @param turns            completed turns
+     * @param eventsDispatched readiness events handed to registrations
+     * @param wakeups          times the reactor was woken from outside (close, shutdown, interrupt)
+     * @param registrations    live registrations now
+     * @param registered       registrations made since creation
+     * @param wakerFailures    wakers that threw (each was logged)
+     */
+    public record Stats(long turns, long eventsDispatched, long wakeups, int registrations, long registered,
+                        long wakerFailures) {
+    }
+
+    public boolean isClosed() {
+        return poller.isClosed();
+    }
+
+    /**
+     * Closes the reactor and wakes every waiter with an IOException. A background thread
+     * stops. Closing twice does nothing. The default reactor cannot be closed this way.
+     */
+    @Override
+    public void close() {
+        if (this == defaultReactor) {
+            throw new IllegalStateException("the default reactor lives as long as the process");
+        }
+        poller.close();
+    }
+
+    @Override
+    public String toString() {
+        return poller.toString();
+    }
+}

@@ -1,0 +1,276 @@
+package dev.vigil.reactor;
+
+import dev.vigil.ClosedException;
+import dev.vigil.Event;
+import dev.vigil.EventWaitResult;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** SPEC §3 items 22, 23 and 25, the reactor's lifecycle, and the virtual-thread path of Event. */
+class ReactorTest {
+
+    static Throwable causeOf(CompletableFuture<?> f) throws Exception {
+        try {
+            f.get(60, TimeUnit.SECONDS);
+            throw new AssertionError("expected a failure");
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
+    }
+
+    // 22. Any number of waiters per direction: all woken.
+
+    @Test
+    void aHundredAwaitersOnOneDirectionAreAllWoken() throws Exception {
+        try (Reactor reactor = new Reactor(); Event e = new Event()) {
+            Background bg = reactor.background();
+            Registration reg = new Registration();
+            reg.registerWith(e, bg.handle());
+            List<CompletableFuture<Readiness>> waiters = new ArrayList<>();
+            CountDownLatch started = new CountDownLatch(100);
+            for (int i = 0; i < 100; i++) {
+                CompletableFuture<Readiness> f = new CompletableFuture<>();
+                waiters.add(f);
+                Thread.ofVirtual().start(() -> {
+                    started.countDown();
+                    try {
+                        f.complete(reg.awaitReadReady());
+                    } catch (Throwable t) {
+                        f.completeExceptionally(t);
+                    }
+                });
+            }
+            started.await();
+            Thread.sleep(50);
+            e.signal();
+            for (CompletableFuture<Readiness> f : waiters) {
+                assertTrue(f.get(60, TimeUnit.SECONDS).isReadable());
+            }
+            reg.deregister(e);
+            bg.shutdownNow();
+        }
+    }
+
+    @Test
+    void futuresCompleteWithTheNextReadinessAndCancellingRemovesTheWaiter() throws Exception {
+        try (Reactor reactor = new Reactor(); Event e = new Event()) {
+            Registration reg = new Registration();
+            reg.registerWith(e, reactor.handle());
+            reactor.turn(Duration.ofMillis(20));
+            reg.takeWriteReady();
+            CompletableFuture<Readiness> cancelled = reg.readReady();
+            CompletableFuture<Readiness> kept = reg.readReady();
+            assertFalse(kept.isDone());
+            assertTrue(cancelled.cancel(false));
+            for (int i = 0; i < 1000; i++) {
+                reg.readReady().cancel(false); // cancelled waiters must not pile up
+            }
+            e.signal();
+            reactor.turn(Duration.ofMillis(20));
+            assertTrue(kept.get(10, TimeUnit.SECONDS).isReadable());
+            assertThrows(CancellationException.class, cancelled::join);
+            assertTrue(reg.toString().contains("Registration"));
+            reg.deregister(e);
+        }
+    }
+
+    // 23. Closing the reactor wakes every waiter with an error; later calls fail fast.
+
+    @Test
+    void closingTheReactorWakesAThousandWaitersWithAnError() throws Exception {
+        Reactor reactor = new Reactor();
+        Background bg = reactor.background();
+        try (Event e = new Event()) {
+            Registration reg = new Registration();
+            reg.registerWith(e, bg.handle());
+            List<CompletableFuture<Object>> waiters = new ArrayList<>();
+            CountDownLatch started = new CountDownLatch(1000);
+            for (int i = 0; i < 1000; i++) {
+                CompletableFuture<Object> f = new CompletableFuture<>();
+                waiters.add(f);
+                Thread.ofVirtual().start(() -> {
+                    started.countDown();
+                    try {
+                        f.complete(reg.awaitReadReady());
+                    } catch (Throwable t) {
+                        f.completeExceptionally(t);
+                    }
+                });
+            }
+            CompletableFuture<Readiness> future = reg.readReady();
+            started.await();
+            Thread.sleep(100);
+            bg.shutdownNow();
+            for (CompletableFuture<Object> f : waiters) {
+                Throwable t = causeOf(f);
+                assertInstanceOf(ClosedException.class, t);
+                assertTrue(t.getMessage().contains("Reactor is closed"), t.getMessage());
+            }
+            assertInstanceOf(ClosedException.class, causeOf(future));
+            assertThrows(ClosedException.class, reg::takeReadReady);
+            assertThrows(ClosedException.class, () -> new Registration().registerWith(e, bg.handle()));
+            assertThrows(ClosedException.class, () -> reactor.turn(Duration.ZERO));
+            assertTrue(bg.handle().isClosed());
+        }
+    }
+
+    @Test
+    void closeIsIdempotentAndTheDefaultReactorCannotBeClosed() throws Exception {
+        Reactor r = new Reactor();
+        r.close();
+        r.close();
+        assertTrue(r.isClosed());
+        Handle h = Reactor.defaultHandle();
+        assertFalse(h.isClosed());
+        assertThrows(IllegalStateException.class, h.reactor::close);
+    }
+
+    // Background and the default reactor.
+
+    @Test
+    void shutdownOnIdleCompletesOnceNoRegistrationRemains() throws Exception {
+        Reactor reactor = new Reactor();
+        try (Event e = new Event()) {
+            Background bg = reactor.background();
+            assertThrows(IllegalStateException.class, reactor::background);
+            Registration reg = new Registration();
+            reg.registerWith(e, bg.handle());
+            CompletableFuture<Void> idle = bg.shutdownOnIdle();
+            Thread.sleep(50);
+            assertFalse(idle.isDone(), "one registration is still live");
+            reg.deregister(e);
+            reactor.poller.wake();
+            idle.get(30, TimeUnit.SECONDS);
+            assertTrue(reactor.isClosed());
+        }
+    }
+
+    @Test
+    void theDefaultReactorRunsOnADaemonThreadNamedVigilReactor() throws Exception {
+        try (Event e = new Event()) {
+            Registration reg = new Registration();
+            assertTrue(reg.register(e));
+            boolean found = Thread.getAllStackTraces().keySet().stream()
+                    .anyMatch(t -> t.getName().equals("vigil-reactor") && t.isDaemon());
+            assertTrue(found, "no daemon thread named vigil-reactor");
+            e.signal();
+            assertTrue(reg.awaitReadReady(Duration.ofSeconds(30)).isReadable());
+            reg.deregister(e);
+        }
+    }
+
+    @Test
+    void statsCountTurnsEventsWakeupsAndRegistrations() throws Exception {
+        try (Reactor reactor = new Reactor(); Event e = new Event()) {
+            Registration reg = new Registration();
+            reg.registerWith(e, reactor.handle());
+            e.signal();
+            reactor.turn(Duration.ofMillis(20));
+            Reactor.Stats s = reactor.stats();
+            assertEquals(1, s.turns());
+            assertTrue(s.eventsDispatched() >= 1);
+            assertEquals(1, s.registrations());
+            assertEquals(1, s.registered());
+            reactor.poller.wake();
+            reactor.turn(Duration.ofMillis(20));
+            assertEquals(1, reactor.stats().wakeups());
+            reg.deregister(e);
+            assertTrue(reactor.isIdle());
+        }
+    }
+
+    @Test
+    void turnReturnsEarlyWhenInterruptedAndKeepsTheStatus() throws Exception {
+        try (Reactor reactor = new Reactor()) {
+            Thread.currentThread().interrupt();
+            assertEquals(0, reactor.turn(null)); // would block forever otherwise
+            assertTrue(Thread.interrupted());
+        }
+    }
+
+    // 25. Event.await() on virtual threads parks through the reactor.
+
+    @Test
+    void tenThousandVirtualThreadsEachAwaitingItsOwnEventAllWake() throws Exception {
+        int n = 10_000;
+        List<Event> events = new ArrayList<>(n);
+        try {
+            for (int i = 0; i < n; i++) {
+                events.add(new Event());
+            }
+            CountDownLatch started = new CountDownLatch(n);
+            CountDownLatch woken = new CountDownLatch(n);
+            AtomicLong failures = new AtomicLong();
+            for (Event e : events) {
+                Thread.ofVirtual().start(() -> {
+                    started.countDown();
+                    try {
+                        e.await();
+                        woken.countDown();
+                    } catch (Throwable t) {
+                        failures.incrementAndGet();
+                    }
+                });
+            }
+            assertTrue(started.await(60, TimeUnit.SECONDS));
+            for (Event e : events) {
+                e.signal();
+            }
+            assertTrue(woken.await(120, TimeUnit.SECONDS), woken.getCount() + " virtual threads never woke");
+            assertEquals(0, failures.get());
+        } finally {
+            events.forEach(Event::close);
+        }
+    }
+
+    @Test
+    void aMillionSignalsFromFourProducersReachOneVirtualConsumerWithNoLostFinalWakeup() throws Exception {
+        long perProducer = 250_000;
+        try (Event e = new Event()) {
+            CompletableFuture<Long> consumer = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    long seen = 0;
+                    while (seen < 4 * perProducer) {
+                        seen += e.readCount();
+                    }
+                    consumer.complete(seen);
+                } catch (Throwable t) {
+                    consumer.completeExceptionally(t);
+                }
+            });
+            List<Thread> producers = new ArrayList<>();
+            for (int p = 0; p < 4; p++) {
+                producers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (long i = 0; i < perProducer; i++) {
+                            e.signal();
+                        }
+                    } catch (Exception x) {
+                        throw new RuntimeException(x);
+                    }
+                }));
+            }
+            for (Thread t : producers) {
+                t.join();
+            }
+            assertEquals(4 * perProducer, consumer.get(120, TimeUnit.SECONDS));
+            assertEquals(EventWaitResult.TIMED_OUT, e.await(Duration.ZERO));
+        }
+    }
+}
