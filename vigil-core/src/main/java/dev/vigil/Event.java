@@ -136,10 +136,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
      */
     @Override
     public int rawDescriptor() {
-        if (fd.isClosed()) {
-            throw new IllegalStateException("Event is closed: its descriptor number is no longer valid");
-        }
-        return fd.number();
+        return fd.rawNumber();
     }
 
     /** Sets the event: adds one to the counter, waking the waiter if there is one. */

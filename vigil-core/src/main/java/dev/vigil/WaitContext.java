@@ -482,10 +482,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
      */
     @Override
     public int rawDescriptor() {
-        if (epfd.isClosed()) {
-            throw new IllegalStateException("WaitContext is closed: its descriptor number is no longer valid");
-        }
-        return epfd.number();
+        return epfd.rawNumber();
     }
 
     /**

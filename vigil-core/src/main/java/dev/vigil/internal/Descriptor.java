@@ -87,6 +87,19 @@ public final class Descriptor {
         return d;
     }
 
+    /**
+     * The number, for {@code RawDescriptor.rawDescriptor()}: refuses to hand out a number
+     * that may already belong to another file.
+     *
+     * @throws IllegalStateException once closed
+     */
+    public int rawNumber() {
+        if (isClosed()) {
+            throw new IllegalStateException(what + " is closed: its descriptor number is no longer valid");
+        }
+        return fd;
+    }
+
     /** The number, for messages and for callers that hold {@link #acquire()}. */
     public int number() {
         return fd;

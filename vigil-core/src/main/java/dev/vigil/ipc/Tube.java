@@ -296,10 +296,7 @@ public final class Tube implements RawDescriptor, AutoCloseable {
      */
     @Override
     public int rawDescriptor() {
-        if (fd.isClosed()) {
-            throw new IllegalStateException("Tube is closed: its descriptor number is no longer valid");
-        }
-        return fd.number();
+        return fd.rawNumber();
     }
 
     /** True once {@link #close()} has been called. */

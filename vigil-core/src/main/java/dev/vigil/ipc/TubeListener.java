@@ -339,10 +339,7 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
      */
     @Override
     public int rawDescriptor() {
-        if (fd.isClosed()) {
-            throw new IllegalStateException("TubeListener is closed: its descriptor number is no longer valid");
-        }
-        return fd.number();
+        return fd.rawNumber();
     }
 
     /** True once {@link #close()} has been called. */
