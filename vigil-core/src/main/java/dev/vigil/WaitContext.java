@@ -147,11 +147,16 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
             throw new ErrnoException("epoll_create1", Native.errno(s));
         }
         this.epfd = Descriptor.adoptNew(fd, "WaitContext");
+        try {
+            Arena arena = Arena.ofAuto();
+            this.events = arena.allocate(EPoll.EVENT_SIZE * batch, 8);
+            this.ctlEvent = arena.allocate(EPoll.EVENT_SIZE, 8);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            epfd.close(); // nothing else holds the number yet
+            throw e;
+        }
         this.cleanable = Cleanup.register(this, epfd, "WaitContext");
         this.batch = batch;
-        Arena arena = Arena.ofAuto();
-        this.events = arena.allocate(EPoll.EVENT_SIZE * batch, 8);
-        this.ctlEvent = arena.allocate(EPoll.EVENT_SIZE, 8);
         this.entries = (Entry<T>[]) new Entry[16];
         this.generations = new int[16];
     }
