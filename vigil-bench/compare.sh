@@ -10,6 +10,11 @@
 #       64-byte message ping-pong, with and without one descriptor: vigil Tube vs C socketpair(SOCK_SEQPACKET)
 #   vigil-bench/compare.sh processes [--placements cross,same] [--rounds N] [--trips N] [--warmup N]
 #       Event round trip between two processes: vigil (child JVM, Events passed over a Tube) vs C (fork)
+#   vigil-bench/compare.sh wake [--placements cross,same] [--rounds N] [--trips N] [--warmup N] [--peers vigil,netty,...]
+#       wake a waiting virtual thread (ping-pong): vigil Event.await() vs JDK Socket/SocketChannel reads
+#       (the JDK poller) vs Netty 4.2 EpollIoHandler with a registered eventfd vs C eventfd
+#   vigil-bench/compare.sh dispatch [--k 1000] [--laps 300] [--placements cross,same] [--rounds N]
+#       K eventfds signalled round robin, consumed through a reactor: vigil Reactor vs Netty EpollIoHandler
 #
 # 1. Finds a JDK 25 or newer: $JAVA_HOME if it is one, else the newest under /usr/lib/jvm.
 # 2. Builds vigil-core and vigil-bench with Maven on that JDK if vigil-bench/target/vigil-bench.jar
@@ -24,15 +29,20 @@ jar="$bench/target/vigil-bench.jar"
 
 suite=event
 case "${1:-}" in
-    event|waitcontext|tube|processes) suite=$1; shift ;;
+    event|waitcontext|tube|processes|wake|dispatch) suite=$1; shift ;;
 esac
 case "$suite" in
     event) csrc=eventfd_pingpong; main=dev.vigil.bench.Compare ;;
     waitcontext) csrc=epoll_ready; main=dev.vigil.bench.WaitCompare ;;
     tube) csrc=seqpacket_pingpong; main=dev.vigil.bench.TubeCompare ;;
     processes) csrc=eventfd_fork_pingpong; main=dev.vigil.bench.ProcessCompare ;;
+    wake) csrc=eventfd_pingpong; main=dev.vigil.bench.WakeCompare ;;
+    dispatch) csrc=; main=dev.vigil.bench.DispatchCompare ;;
 esac
 cbin="$bench/target/$csrc"
+# The wake suite pins the one carrier of virtual threads.
+jvmopts=()
+[[ "$suite" == wake ]] && jvmopts+=(-Djdk.virtualThreadScheduler.parallelism=1)
 
 die() {
     printf 'compare.sh: %s\n' "$*" >&2
@@ -80,7 +90,10 @@ if [[ ! -f "$jar" || -n "$stale" ]]; then
     ) >&2 || die "build failed; see the messages above"
 fi
 
+if [[ -z "$csrc" ]]; then
+    exec "$jdk/bin/java" --enable-native-access=ALL-UNNAMED "${jvmopts[@]}" -cp "$jar" "$main" "$@"
+fi
 command -v gcc >/dev/null || die "needs gcc to compile the C reference"
 gcc -O2 -Wall -pthread -o "$cbin" "$bench/src/main/c/$csrc.c"
 
-exec "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -cp "$jar" "$main" --c-binary "$cbin" "$@"
+exec "$jdk/bin/java" --enable-native-access=ALL-UNNAMED "${jvmopts[@]}" -cp "$jar" "$main" --c-binary "$cbin" "$@"

@@ -1,0 +1,427 @@
+package dev.vigil.bench;
+
+import dev.vigil.Event;
+import dev.vigil.reactor.Reactor;
+import dev.vigil.reactor.Readiness;
+import dev.vigil.reactor.Registration;
+import dev.vigil.reactor.Waker;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.Native;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * Dispatch throughput (issue "Reactor and Registration"): K registered eventfds (vigil
+ * Events), signalled round robin by a producer thread and consumed through a reactor.
+ *
+ * <p><b>Work.</b> The producer walks the K eventfds in order, forever round robin, and
+ * signals each ({@code Event.signal()}, one {@code write(2)}) once its previous signal has
+ * been consumed: a credit per eventfd (an {@code AtomicIntegerArray}), so every signal is one
+ * readiness event and one 8-byte read, never coalesced, and the producer never runs more
+ * than K signals ahead. It yields while it waits for a credit. The consumer, for each
+ * readiness event, reads the eventfd (consuming the count) and returns the credit. The
+ * figure is signals consumed per second, from the producer's first signal to the consumer's
+ * last read. Both peers get the same producer and the same descriptors.
+ *
+ * <ul>
+ *   <li><b>vigil</b>: one {@link Reactor} turned by the consumer thread itself
+ *       ({@code turn(null)}: no extra thread hop); each Event registered with a
+ *       {@link Registration}; each registration's read stream armed with
+ *       {@code pollReadReady(waker)}, whose waker (allocated once) appends the index to an
+ *       {@code int[]} queue. After each turn the consumer goes through the queue:
+ *       {@code pollReadReady(waker)} takes the readiness, {@code Event.reset()} reads the
+ *       count, the credit goes back, and a second {@code pollReadReady(waker)} finds nothing
+ *       and re-arms the waker.</li>
+ *   <li><b>Netty 4.2</b>: one {@code MultiThreadIoEventLoopGroup} thread with
+ *       {@code EpollIoHandler}; each eventfd an {@code EpollIoHandle} submitted with
+ *       {@code EPOLLIN | EPOLLET}; its {@code handle()} calls Netty's
+ *       {@code Native.eventFdRead(fd)} and returns the credit.</li>
+ * </ul>
+ *
+ * <p>Usage: {@code DispatchCompare [--k 1000] [--laps 300] [--rounds 7] [--placements cross,same]}
+ */
+public final class DispatchCompare {
+    private DispatchCompare() {}
+
+    interface Peer {
+        String name();
+
+        /** Events per second. */
+        double measure(Placement placement, int k, long events) throws Exception;
+    }
+
+    public static void main(String[] args) throws Exception {
+        var options = Stats.parseOptions(args);
+        int k = Integer.parseInt(options.getOrDefault("--k", "1000"));
+        int laps = Integer.parseInt(options.getOrDefault("--laps", "300"));
+        int rounds = Integer.parseInt(options.getOrDefault("--rounds", "7"));
+        List<Placement> placements = Stats.placements(options.getOrDefault("--placements", "cross,same"));
+        List<Peer> peers = new ArrayList<>(List.of(new VigilPeer(), new NettyPeer()));
+        if (Boolean.parseBoolean(options.getOrDefault("--diagnostic", "false"))) {
+            peers.add(new FfmPeer(FfmEpoll.EPOLLIN | FfmEpoll.EPOLLET, "FFM epoll IN|ET (no vigil)"));
+            peers.add(new FfmPeer(FfmEpoll.EPOLLIN | FfmEpoll.EPOLLOUT | FfmEpoll.EPOLLET, "FFM epoll IN|OUT|ET (no vigil)"));
+        }
+        if (options.containsKey("--peers")) { // e.g. --peers vigil (for profiling one peer)
+            List<String> only = List.of(options.get("--peers").toLowerCase(Locale.ROOT).split(","));
+            peers.removeIf(p -> only.stream().noneMatch(o -> p.name().toLowerCase(Locale.ROOT).contains(o)));
+        }
+        long events = (long) k * laps;
+        System.out.printf(Locale.ROOT, "dispatch throughput: K = %,d eventfds signalled round robin, %,d events per measurement;"
+                        + " java %s, %d CPUs%n", k, events, Runtime.version(), Runtime.getRuntime().availableProcessors());
+        for (Placement placement : placements) {
+            System.out.printf(Locale.ROOT, "%n== %s: producer on CPU %d, consumer (reactor / event loop) on CPU %d%n",
+                    placement.name().toLowerCase(Locale.ROOT), placement.initiatorCpu, placement.responderCpu);
+            for (Peer peer : peers) {
+                peer.measure(placement, k, events / 2); // unrecorded warm-up
+                peer.measure(placement, k, events / 2);
+            }
+            double[][] results = new double[peers.size()][rounds];
+            for (int round = 0; round < rounds; round++) {
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %d/%d:", round + 1, rounds));
+                for (int j = 0; j < peers.size(); j++) {
+                    int i = (round + j) % peers.size();
+                    double rate = peers.get(i).measure(placement, k, events);
+                    results[i][round] = rate;
+                    line.append(String.format(Locale.ROOT, "  [%s] %,.0f/s", peers.get(i).name(), rate));
+                }
+                System.out.println(line);
+            }
+            Stats.printTable(peers.stream().map(Peer::name).toList(), results, 0, "ev/s", "vigil / peer (paired)", false);
+            System.out.println("last measurement: " + lastStats);
+        }
+    }
+
+    /** The producer: signals round robin, each eventfd again only once its credit is back. */
+    static long produce(Event[] events, AtomicIntegerArray credit, long n) throws IOException {
+        int k = events.length;
+        int i = 0;
+        long start = System.nanoTime();
+        for (long s = 0; s < n; s++) {
+            while (credit.get(i) != 0) {
+                Thread.yield();
+            }
+            credit.lazySet(i, 1);
+            events[i].signal();
+            if (++i == k) {
+                i = 0;
+            }
+        }
+        return start;
+    }
+
+    static Event[] newEvents(int k) throws IOException {
+        Event[] events = new Event[k];
+        for (int i = 0; i < k; i++) {
+            events[i] = new Event();
+        }
+        return events;
+    }
+
+    static void closeAll(Event[] events) {
+        for (Event e : events) {
+            if (e != null) {
+                e.close();
+            }
+        }
+    }
+
+    /** Runs producer and consumer on pinned threads; returns events per second. */
+    static double run(Placement placement, Event[] events, AtomicIntegerArray credit, long n,
+                      Consumer consumer) throws Exception {
+        CountDownLatch ready = new CountDownLatch(1);
+        long[] start = new long[1];
+        long[] end = new long[1];
+        Throwable[] failure = new Throwable[2];
+        Thread consumerThread = consumer.ownThread() ? null : Thread.ofPlatform().name("consumer").start(() -> {
+            try {
+                placement.pinResponder();
+                consumer.prepare();
+                ready.countDown();
+                end[0] = consumer.consume(n);
+            } catch (Throwable t) {
+                failure[0] = t;
+                ready.countDown();
+            }
+        });
+        if (consumer.ownThread()) {
+            consumer.prepare();
+            ready.countDown();
+        }
+        Thread producer = Thread.ofPlatform().name("producer").start(() -> {
+            try {
+                placement.pinInitiator();
+                ready.await();
+                start[0] = produce(events, credit, n);
+            } catch (Throwable t) {
+                failure[1] = t;
+            }
+        });
+        producer.join();
+        if (consumerThread != null) {
+            consumerThread.join();
+        } else {
+            end[0] = consumer.consume(n);
+        }
+        for (Throwable t : failure) {
+            if (t != null) {
+                throw new IllegalStateException("dispatch run failed", t);
+            }
+        }
+        for (int i = 0; i < events.length; i++) {
+            if (credit.get(i) != 0) {
+                throw new IllegalStateException("credit " + i + " still out: the consumer miscounted");
+            }
+        }
+        return n * 1e9 / (end[0] - start[0]);
+    }
+
+    interface Consumer {
+        /** True if the consumer has its own thread (Netty's loop) and consume() only waits for it. */
+        boolean ownThread();
+
+        void prepare() throws Exception;
+
+        /** Consumes {@code n} events; returns System.nanoTime() at the last one. */
+        long consume(long n) throws Exception;
+    }
+
+    // ------------------------------------------------------------------ vigil
+
+    static final class VigilPeer implements Peer {
+        @Override
+        public String name() {
+            return "vigil Reactor.turn + poll(waker)";
+        }
+
+        @Override
+        public double measure(Placement placement, int k, long n) throws Exception {
+            Event[] events = newEvents(k);
+            AtomicIntegerArray credit = new AtomicIntegerArray(k);
+            try (Reactor reactor = new Reactor()) {
+                VigilConsumer consumer = new VigilConsumer(reactor, events, credit);
+                double rate = run(placement, events, credit, n, consumer);
+                Reactor.Stats stats = reactor.stats();
+                lastStats = String.format(Locale.ROOT, "vigil: %.2f turns and %.2f dispatched readiness events per signal",
+                        (double) stats.turns() / n, (double) stats.eventsDispatched() / n);
+                return rate;
+            } finally {
+                closeAll(events);
+            }
+        }
+    }
+
+    static volatile String lastStats = "";
+
+    static final class VigilConsumer implements Consumer {
+        final Reactor reactor;
+        final Event[] events;
+        final AtomicIntegerArray credit;
+        final Registration[] registrations;
+        final Waker[] wakers;
+        final int[] queue;
+        int queued;
+
+        VigilConsumer(Reactor reactor, Event[] events, AtomicIntegerArray credit) {
+            this.reactor = reactor;
+            this.events = events;
+            this.credit = credit;
+            int k = events.length;
+            registrations = new Registration[k];
+            wakers = new Waker[k];
+            queue = new int[k];
+            for (int i = 0; i < k; i++) {
+                int index = i;
+                wakers[i] = () -> queue[queued++] = index;
+            }
+        }
+
+        @Override
+        public boolean ownThread() {
+            return false;
+        }
+
+        @Override
+        public void prepare() throws IOException {
+            for (int i = 0; i < events.length; i++) {
+                registrations[i] = new Registration();
+                registrations[i].registerWith(events[i], reactor.handle());
+                if (!registrations[i].pollReadReady(wakers[i]).isEmpty()) {
+                    throw new IllegalStateException("readable before any signal");
+                }
+            }
+        }
+
+        @Override
+        public long consume(long n) throws IOException {
+            long count = 0;
+            while (count < n) {
+                reactor.turn(null);
+                int m = queued;
+                queued = 0;
+                for (int j = 0; j < m; j++) {
+                    int i = queue[j];
+                    Registration reg = registrations[i];
+                    Waker w = wakers[i];
+                    for (Readiness r = reg.pollReadReady(w); !r.isEmpty(); r = reg.pollReadReady(w)) {
+                        events[i].reset();
+                        credit.set(i, 0);
+                        count++;
+                    }
+                }
+            }
+            return System.nanoTime();
+        }
+    }
+
+    // ------------------------------------------------------------------ diagnostic: bare FFM epoll
+
+    /**
+     * Diagnostic: the least a Java consumer can do through FFM, without vigil: one epoll set
+     * ({@code interest} as given), {@code epoll_wait} for up to 1,024 events, one
+     * {@code read(2)} per event. With {@code EPOLLOUT} in the interest (as vigil registers
+     * every descriptor), each read of an eventfd queues one more, useless, writable edge.
+     */
+    record FfmPeer(int interest, String name) implements Peer {
+        @Override
+        public double measure(Placement placement, int k, long n) throws Exception {
+            Event[] events = newEvents(k);
+            AtomicIntegerArray credit = new AtomicIntegerArray(k);
+            int[] fds = new int[k];
+            for (int i = 0; i < k; i++) {
+                fds[i] = events[i].rawDescriptor();
+            }
+            try (FfmEpoll ep = new FfmEpoll(1024)) {
+                double rate = run(placement, events, credit, n, new Consumer() {
+                    @Override
+                    public boolean ownThread() {
+                        return false;
+                    }
+
+                    @Override
+                    public void prepare() {
+                        for (int i = 0; i < k; i++) {
+                            ep.add(fds[i], interest, i);
+                        }
+                    }
+
+                    @Override
+                    public long consume(long n) {
+                        long count = 0;
+                        long wakes = 0;
+                        while (count < n) {
+                            int m = ep.await(-1);
+                            for (int j = 0; j < m; j++) {
+                                wakes++;
+                                if ((ep.eventsOf(j) & FfmEpoll.EPOLLIN) == 0) {
+                                    continue;
+                                }
+                                int i = (int) ep.dataOf(j);
+                                if (ep.readEventFd(fds[i]) == 8) {
+                                    credit.set(i, 0);
+                                    count++;
+                                }
+                            }
+                        }
+                        lastStats = String.format(Locale.ROOT, "%s: %.2f epoll events per signal", name, (double) wakes / n);
+                        return System.nanoTime();
+                    }
+                });
+                return rate;
+            } finally {
+                closeAll(events);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ Netty
+
+    static final class NettyPeer implements Peer {
+        @Override
+        public String name() {
+            return "Netty 4.2 EpollIoHandler";
+        }
+
+        @Override
+        public double measure(Placement placement, int k, long n) throws Exception {
+            Event[] events = newEvents(k);
+            AtomicIntegerArray credit = new AtomicIntegerArray(k);
+            MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+            try {
+                IoEventLoop loop = group.next();
+                loop.submit(placement::pinResponder).sync();
+                NettyConsumer consumer = new NettyConsumer(loop, events, credit, n);
+                double rate = run(placement, events, credit, n, consumer);
+                loop.submit(() -> {
+                    for (IoRegistration r : consumer.registrations) {
+                        r.cancel();
+                    }
+                }).sync();
+                return rate;
+            } finally {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+                closeAll(events);
+            }
+        }
+    }
+
+    static final class NettyConsumer implements Consumer {
+        final IoEventLoop loop;
+        final Event[] events;
+        final AtomicIntegerArray credit;
+        final long n;
+        final List<IoRegistration> registrations = new ArrayList<>();
+        final CountDownLatch done = new CountDownLatch(1);
+        long count;          // loop thread only
+        volatile long end;
+
+        NettyConsumer(IoEventLoop loop, Event[] events, AtomicIntegerArray credit, long n) {
+            this.loop = loop;
+            this.events = events;
+            this.credit = credit;
+            this.n = n;
+        }
+
+        @Override
+        public boolean ownThread() {
+            return true;
+        }
+
+        @Override
+        public void prepare() throws Exception {
+            for (int i = 0; i < events.length; i++) {
+                int index = i;
+                int fd = events[i].rawDescriptor();
+                WakeCompare.EventFdHandle handle = new WakeCompare.EventFdHandle(fd, () -> {
+                    Native.eventFdRead(fd);
+                    credit.set(index, 0);
+                    if (++count == n) {
+                        end = System.nanoTime();
+                        done.countDown();
+                    }
+                });
+                registrations.add(loop.register(handle).sync().getNow());
+            }
+            loop.submit(() -> {
+                for (IoRegistration r : registrations) {
+                    r.submit(EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLET));
+                }
+            }).sync();
+        }
+
+        @Override
+        public long consume(long n) throws InterruptedException {
+            done.await();
+            return end;
+        }
+    }
+}
