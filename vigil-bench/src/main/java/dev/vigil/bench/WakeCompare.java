@@ -254,7 +254,7 @@ public final class WakeCompare {
     /**
      * Diagnostic (not a peer of the issue): the responder's ping Event is registered once with
      * the default reactor (a {@link dev.vigil.reactor.Registration}) and the virtual thread
-     * waits with {@code awaitReadReady()}, then {@code reset()}s. This is the Event wait
+     * waits with {@code awaitReadReady()}, then takes the count without blocking. This is the Event wait
      * without its per-wait {@code epoll_ctl} ADD/DEL and without the immediate writable edge an
      * ADD of an eventfd produces, so the difference to "vigil Event" is the cost of those.
      */
@@ -279,8 +279,12 @@ public final class WakeCompare {
 
         @Override
         public void respond() throws Exception {
-            registration.awaitReadReady();
-            ping.reset();
+            // Edge-triggered readiness may repeat for data already consumed (an epoll report
+            // re-queued while the previous one was being collected): take the count without
+            // blocking, and wait again if there was none.
+            do {
+                registration.awaitReadReady();
+            } while (ping.await(java.time.Duration.ZERO) != dev.vigil.EventWaitResult.SIGNALED);
             pong.signal();
         }
 
