@@ -70,6 +70,7 @@ public final class DispatchCompare {
         if (Boolean.parseBoolean(options.getOrDefault("--diagnostic", "false"))) {
             peers.add(new FfmPeer(FfmEpoll.EPOLLIN | FfmEpoll.EPOLLET, "FFM epoll IN|ET (no vigil)"));
             peers.add(new FfmPeer(FfmEpoll.EPOLLIN | FfmEpoll.EPOLLOUT | FfmEpoll.EPOLLET, "FFM epoll IN|OUT|ET (no vigil)"));
+            peers.add(new VigilPeer(true));
         }
         if (options.containsKey("--peers")) { // e.g. --peers vigil (for profiling one peer)
             List<String> only = List.of(options.get("--peers").toLowerCase(Locale.ROOT).split(","));
@@ -198,9 +199,20 @@ public final class DispatchCompare {
     // ------------------------------------------------------------------ vigil
 
     static final class VigilPeer implements Peer {
+        /** Diagnostic: consume the count with a bare FFM read(2) instead of Event.reset(). */
+        final boolean rawRead;
+
+        VigilPeer() {
+            this(false);
+        }
+
+        VigilPeer(boolean rawRead) {
+            this.rawRead = rawRead;
+        }
+
         @Override
         public String name() {
-            return "vigil Reactor.turn + poll(waker)";
+            return rawRead ? "diag: vigil reactor, FFM read" : "vigil Reactor.turn + poll(waker)";
         }
 
         @Override
@@ -208,7 +220,7 @@ public final class DispatchCompare {
             Event[] events = newEvents(k);
             AtomicIntegerArray credit = new AtomicIntegerArray(k);
             try (Reactor reactor = new Reactor()) {
-                VigilConsumer consumer = new VigilConsumer(reactor, events, credit);
+                VigilConsumer consumer = new VigilConsumer(reactor, events, credit, rawRead);
                 double rate = run(placement, events, credit, n, consumer);
                 Reactor.Stats stats = reactor.stats();
                 lastStats = String.format(Locale.ROOT, "vigil: %.2f turns and %.2f dispatched readiness events per signal",
@@ -229,9 +241,16 @@ public final class DispatchCompare {
         final Registration[] registrations;
         final Waker[] wakers;
         final int[] queue;
+        final int[] fds;
+        final FfmEpoll raw;
         int queued;
 
-        VigilConsumer(Reactor reactor, Event[] events, AtomicIntegerArray credit) {
+        VigilConsumer(Reactor reactor, Event[] events, AtomicIntegerArray credit, boolean rawRead) {
+            this.raw = rawRead ? new FfmEpoll(1) : null; // only its read(2); its epoll set stays empty
+            this.fds = new int[events.length];
+            for (int i = 0; i < events.length; i++) {
+                fds[i] = events[i].rawDescriptor();
+            }
             this.reactor = reactor;
             this.events = events;
             this.credit = credit;
@@ -273,11 +292,18 @@ public final class DispatchCompare {
                     Registration reg = registrations[i];
                     Waker w = wakers[i];
                     for (Readiness r = reg.pollReadReady(w); !r.isEmpty(); r = reg.pollReadReady(w)) {
-                        events[i].reset();
+                        if (raw != null) {
+                            raw.readEventFd(fds[i]);
+                        } else {
+                            events[i].reset();
+                        }
                         credit.set(i, 0);
                         count++;
                     }
                 }
+            }
+            if (raw != null) {
+                raw.close();
             }
             return System.nanoTime();
         }
