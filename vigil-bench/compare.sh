@@ -14,6 +14,7 @@
 #       wake a waiting virtual thread (ping-pong): vigil Event.await() vs JDK Socket/SocketChannel reads
 #       (the JDK poller) vs Netty 4.2 EpollIoHandler with a registered eventfd vs C eventfd
 #   vigil-bench/compare.sh dispatch [--k 1000] [--laps 300] [--placements cross,same] [--rounds N]
+#                                   [--diagnostic true] [--raw-producer true] [--peers vigil,netty]
 #       K eventfds signalled round robin, consumed through a reactor: vigil Reactor vs Netty EpollIoHandler
 #
 # 1. Finds a JDK 25 or newer: $JAVA_HOME if it is one, else the newest under /usr/lib/jvm.

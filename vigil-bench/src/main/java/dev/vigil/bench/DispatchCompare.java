@@ -76,6 +76,7 @@ public final class DispatchCompare {
             List<String> only = List.of(options.get("--peers").toLowerCase(Locale.ROOT).split(","));
             peers.removeIf(p -> only.stream().noneMatch(o -> p.name().toLowerCase(Locale.ROOT).contains(o)));
         }
+        rawProducer = Boolean.parseBoolean(options.getOrDefault("--raw-producer", "false"));
         long events = (long) k * laps;
         System.out.printf(Locale.ROOT, "dispatch throughput: K = %,d eventfds signalled round robin, %,d events per measurement;"
                         + " java %s, %d CPUs%n", k, events, Runtime.version(), Runtime.getRuntime().availableProcessors());
@@ -104,6 +105,9 @@ public final class DispatchCompare {
 
     /** The producer: signals round robin, each eventfd again only once its credit is back. */
     static long produce(Event[] events, AtomicIntegerArray credit, long n) throws IOException {
+        if (rawProducer) {
+            return produceRaw(events, credit, n);
+        }
         int k = events.length;
         int i = 0;
         long start = System.nanoTime();
@@ -118,6 +122,32 @@ public final class DispatchCompare {
             }
         }
         return start;
+    }
+
+    /** Diagnostic ({@code --raw-producer true}): the producer signals with a bare FFM write(2), not Event.signal(). */
+    static volatile boolean rawProducer;
+
+    static long produceRaw(Event[] events, AtomicIntegerArray credit, long n) {
+        int k = events.length;
+        int[] fds = new int[k];
+        for (int i = 0; i < k; i++) {
+            fds[i] = events[i].rawDescriptor();
+        }
+        try (FfmEpoll raw = new FfmEpoll(1)) {
+            int i = 0;
+            long start = System.nanoTime();
+            for (long s = 0; s < n; s++) {
+                while (credit.get(i) != 0) {
+                    Thread.yield();
+                }
+                credit.lazySet(i, 1);
+                raw.signalEventFd(fds[i]);
+                if (++i == k) {
+                    i = 0;
+                }
+            }
+            return start;
+        }
     }
 
     static Event[] newEvents(int k) throws IOException {

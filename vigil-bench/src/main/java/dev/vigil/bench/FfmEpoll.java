@@ -27,6 +27,8 @@ final class FfmEpoll implements AutoCloseable {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle READ = handle("read",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle WRITE = handle("write",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     private static final MethodHandle CLOSE = handle("close",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
@@ -90,6 +92,16 @@ final class FfmEpoll implements AutoCloseable {
     long readEventFd(int fd) {
         try {
             return (long) READ.invokeExact(fd, word, 8L);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** One write(2) of 1 to an eventfd. */
+    long signalEventFd(int fd) {
+        word.set(ValueLayout.JAVA_LONG, 0, 1L);
+        try {
+            return (long) WRITE.invokeExact(fd, word, 8L);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
