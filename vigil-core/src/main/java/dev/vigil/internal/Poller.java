@@ -34,8 +34,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Poller implements InterruptHook.Target {
     private static final long WAKE_TOKEN = -1L;
-    /** Interest for every registration: both directions, peer half-close and priority data, edge-triggered. */
-    private static final int INTEREST = EPoll.EPOLLIN | EPoll.EPOLLOUT | EPoll.EPOLLRDHUP | EPoll.EPOLLPRI | EPoll.EPOLLET;
+    /** Interest of a Registration: both directions, peer half-close and priority data, edge-triggered. */
+    public static final int BOTH_STREAMS = EPoll.EPOLLIN | EPoll.EPOLLOUT | EPoll.EPOLLRDHUP | EPoll.EPOLLPRI | EPoll.EPOLLET;
+    /** Interest of a wait for the read stream only (no EPOLLOUT: an always-writable eventfd would add an event per read). */
+    public static final int READ_STREAM = EPoll.EPOLLIN | EPoll.EPOLLRDHUP | EPoll.EPOLLPRI | EPoll.EPOLLET;
+    /** Interest of a wait for the write stream only. */
+    public static final int WRITE_STREAM = EPoll.EPOLLOUT | EPoll.EPOLLET;
     private static final int BATCH = 1024;
     private static final System.Logger LOG = System.getLogger("dev.vigil");
     private static final VarHandle ENTRIES = MethodHandles.arrayElementVarHandle(ScheduledIo[].class);
@@ -138,10 +142,11 @@ public final class Poller implements InterruptHook.Target {
     // ---------------------------------------------------------------- registrations
 
     /**
-     * Registers {@code fd} for {@code io} (edge-triggered, both directions). The caller must
-     * hold the number open until {@link #remove}.
+     * Registers {@code fd} for {@code io}, edge-triggered, with {@code interest} (one of
+     * {@link #BOTH_STREAMS}, {@link #READ_STREAM}, {@link #WRITE_STREAM}). The caller must
+     * hold the number open until {@link #remove}. (Hang-up and error are always reported.)
      */
-    public void add(ScheduledIo io, int fd) throws IOException {
+    public void add(ScheduledIo io, int fd, int interest) throws IOException {
         synchronized (lock) {
             if (closed) {
                 throw new ClosedException("Reactor is closed: nothing can be registered with it");
@@ -155,7 +160,7 @@ public final class Poller implements InterruptHook.Target {
                 io.index = index;
                 io.generation = generation;
                 io.fd = fd;
-                EPoll.set(ctlEvent, 0, INTEREST, ((long) generation << 32) | index);
+                EPoll.set(ctlEvent, 0, interest, ((long) generation << 32) | index);
                 // Published before EPOLL_CTL_ADD: the kernel queues an already-ready descriptor's
                 // first edge at once, and a turner dispatching it must find the entry, or the
                 // edge (which never repeats) would be dropped as stale.

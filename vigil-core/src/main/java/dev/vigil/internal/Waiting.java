@@ -129,7 +129,8 @@ public final class Waiting {
         Poller poller = Poller.defaultPoller();
         ScheduledIo io = new ScheduledIo();
         int stream = events == Poll.POLLOUT ? ScheduledIo.WRITE : ScheduledIo.READ;
-        poller.add(io, raw); // an already-ready descriptor produces its first edge at once
+        // Only the stream waited for: EPOLLOUT on an always-writable eventfd would add an event per read.
+        poller.add(io, raw, stream == ScheduledIo.WRITE ? Poller.WRITE_STREAM : Poller.READ_STREAM);
         slot.publish(io);    // before the closed check below: see WaitSlot
         try {
             for (;;) {

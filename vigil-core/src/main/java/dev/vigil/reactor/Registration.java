@@ -3,6 +3,7 @@ package dev.vigil.reactor;
 import dev.vigil.ClosedException;
 import dev.vigil.RawDescriptor;
 import dev.vigil.internal.Deadline;
+import dev.vigil.internal.Poller;
 import dev.vigil.internal.ScheduledIo;
 
 import java.io.IOException;
@@ -27,7 +28,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <h2>Streams</h2>
  * Each event is returned once by {@code poll*}/{@code take*}/{@code await*} and then
- * consumed; new data produces a new event. The read stream carries readable and the
+ * consumed; new data produces a new event. Readiness is a hint, not a promise: an event may
+ * arrive with nothing left to read (another thread consumed the data first, or one edge
+ * covered data already read), so read until {@code EAGAIN} and treat "nothing" as normal. The read stream carries readable and the
  * platform events (hang-up, error, priority data); the write stream carries writable, and
  * also error, so that a writer waiting on a broken pipe (whose kernel reports only
  * {@code EPOLLERR} once the pipe is full) is woken to find its {@code EPIPE}.
@@ -94,7 +97,7 @@ public final class Registration {
                 throw new IllegalArgumentException("not a descriptor: " + number + " (from " + resource + ")");
             }
             ScheduledIo created = new ScheduledIo();
-            handle.reactor.poller.add(created, number); // throws, leaving this Registration unregistered
+            handle.reactor.poller.add(created, number, Poller.BOTH_STREAMS); // throws, leaving this unregistered
             fd = number;
             io = created;
             return true;
