@@ -2,15 +2,12 @@ package dev.vigil.bench;
 
 import dev.vigil.Event;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Measures, side by side in one run, the round trip between two platform threads through
@@ -103,7 +98,7 @@ public final class Compare {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = parseOptions(args);
+        Map<String, String> options = Stats.parseOptions(args);
         int rounds = Integer.parseInt(options.getOrDefault("--rounds", "7"));
         int trips = Integer.parseInt(options.getOrDefault("--trips", "20000"));
         int warmup = Integer.parseInt(options.getOrDefault("--warmup", "2000"));
@@ -167,46 +162,28 @@ public final class Compare {
     }
 
     private static void printTable(Map<Peer, double[]> results, Peer reference) {
-        double referenceMedian = median(results.get(reference));
+        double referenceMedian = Stats.median(results.get(reference));
         System.out.println();
         double[] reference1 = results.get(reference);
         System.out.printf(Locale.ROOT, "%-26s %12s %12s %12s %11s %13s%n", "peer", "median ns", "min ns", "max ns",
                 "ratio to C", "paired ratio");
         for (Map.Entry<Peer, double[]> e : results.entrySet()) {
             double[] values = e.getValue();
-            double median = median(values);
+            double median = Stats.median(values);
             double[] paired = new double[values.length];
             for (int r = 0; r < values.length; r++) {
                 paired[r] = values[r] / reference1[r];
             }
             System.out.printf(Locale.ROOT, "%-26s %12.0f %12.0f %12.0f %10.2fx %12.2fx%n", e.getKey().name(),
                     median, Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).max().orElseThrow(),
-                    median / referenceMedian, median(paired));
+                    median / referenceMedian, Stats.median(paired));
         }
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
 
-    private static Map<String, String> parseOptions(String[] args) {
-        if (args.length % 2 != 0) {
-            throw new IllegalArgumentException("options come in pairs: --name value; got " + Arrays.toString(args));
-        }
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i += 2) {
-            options.put(args[i], args[i + 1]);
-        }
-        return options;
-    }
 
     /** The C reference, run as a subprocess that times itself and prints one line. */
     private record CProgram(String binary) implements Peer {
-        private static final Pattern RESULT = Pattern.compile("ns_per_round_trip=([0-9.]+)");
-
         @Override
         public String name() {
             return "C eventfd (reference)";
@@ -214,27 +191,8 @@ public final class Compare {
 
         @Override
         public double measure(Placement placement, int warmup, int trips) throws IOException, InterruptedException {
-            List<String> command = new ArrayList<>(List.of(binary, Integer.toString(trips), Integer.toString(warmup)));
-            if (placement.initiatorCpu >= 0) {
-                command.add(Integer.toString(placement.initiatorCpu));
-                command.add(Integer.toString(placement.responderCpu));
-            }
-            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            List<String> lines = new ArrayList<>();
-            try (BufferedReader out = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = out.readLine()) != null; ) {
-                    lines.add(line);
-                }
-            }
-            int status = process.waitFor();
-            for (String line : lines) {
-                Matcher m = RESULT.matcher(line);
-                if (m.find() && status == 0) {
-                    return Double.parseDouble(m.group(1));
-                }
-            }
-            throw new IOException(binary + " exited with status " + status + " and printed " + lines);
+            return Stats.runReference(Stats.referenceCommand(binary, placement, Integer.toString(trips),
+                    Integer.toString(warmup)), "ns_per_round_trip");
         }
     }
 

@@ -4,10 +4,8 @@ import dev.vigil.Event;
 import dev.vigil.ipc.Tube;
 import dev.vigil.ipc.TubeListener;
 
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Measures, side by side in one run, the round trip of a signal between two processes
@@ -117,22 +113,14 @@ public final class ProcessCompare {
                 paired[r] = values[r] / c[r];
             }
             System.out.printf(Locale.ROOT, "%-30s %12.0f %12.0f %12.0f %10.2fx %12.2fx%n", e.getKey().name(),
-                    median(values), Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).max().orElseThrow(),
-                    median(values) / median(c), median(paired));
+                    Stats.median(values), Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).max().orElseThrow(),
+                    Stats.median(values) / Stats.median(c), Stats.median(paired));
         }
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
 
     /** The C reference: forks its own child and times itself. */
     private record CProgram(String binary) implements Peer {
-        private static final Pattern RESULT = Pattern.compile("ns_per_round_trip=([0-9.]+)");
-
         @Override
         public String name() {
             return "C eventfd + fork (reference)";
@@ -140,26 +128,8 @@ public final class ProcessCompare {
 
         @Override
         public double measure(Placement placement, int warmup, int trips) throws IOException, InterruptedException {
-            List<String> command = new ArrayList<>(List.of(binary, Integer.toString(trips), Integer.toString(warmup)));
-            if (placement.initiatorCpu >= 0) {
-                command.add(Integer.toString(placement.initiatorCpu));
-                command.add(Integer.toString(placement.responderCpu));
-            }
-            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            List<String> lines = new ArrayList<>();
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = out.readLine()) != null; ) {
-                    lines.add(line);
-                }
-            }
-            int status = process.waitFor();
-            for (String line : lines) {
-                Matcher m = RESULT.matcher(line);
-                if (m.find() && status == 0) {
-                    return Double.parseDouble(m.group(1));
-                }
-            }
-            throw new IOException(binary + " exited with status " + status + " and printed " + lines);
+            return Stats.runReference(Stats.referenceCommand(binary, placement, Integer.toString(trips),
+                    Integer.toString(warmup)), "ns_per_round_trip");
         }
     }
 

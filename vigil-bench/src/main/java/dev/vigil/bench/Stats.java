@@ -1,13 +1,22 @@
 package dev.vigil.bench;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** Option parsing and the median / paired-ratio table shared by the reactor harnesses. */
+/**
+ * What every comparison harness shares: option parsing, medians, the median / paired-ratio
+ * table, and running a C reference program that times itself.
+ */
 final class Stats {
     private Stats() {}
 
@@ -31,6 +40,47 @@ final class Stats {
             placements.remove(Placement.CROSS);
         }
         return placements;
+    }
+
+    /**
+     * The command line of a C reference: {@code binary}, {@code args}, then the placement's
+     * two CPUs when it pins (the C programs take them last).
+     */
+    static List<String> referenceCommand(String binary, Placement placement, String... args) {
+        List<String> command = new ArrayList<>(List.of(binary));
+        command.addAll(List.of(args));
+        if (placement.initiatorCpu >= 0) {
+            command.add(Integer.toString(placement.initiatorCpu));
+            command.add(Integer.toString(placement.responderCpu));
+        }
+        return command;
+    }
+
+    /**
+     * Runs a C reference program, which times itself, and returns the number it prints as
+     * {@code field=N}; process start-up is therefore not counted.
+     */
+    static double runReference(List<String> command, String field) throws IOException, InterruptedException {
+        Pattern result = Pattern.compile(Pattern.quote(field) + "=([0-9.]+)");
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = out.readLine()) != null; ) {
+                lines.add(line);
+            }
+        }
+        int status = process.waitFor();
+        for (String line : lines) {
+            Matcher m = result.matcher(line);
+            if (m.find() && status == 0) {
+                return Double.parseDouble(m.group(1));
+            }
+        }
+        throw new IOException(command.getFirst() + " exited with status " + status + " and printed " + lines);
+    }
+
+    static double median(List<Double> values) {
+        return median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     static double median(double[] values) {

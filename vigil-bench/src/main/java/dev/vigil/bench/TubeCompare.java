@@ -4,16 +4,13 @@ import dev.vigil.Event;
 import dev.vigil.RawDescriptor;
 import dev.vigil.ipc.Tube;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,8 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Measures, side by side in one run, the round trip of a 64-byte message between two
@@ -154,7 +149,7 @@ public final class TubeCompare {
 
     private static void printTable(Map<Peer, double[]> results, Peer reference) {
         double[] c = results.get(reference);
-        double cMedian = median(c);
+        double cMedian = Stats.median(c);
         System.out.println();
         System.out.printf(Locale.ROOT, "%-28s %12s %12s %12s %11s %13s%n", "peer", "median ns", "min ns", "max ns",
                 "ratio to C", "paired ratio");
@@ -165,22 +160,14 @@ public final class TubeCompare {
                 paired[r] = values[r] / c[r];
             }
             System.out.printf(Locale.ROOT, "%-28s %12.0f %12.0f %12.0f %10.2fx %12.2fx%n", e.getKey().name(),
-                    median(values), Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).max().orElseThrow(),
-                    median(values) / cMedian, median(paired));
+                    Stats.median(values), Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).max().orElseThrow(),
+                    Stats.median(values) / cMedian, Stats.median(paired));
         }
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
 
     /** The C reference, run as a subprocess that times itself and prints one line. */
     private record CProgram(String binary) implements Peer {
-        private static final Pattern RESULT = Pattern.compile("ns_per_round_trip=([0-9.]+)");
-
         @Override
         public String name() {
             return "C seqpacket (reference)";
@@ -189,28 +176,8 @@ public final class TubeCompare {
         @Override
         public double measure(Placement placement, boolean withDescriptor, int warmup, int trips)
                 throws IOException, InterruptedException {
-            List<String> command = new ArrayList<>(List.of(binary, Integer.toString(trips), Integer.toString(warmup),
-                    withDescriptor ? "1" : "0"));
-            if (placement.initiatorCpu >= 0) {
-                command.add(Integer.toString(placement.initiatorCpu));
-                command.add(Integer.toString(placement.responderCpu));
-            }
-            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            List<String> lines = new ArrayList<>();
-            try (BufferedReader out = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = out.readLine()) != null; ) {
-                    lines.add(line);
-                }
-            }
-            int status = process.waitFor();
-            for (String line : lines) {
-                Matcher m = RESULT.matcher(line);
-                if (m.find() && status == 0) {
-                    return Double.parseDouble(m.group(1));
-                }
-            }
-            throw new IOException(binary + " exited with status " + status + " and printed " + lines);
+            return Stats.runReference(Stats.referenceCommand(binary, placement, Integer.toString(trips),
+                    Integer.toString(warmup), withDescriptor ? "1" : "0"), "ns_per_round_trip");
         }
     }
 

@@ -4,15 +4,12 @@ import dev.vigil.Event;
 import dev.vigil.TriggeredEvent;
 import dev.vigil.WaitContext;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,8 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Measures, side by side in one run, a wait that finds one ready descriptor among {@code N}
@@ -70,7 +65,7 @@ public final class WaitCompare {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = options(args);
+        Map<String, String> opts = Stats.parseOptions(args);
         String cBinary = opts.get("--c-binary");
         if (cBinary == null) {
             throw new IllegalArgumentException("--c-binary PATH is required");
@@ -105,12 +100,12 @@ public final class WaitCompare {
                 System.out.println(line);
             }
             List<Double> cs = results.get(peers.get(0).name());
-            double c = median(cs);
+            double c = Stats.median(cs);
             System.out.printf(Locale.ROOT, "%n%-28s %12s %10s %10s %11s %13s%n", "peer", "median ns", "min ns", "max ns",
                     "ratio to C", "paired ratio");
             for (Peer p : peers) {
                 List<Double> xs = results.get(p.name());
-                double m = median(xs);
+                double m = Stats.median(xs);
                 medians.get(p.name())[s] = m;
                 List<Double> paired = new ArrayList<>();
                 for (int r = 0; r < xs.size(); r++) {
@@ -118,7 +113,7 @@ public final class WaitCompare {
                 }
                 System.out.printf(Locale.ROOT, "%-28s %12.0f %10.0f %10.0f %10.2fx %12.2fx%n", p.name(), m,
                         xs.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
-                        xs.stream().mapToDouble(Double::doubleValue).max().orElseThrow(), m / c, median(paired));
+                        xs.stream().mapToDouble(Double::doubleValue).max().orElseThrow(), m / c, Stats.median(paired));
             }
         }
 
@@ -255,8 +250,6 @@ public final class WaitCompare {
 
     /** The C reference, run as a subprocess that times itself. */
     private record CReference(String binary) implements Peer {
-        private static final Pattern RESULT = Pattern.compile("ns_per_wait=([0-9.]+)");
-
         @Override
         public String name() {
             return "C epoll_wait (reference)";
@@ -264,16 +257,8 @@ public final class WaitCompare {
 
         @Override
         public double measure(int n, long iterations, long warmup) throws Exception {
-            Process p = new ProcessBuilder(binary, String.valueOf(n), String.valueOf(iterations), String.valueOf(warmup))
-                    .redirectErrorStream(true).start();
-            String out;
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                out = r.lines().reduce("", (a, b) -> a + b + "\n");
-            }
-            int status = p.waitFor();
-            Matcher m = RESULT.matcher(out);
-            check(status == 0 && m.find(), "C reference failed (status " + status + "): " + out);
-            return Double.parseDouble(m.group(1));
+            return Stats.runReference(List.of(binary, String.valueOf(n), String.valueOf(iterations), String.valueOf(warmup)),
+                    "ns_per_wait");
         }
     }
 
@@ -283,19 +268,5 @@ public final class WaitCompare {
         }
     }
 
-    private static double median(List<Double> xs) {
-        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-    }
 
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> opts = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("expected --option value pairs, got " + String.join(" ", args));
-            }
-            opts.put(args[i], args[++i]);
-        }
-        return opts;
-    }
 }

@@ -11,10 +11,8 @@ import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.Native;
 import io.netty.channel.unix.FileDescriptor;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -24,15 +22,12 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Wake latency of a waiting <em>virtual</em> thread (issue "Reactor and Registration"),
@@ -493,8 +488,6 @@ public final class WakeCompare {
 
     /** The C reference (eventfd_pingpong), a subprocess that pins itself and times itself. */
     record CProgram(String binary) implements Peer {
-        private static final Pattern RESULT = Pattern.compile("ns_per_round_trip=([0-9.]+)");
-
         @Override
         public String name() {
             return "C eventfd, 2 platform threads";
@@ -502,26 +495,8 @@ public final class WakeCompare {
 
         @Override
         public double measure(Placement placement, int warmup, int trips) throws IOException, InterruptedException {
-            List<String> command = new ArrayList<>(List.of(binary, Integer.toString(trips), Integer.toString(warmup)));
-            if (placement.initiatorCpu >= 0) {
-                command.add(Integer.toString(placement.initiatorCpu));
-                command.add(Integer.toString(placement.responderCpu));
-            }
-            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            List<String> lines = new ArrayList<>();
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = out.readLine()) != null; ) {
-                    lines.add(line);
-                }
-            }
-            int status = process.waitFor();
-            for (String line : lines) {
-                Matcher m = RESULT.matcher(line);
-                if (m.find() && status == 0) {
-                    return Double.parseDouble(m.group(1));
-                }
-            }
-            throw new IOException(binary + " exited with status " + status + " and printed " + lines);
+            return Stats.runReference(Stats.referenceCommand(binary, placement, Integer.toString(trips),
+                    Integer.toString(warmup)), "ns_per_round_trip");
         }
     }
 }
