@@ -29,39 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(const char *what) {
-    fprintf(stderr, "eventfd_fork_pingpong: %s: %s\n", what, strerror(errno));
-    exit(1);
-}
-
-static void signal_fd(int fd) {
-    uint64_t one = 1;
-    while (write(fd, &one, sizeof one) != sizeof one) {
-        if (errno != EINTR) die("write");
-    }
-}
-
-static void await_fd(int fd) {
-    uint64_t count;
-    while (read(fd, &count, sizeof count) != sizeof count) {
-        if (errno != EINTR) die("read");
-    }
-}
-
-/* Pins the calling process to one CPU; -1 leaves it to the scheduler. */
-static void pin(int cpu) {
-    if (cpu < 0) return;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0) die("sched_setaffinity");
-}
-
-static long now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000L + ts.tv_nsec;
-}
+#include "bench.h"
 
 int main(int argc, char **argv) {
     if (argc != 2 && argc != 3 && argc != 5) {

@@ -29,42 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 static int ping_fd;
 static int pong_fd;
 static long total_trips;
 static int responder_cpu = -1;
-
-static void die(const char *what) {
-    fprintf(stderr, "eventfd_pingpong: %s: %s\n", what, strerror(errno));
-    exit(1);
-}
-
-static void signal_fd(int fd) {
-    uint64_t one = 1;
-    while (write(fd, &one, sizeof one) != sizeof one) {
-        if (errno != EINTR) die("write");
-    }
-}
-
-static void await_fd(int fd) {
-    uint64_t count;
-    while (read(fd, &count, sizeof count) != sizeof count) {
-        if (errno != EINTR) die("read");
-    }
-}
-
-/* Pins the calling thread to one CPU; -1 leaves it to the scheduler. */
-static void pin(int cpu) {
-    if (cpu < 0) return;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    int err = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-    if (err != 0) {
-        errno = err;
-        die("pthread_setaffinity_np");
-    }
-}
 
 static void *responder(void *unused) {
     (void) unused;
@@ -74,12 +44,6 @@ static void *responder(void *unused) {
         signal_fd(pong_fd);
     }
     return NULL;
-}
-
-static long now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
 int main(int argc, char **argv) {

@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define MESSAGE 64
 
 static int ends[2];
@@ -38,11 +40,6 @@ static long total_trips;
 static int with_fd;
 static int attached_fd = -1;
 static int responder_cpu = -1;
-
-static void die(const char *what) {
-    fprintf(stderr, "seqpacket_pingpong: %s: %s\n", what, strerror(errno));
-    exit(1);
-}
 
 static void send_message(int fd) {
     char data[MESSAGE];
@@ -93,19 +90,6 @@ static void receive_message(int fd) {
     }
 }
 
-/* Pins the calling thread to one CPU; -1 leaves it to the scheduler. */
-static void pin(int cpu) {
-    if (cpu < 0) return;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    int err = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-    if (err != 0) {
-        errno = err;
-        die("pthread_setaffinity_np");
-    }
-}
-
 static void *responder(void *unused) {
     (void) unused;
     pin(responder_cpu);
@@ -114,12 +98,6 @@ static void *responder(void *unused) {
         send_message(ends[1]);
     }
     return NULL;
-}
-
-static long now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
 int main(int argc, char **argv) {
