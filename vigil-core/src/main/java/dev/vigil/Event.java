@@ -7,6 +7,7 @@ import dev.vigil.internal.InterruptHook;
 import dev.vigil.internal.ProcFs;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
+import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.EventFd;
 import dev.vigil.internal.linux.Kcmp;
 import dev.vigil.internal.linux.Native;
@@ -203,7 +204,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
                 return;
             }
             int errno = Native.errno(s);
-            if (r < 0 && errno == 4 /* EINTR */) {
+            if (r < 0 && errno == Errno.EINTR) {
                 continue;
             }
             throw new ErrnoException("eventfd write", errno);
@@ -261,10 +262,10 @@ public final class Event implements RawDescriptor, AutoCloseable {
                 return s.word.get(Native.C_LONG, 0);
             }
             int errno = Native.errno(s);
-            if (errno == 11 /* EAGAIN */) {
+            if (errno == Errno.EAGAIN) {
                 return 0;
             }
-            if (errno != 4 /* EINTR */) {
+            if (errno != Errno.EINTR) {
                 throw new ErrnoException("eventfd read", errno);
             }
         }
@@ -331,11 +332,11 @@ public final class Event implements RawDescriptor, AutoCloseable {
                         Thread.interrupted();
                         throw new InterruptedException();
                     }
-                    if (errno == 11 /* EAGAIN */) {
+                    if (errno == Errno.EAGAIN) {
                         // another process made the shared description non-blocking: poll instead
                         return Waiting.awaitClaimed(fd, slot, Deadline.FOREVER, READ_COUNT, "Event");
                     }
-                    if (r < 0 && errno != 4 /* EINTR */) {
+                    if (r < 0 && errno != Errno.EINTR) {
                         throw new ErrnoException("eventfd read", errno);
                     }
                 }

@@ -6,6 +6,7 @@ import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
 import dev.vigil.internal.linux.EPoll;
+import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
 
 import java.io.IOException;
@@ -235,7 +236,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
                     int errno = Native.errno(s);
                     ENTRIES.setRelease(entries, index, null);
                     giveBackIndex(index);
-                    if (errno == 17 /* EEXIST */) {
+                    if (errno == Errno.EEXIST) {
                         throw new IllegalArgumentException(descriptor + " (fd " + fd + ") is already in this WaitContext;"
                                 + " use modify() to change its token or type");
                     }
@@ -273,7 +274,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
                 Native.Scratch s = Native.Scratch.get();
                 if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_MOD, fd, ctlEvent) < 0) {
                     int errno = Native.errno(s);
-                    if (errno == 2 /* ENOENT */ || errno == 9 /* EBADF */) {
+                    if (errno == Errno.ENOENT || errno == Errno.EBADF) {
                         forget(fd, index); // its file was closed without delete()
                         throw notHere(descriptor, fd);
                     }
@@ -304,7 +305,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
                 Native.Scratch s = Native.Scratch.get();
                 if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_DEL, fd, MemorySegment.NULL) < 0) {
                     int errno = Native.errno(s);
-                    if (errno != 2 /* ENOENT */ && errno != 9 /* EBADF */) { // both: already gone with its file
+                    if (errno != Errno.ENOENT && errno != Errno.EBADF) { // both: already gone with its file
                         throw new ErrnoException("epoll_ctl(EPOLL_CTL_DEL, fd " + fd + ")", errno);
                     }
                 }
@@ -382,7 +383,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
         int n = EPoll.await(s, raw, events, batch, 0);
         if (n < 0) {
             int errno = Native.errno(s);
-            if (errno == 4 /* EINTR */) {
+            if (errno == Errno.EINTR) {
                 return 0;
             }
             throw new ErrnoException("epoll_wait", errno);

@@ -1,6 +1,7 @@
 package dev.vigil.internal;
 
 import dev.vigil.ErrnoException;
+import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.EventFd;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Poll;
@@ -134,7 +135,7 @@ public final class Parker implements InterruptHook.Target {
         }
         if (n < 0) {
             int errno = Native.errno(s);
-            if (errno == 4 /* EINTR */) {
+            if (errno == Errno.EINTR) {
                 return WOKEN;
             }
             throw new ErrnoException("ppoll", errno);

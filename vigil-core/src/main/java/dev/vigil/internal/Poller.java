@@ -4,6 +4,7 @@ import dev.vigil.ClosedException;
 import dev.vigil.ErrnoException;
 import dev.vigil.Event;
 import dev.vigil.internal.linux.EPoll;
+import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Poll;
 import dev.vigil.reactor.Readiness;
@@ -171,7 +172,7 @@ public final class Poller implements InterruptHook.Target {
                     ENTRIES.setRelease(entries, index, null);
                     giveBack(index);
                     io.poller = null;
-                    if (errno == 17 /* EEXIST */) {
+                    if (errno == Errno.EEXIST) {
                         throw new IllegalArgumentException("descriptor " + fd + " is already registered with this reactor");
                     }
                     throw new ErrnoException("epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")", errno);
@@ -293,7 +294,7 @@ public final class Poller implements InterruptHook.Target {
         }
         if (n < 0) {
             int errno = Native.errno(s);
-            if (errno == 4 /* EINTR */) {
+            if (errno == Errno.EINTR) {
                 return 0;
             }
             throw new ErrnoException("epoll_wait", errno);

@@ -2,6 +2,7 @@ package dev.vigil.internal;
 
 import dev.vigil.ClosedException;
 import dev.vigil.ErrnoException;
+import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Poll;
 
@@ -106,7 +107,7 @@ public final class Waiting {
                         return result;
                     }
                     if ((revents & (Poll.POLLERR | Poll.POLLNVAL)) != 0) {
-                        throw new ErrnoException("ppoll on " + what + " reported an error", 5 /* EIO */);
+                        throw new ErrnoException("ppoll on " + what + " reported an error", Errno.EIO);
                     }
                     // someone else (another process) took it first: wait again
                 }

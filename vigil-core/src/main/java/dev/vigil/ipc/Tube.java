@@ -9,6 +9,7 @@ import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
+import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Poll;
 import dev.vigil.internal.linux.Socket;
@@ -188,7 +189,7 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                         break;
                     }
                     int errno = Native.errno(s);
-                    if (errno != 4 /* EINTR */) {
+                    if (errno != Errno.EINTR) {
                         throw new ErrnoException("connect to " + path, errno);
                     }
                 }
@@ -386,10 +387,10 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                     return 1;
                 }
                 int errno = Native.errno(s);
-                if (errno == 11 /* EAGAIN */) {
+                if (errno == Errno.EAGAIN) {
                     return 0;
                 }
-                if (errno != 4 /* EINTR */) {
+                if (errno != Errno.EINTR) {
                     throw new ErrnoException("sendmsg on Tube", errno);
                 }
             }
@@ -468,10 +469,10 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                     return tryReceive(s, raw);
                 }
                 int errno = Native.errno(s);
-                if (errno == 11 /* EAGAIN */) {
+                if (errno == Errno.EAGAIN) {
                     return 0;
                 }
-                if (errno != 4 /* EINTR */) {
+                if (errno != Errno.EINTR) {
                     throw new ErrnoException("recvmsg on Tube", errno);
                 }
             }
@@ -491,10 +492,10 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                     return 1;
                 }
                 int errno = Native.errno(s);
-                if (errno == 11 /* EAGAIN */) {
+                if (errno == Errno.EAGAIN) {
                     return 0; // nothing there, or another process took the message we peeked at
                 }
-                if (errno != 4 /* EINTR */) {
+                if (errno != Errno.EINTR) {
                     throw new ErrnoException("recvmsg on Tube", errno);
                 }
                 Socket.setControlLength(header, controlCapacity); // recvmsg may have changed it

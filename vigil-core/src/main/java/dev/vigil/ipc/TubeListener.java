@@ -8,6 +8,7 @@ import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
+import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Poll;
 import dev.vigil.internal.linux.Rename;
@@ -197,7 +198,7 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
             if (errno == 0) {
                 return;
             }
-            if (errno != 17 /* EEXIST */) {
+            if (errno != Errno.EEXIST) {
                 throw new ErrnoException("moving the socket into place at " + target, errno);
             }
             if (attempt > 0) {
@@ -224,7 +225,7 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
                 return 0;
             }
             int errno = Native.errno(s);
-            if (errno != 22 /* EINVAL: not supported here */ && errno != 38 /* ENOSYS */) {
+            if (errno != 22 /* EINVAL: not supported here */ && errno != Errno.ENOSYS) {
                 return errno;
             }
         }
@@ -265,7 +266,7 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
                 if (Socket.connect(s, raw, addr, len) == 0) {
                     return false; // a live listener (it sees one connection that ends at once)
                 }
-                return Native.errno(s) == 111 /* ECONNREFUSED */;
+                return Native.errno(s) == Errno.ECONNREFUSED;
             } finally {
                 probe.release();
             }
@@ -313,10 +314,10 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
                 return number + 1L;
             }
             int errno = Native.errno(s);
-            if (errno == 11 /* EAGAIN */) {
+            if (errno == Errno.EAGAIN) {
                 return 0;
             }
-            if (errno != 4 /* EINTR */ && errno != 103 /* ECONNABORTED */) {
+            if (errno != Errno.EINTR && errno != Errno.ECONNABORTED) {
                 throw new ErrnoException("accept4 on TubeListener", errno);
             }
         }
