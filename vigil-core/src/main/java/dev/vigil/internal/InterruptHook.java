@@ -20,7 +20,13 @@ public final class InterruptHook extends AbstractInterruptibleChannel {
 
     private static final ThreadLocal<InterruptHook> CURRENT = ThreadLocal.withInitial(InterruptHook::new);
 
-    private volatile Target target;
+    /**
+     * Plain, not volatile: written before {@code begin()} and cleared after {@code end()},
+     * each of which takes the thread's interrupt lock ({@code blockedOn}); the interrupting
+     * thread reads it under that same lock (or it is this thread, when already interrupted).
+     * The monitor orders both accesses, so two fences per wait are saved.
+     */
+    private Target target;
 
     private InterruptHook() {}
 
