@@ -10,8 +10,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -102,19 +100,12 @@ public final class Compare {
         int rounds = Integer.parseInt(options.getOrDefault("--rounds", "7"));
         int trips = Integer.parseInt(options.getOrDefault("--trips", "20000"));
         int warmup = Integer.parseInt(options.getOrDefault("--warmup", "2000"));
-        List<Placement> placements = new ArrayList<>();
-        for (String name : options.getOrDefault("--placements", "cross,same").split(",")) {
-            placements.add(Placement.valueOf(name.trim().toUpperCase(Locale.ROOT)));
-        }
+        List<Placement> placements = Stats.placements(options.getOrDefault("--placements", "cross,same"));
         String cBinary = options.get("--c-binary");
         if (cBinary == null || !Files.isExecutable(Path.of(cBinary))) {
             System.err.println("usage: Compare --c-binary PATH [--placements cross,same,free] [--rounds N] [--trips N] [--warmup N]");
             System.err.println("  PATH: eventfd_pingpong compiled from vigil-bench/src/main/c (compare.sh does it)");
             System.exit(2);
-        }
-        if (Runtime.getRuntime().availableProcessors() < 2 && placements.contains(Placement.CROSS)) {
-            System.err.println("Compare: only one CPU, so no cross-CPU placement");
-            placements.remove(Placement.CROSS);
         }
 
         List<Peer> peers = List.of(
@@ -158,27 +149,9 @@ public final class Compare {
             System.out.println(line);
         }
 
-        printTable(results, peers.getFirst());
+        Stats.printAgainstReference(results, peers.getFirst(), Peer::name);
     }
 
-    private static void printTable(Map<Peer, double[]> results, Peer reference) {
-        double referenceMedian = Stats.median(results.get(reference));
-        System.out.println();
-        double[] reference1 = results.get(reference);
-        System.out.printf(Locale.ROOT, "%-26s %12s %12s %12s %11s %13s%n", "peer", "median ns", "min ns", "max ns",
-                "ratio to C", "paired ratio");
-        for (Map.Entry<Peer, double[]> e : results.entrySet()) {
-            double[] values = e.getValue();
-            double median = Stats.median(values);
-            double[] paired = new double[values.length];
-            for (int r = 0; r < values.length; r++) {
-                paired[r] = values[r] / reference1[r];
-            }
-            System.out.printf(Locale.ROOT, "%-26s %12.0f %12.0f %12.0f %10.2fx %12.2fx%n", e.getKey().name(),
-                    median, Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).max().orElseThrow(),
-                    median / referenceMedian, Stats.median(paired));
-        }
-    }
 
 
 
@@ -206,59 +179,7 @@ public final class Compare {
         @Override
         public double measure(Placement placement, int warmup, int trips) throws Exception {
             try (Bouncer bouncer = factory.open()) {
-                Thread[] pair = new Thread[2];
-                Throwable[] failure = new Throwable[2];
-                long[] elapsed = new long[1];
-                pair[0] = Thread.ofPlatform().name("initiator").daemon().unstarted(() -> {
-                    try {
-                        placement.pinInitiator();
-                        for (int i = 0; i < warmup; i++) {
-                            bouncer.roundTrip();
-                        }
-                        long start = System.nanoTime();
-                        for (int i = 0; i < trips; i++) {
-                            bouncer.roundTrip();
-                        }
-                        elapsed[0] = System.nanoTime() - start;
-                    } catch (Throwable t) {
-                        report(t);
-                        failure[0] = t;
-                        pair[1].interrupt();
-                    }
-                });
-                pair[1] = Thread.ofPlatform().name("responder").daemon().unstarted(() -> {
-                    try {
-                        placement.pinResponder();
-                        for (int i = 0; i < warmup + trips; i++) {
-                            bouncer.answer();
-                        }
-                    } catch (Throwable t) {
-                        report(t);
-                        failure[1] = t;
-                        pair[0].interrupt();
-                    }
-                });
-                bouncer.bind(pair[0], pair[1]);
-                pair[1].start();
-                pair[0].start();
-                pair[0].join();
-                pair[1].join();
-                for (Throwable t : failure) {
-                    if (t != null && !(t instanceof InterruptedException)) {
-                        throw new IllegalStateException(name + " failed", t);
-                    }
-                }
-                if (failure[0] != null || failure[1] != null) {
-                    throw new IllegalStateException(name + " was interrupted", failure[0] != null ? failure[0] : failure[1]);
-                }
-                return (double) elapsed[0] / trips;
-            }
-        }
-
-        /** At once, because a peer blocked where an interrupt cannot reach it never returns. */
-        private void report(Throwable t) {
-            if (!(t instanceof InterruptedException)) {
-                System.err.println(name + ": " + Thread.currentThread().getName() + " failed: " + t);
+                return Stats.timePair(name, placement, warmup, trips, bouncer::roundTrip, bouncer::answer, bouncer::bind);
             }
         }
     }

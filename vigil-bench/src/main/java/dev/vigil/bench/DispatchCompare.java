@@ -98,7 +98,7 @@ public final class DispatchCompare {
                 }
                 System.out.println(line);
             }
-            Stats.printTable(peers.stream().map(Peer::name).toList(), results, 0, "ev/s", "vigil / peer (paired)", false);
+            Stats.printTable(peers.stream().map(Peer::name).toList(), results, 0, "ev/s", "vigil / peer (paired)");
             System.out.println("last measurement: " + lastStats);
         }
     }

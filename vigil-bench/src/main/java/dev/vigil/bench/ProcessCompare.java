@@ -9,8 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -45,30 +43,17 @@ public final class ProcessCompare {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length % 2 != 0) {
-            throw new IllegalArgumentException("options come in pairs: --name value; got " + Arrays.toString(args));
-        }
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i += 2) {
-            options.put(args[i], args[i + 1]);
-        }
+        Map<String, String> options = Stats.parseOptions(args);
         int rounds = Integer.parseInt(options.getOrDefault("--rounds", "7"));
         int trips = Integer.parseInt(options.getOrDefault("--trips", "10000"));
         // the child JVM compiles its loop during the warm-up: 2,000 round trips leave it interpreted
         int warmup = Integer.parseInt(options.getOrDefault("--warmup", "20000"));
-        List<Placement> placements = new ArrayList<>();
-        for (String name : options.getOrDefault("--placements", "cross,same").split(",")) {
-            placements.add(Placement.valueOf(name.trim().toUpperCase(Locale.ROOT)));
-        }
+        List<Placement> placements = Stats.placements(options.getOrDefault("--placements", "cross,same"));
         String cBinary = options.get("--c-binary");
         if (cBinary == null || !Files.isExecutable(Path.of(cBinary))) {
             System.err.println("usage: ProcessCompare --c-binary PATH [--placements cross,same,free] [--rounds N] [--trips N] [--warmup N]");
             System.err.println("  PATH: eventfd_fork_pingpong compiled from vigil-bench/src/main/c (compare.sh processes does it)");
             System.exit(2);
-        }
-        if (Runtime.getRuntime().availableProcessors() < 2 && placements.contains(Placement.CROSS)) {
-            System.err.println("ProcessCompare: only one CPU, so no cross-CPU placement");
-            placements.remove(Placement.CROSS);
         }
         List<Peer> peers = List.of(new CProgram(cBinary), new VigilProcesses());
         System.out.printf(Locale.ROOT, "cross-process Event round trip; java %s, %d CPUs, %s %s%n",
@@ -102,20 +87,7 @@ public final class ProcessCompare {
             }
             System.out.println(line);
         }
-        double[] c = results.get(peers.getFirst());
-        System.out.println();
-        System.out.printf(Locale.ROOT, "%-30s %12s %12s %12s %11s %13s%n", "peer", "median ns", "min ns", "max ns",
-                "ratio to C", "paired ratio");
-        for (Map.Entry<Peer, double[]> e : results.entrySet()) {
-            double[] values = e.getValue();
-            double[] paired = new double[values.length];
-            for (int r = 0; r < values.length; r++) {
-                paired[r] = values[r] / c[r];
-            }
-            System.out.printf(Locale.ROOT, "%-30s %12.0f %12.0f %12.0f %10.2fx %12.2fx%n", e.getKey().name(),
-                    Stats.median(values), Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).max().orElseThrow(),
-                    Stats.median(values) / Stats.median(c), Stats.median(paired));
-        }
+        Stats.printAgainstReference(results, peers.getFirst(), Peer::name);
     }
 
 

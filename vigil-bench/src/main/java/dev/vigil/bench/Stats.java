@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -95,8 +97,7 @@ final class Stats {
      * reference peer ({@code ref}, vigil) to it: of the medians, and paired (the median over
      * rounds of the two results of the same round).
      */
-    static void printTable(List<String> names, double[][] results, int ref, String unit, String ratioLabel,
-                           boolean unused) {
+    static void printTable(List<String> names, double[][] results, int ref, String unit, String ratioLabel) {
         System.out.println();
         System.out.printf(Locale.ROOT, "%-32s %14s %14s %14s %14s %22s%n", "peer", "median " + unit, "min " + unit,
                 "max " + unit, "vigil/peer med", ratioLabel);
@@ -110,6 +111,101 @@ final class Stats {
             System.out.printf(Locale.ROOT, "%-32s %14.0f %14.0f %14.0f %13.2fx %21.2fx%n", names.get(i), median(v),
                     Arrays.stream(v).min().orElseThrow(), Arrays.stream(v).max().orElseThrow(),
                     refMedian / median(v), median(paired));
+        }
+    }
+
+    /**
+     * The table of the latency harnesses: per peer, median, min and max ns of its per-round
+     * results, and its ratio to the reference (the C program): of the medians, and paired
+     * (the median over rounds of peer ÷ reference in the same round).
+     */
+    static <P> void printAgainstReference(Map<P, double[]> results, P reference, Function<P, String> name) {
+        double[] ref = results.get(reference);
+        double refMedian = median(ref);
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-30s %12s %12s %12s %11s %13s%n", "peer", "median ns", "min ns", "max ns",
+                "ratio to C", "paired ratio");
+        for (Map.Entry<P, double[]> e : results.entrySet()) {
+            double[] values = e.getValue();
+            double[] paired = new double[values.length];
+            for (int r = 0; r < values.length; r++) {
+                paired[r] = values[r] / ref[r];
+            }
+            System.out.printf(Locale.ROOT, "%-30s %12.0f %12.0f %12.0f %10.2fx %12.2fx%n", name.apply(e.getKey()),
+                    median(values), Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).max().orElseThrow(),
+                    median(values) / refMedian, median(paired));
+        }
+    }
+
+    /** One side of a ping-pong. */
+    @FunctionalInterface
+    interface Step {
+        void run() throws Throwable;
+    }
+
+    /**
+     * Times a thread ping-pong on two fresh platform threads pinned as {@code placement}
+     * says: the responder answers {@code warmup + trips} times, the initiator makes
+     * {@code warmup} untimed round trips, then times {@code trips}. If one side fails it
+     * reports at once and interrupts the other, so a failure ends the measurement instead of
+     * hanging it. {@code bind} learns both threads before they start.
+     *
+     * @return the mean nanoseconds of one round trip
+     */
+    static double timePair(String name, Placement placement, int warmup, int trips, Step roundTrip, Step answer,
+                           BiConsumer<Thread, Thread> bind) throws InterruptedException {
+        Thread[] pair = new Thread[2];
+        Throwable[] failure = new Throwable[2];
+        long[] elapsed = new long[1];
+        pair[0] = Thread.ofPlatform().name("initiator").daemon().unstarted(() -> {
+            try {
+                placement.pinInitiator();
+                for (int i = 0; i < warmup; i++) {
+                    roundTrip.run();
+                }
+                long start = System.nanoTime();
+                for (int i = 0; i < trips; i++) {
+                    roundTrip.run();
+                }
+                elapsed[0] = System.nanoTime() - start;
+            } catch (Throwable t) {
+                report(name, t);
+                failure[0] = t;
+                pair[1].interrupt();
+            }
+        });
+        pair[1] = Thread.ofPlatform().name("responder").daemon().unstarted(() -> {
+            try {
+                placement.pinResponder();
+                for (int i = 0; i < warmup + trips; i++) {
+                    answer.run();
+                }
+            } catch (Throwable t) {
+                report(name, t);
+                failure[1] = t;
+                pair[0].interrupt();
+            }
+        });
+        bind.accept(pair[0], pair[1]);
+        pair[1].start();
+        pair[0].start();
+        pair[0].join();
+        pair[1].join();
+        for (Throwable t : failure) {
+            if (t != null && !(t instanceof InterruptedException)) {
+                throw new IllegalStateException(name + " failed", t);
+            }
+        }
+        if (failure[0] != null || failure[1] != null) {
+            throw new IllegalStateException(name + " was interrupted", failure[0] != null ? failure[0] : failure[1]);
+        }
+        return (double) elapsed[0] / trips;
+    }
+
+    /** At once, because a peer blocked where an interrupt cannot reach it never returns. */
+    private static void report(String name, Throwable t) {
+        if (!(t instanceof InterruptedException)) {
+            System.err.println(name + ": " + Thread.currentThread().getName() + " failed: " + t);
         }
     }
 }

@@ -75,20 +75,11 @@ public final class TubeCompare {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        if (args.length % 2 != 0) {
-            throw new IllegalArgumentException("options come in pairs: --name value; got " + Arrays.toString(args));
-        }
-        for (int i = 0; i < args.length; i += 2) {
-            options.put(args[i], args[i + 1]);
-        }
+        Map<String, String> options = Stats.parseOptions(args);
         int rounds = Integer.parseInt(options.getOrDefault("--rounds", "7"));
         int trips = Integer.parseInt(options.getOrDefault("--trips", "10000"));
         int warmup = Integer.parseInt(options.getOrDefault("--warmup", "2000"));
-        List<Placement> placements = new ArrayList<>();
-        for (String name : options.getOrDefault("--placements", "cross,same").split(",")) {
-            placements.add(Placement.valueOf(name.trim().toUpperCase(Locale.ROOT)));
-        }
+        List<Placement> placements = Stats.placements(options.getOrDefault("--placements", "cross,same"));
         List<Boolean> kinds = new ArrayList<>();
         for (String fds : options.getOrDefault("--fds", "0,1").split(",")) {
             kinds.add(Integer.parseInt(fds.trim()) != 0);
@@ -98,10 +89,6 @@ public final class TubeCompare {
             System.err.println("usage: TubeCompare --c-binary PATH [--placements cross,same,free] [--fds 0,1] [--rounds N] [--trips N] [--warmup N]");
             System.err.println("  PATH: seqpacket_pingpong compiled from vigil-bench/src/main/c (compare.sh tube does it)");
             System.exit(2);
-        }
-        if (Runtime.getRuntime().availableProcessors() < 2 && placements.contains(Placement.CROSS)) {
-            System.err.println("TubeCompare: only one CPU, so no cross-CPU placement");
-            placements.remove(Placement.CROSS);
         }
 
         List<Peer> peers = List.of(
@@ -144,26 +131,9 @@ public final class TubeCompare {
             }
             System.out.println(line);
         }
-        printTable(results, peers.getFirst());
+        Stats.printAgainstReference(results, peers.getFirst(), Peer::name);
     }
 
-    private static void printTable(Map<Peer, double[]> results, Peer reference) {
-        double[] c = results.get(reference);
-        double cMedian = Stats.median(c);
-        System.out.println();
-        System.out.printf(Locale.ROOT, "%-28s %12s %12s %12s %11s %13s%n", "peer", "median ns", "min ns", "max ns",
-                "ratio to C", "paired ratio");
-        for (Map.Entry<Peer, double[]> e : results.entrySet()) {
-            double[] values = e.getValue();
-            double[] paired = new double[values.length];
-            for (int r = 0; r < values.length; r++) {
-                paired[r] = values[r] / c[r];
-            }
-            System.out.printf(Locale.ROOT, "%-28s %12.0f %12.0f %12.0f %10.2fx %12.2fx%n", e.getKey().name(),
-                    Stats.median(values), Arrays.stream(values).min().orElseThrow(), Arrays.stream(values).max().orElseThrow(),
-                    Stats.median(values) / cMedian, Stats.median(paired));
-        }
-    }
 
 
     /** The C reference, run as a subprocess that times itself and prints one line. */
@@ -186,46 +156,7 @@ public final class TubeCompare {
         @Override
         public double measure(Placement placement, boolean withDescriptor, int warmup, int trips) throws Exception {
             try (Bouncer bouncer = factory.open(withDescriptor)) {
-                Thread[] pair = new Thread[2];
-                Throwable[] failure = new Throwable[2];
-                long[] elapsed = new long[1];
-                pair[0] = Thread.ofPlatform().name("initiator").daemon().unstarted(() -> {
-                    try {
-                        placement.pinInitiator();
-                        for (int i = 0; i < warmup; i++) {
-                            bouncer.roundTrip();
-                        }
-                        long start = System.nanoTime();
-                        for (int i = 0; i < trips; i++) {
-                            bouncer.roundTrip();
-                        }
-                        elapsed[0] = System.nanoTime() - start;
-                    } catch (Throwable t) {
-                        System.err.println(name + ": initiator failed: " + t);
-                        failure[0] = t;
-                        pair[1].interrupt();
-                    }
-                });
-                pair[1] = Thread.ofPlatform().name("responder").daemon().unstarted(() -> {
-                    try {
-                        placement.pinResponder();
-                        for (int i = 0; i < warmup + trips; i++) {
-                            bouncer.answer();
-                        }
-                    } catch (Throwable t) {
-                        System.err.println(name + ": responder failed: " + t);
-                        failure[1] = t;
-                        pair[0].interrupt();
-                    }
-                });
-                pair[1].start();
-                pair[0].start();
-                pair[0].join();
-                pair[1].join();
-                if (failure[0] != null || failure[1] != null) {
-                    throw new IllegalStateException(name + " failed", failure[0] != null ? failure[0] : failure[1]);
-                }
-                return (double) elapsed[0] / trips;
+                return Stats.timePair(name, placement, warmup, trips, bouncer::roundTrip, bouncer::answer, (a, b) -> { });
             }
         }
     }

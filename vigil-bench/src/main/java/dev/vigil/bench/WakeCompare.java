@@ -134,7 +134,7 @@ public final class WakeCompare {
                 System.out.println(line);
             }
             List<String> names = peers.stream().map(Peer::name).toList();
-            Stats.printTable(names, results, 0, "ns", "vigil / peer (paired)", true);
+            Stats.printTable(names, results, 0, "ns", "vigil / peer (paired)");
         }
     }
 
