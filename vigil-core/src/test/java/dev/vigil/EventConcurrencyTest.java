@@ -89,19 +89,24 @@ class EventConcurrencyTest {
         }
     }
 
+    /** The answering side of a ping-pong: await ping, signal pong, {@code rounds} times; "ok" or what was lost. */
+    static ThrowingSupplier responder(Event ping, Event pong, int rounds) {
+        return () -> {
+            for (int i = 0; i < rounds; i++) {
+                if (ping.await(Duration.ofSeconds(20)) == TIMED_OUT) {
+                    return "peer lost a wake-up at round " + i;
+                }
+                pong.signal();
+            }
+            return "ok";
+        };
+    }
+
     @RepeatedTest(3)
     void pingPongBetweenTwoThreadsNeverLosesAWakeup() throws Exception {
         int rounds = 10_000;
         try (Event ping = new Event(); Event pong = new Event()) {
-            CompletableFuture<Object> peer = spawn(false, () -> {
-                for (int i = 0; i < rounds; i++) {
-                    if (ping.await(Duration.ofSeconds(20)) == TIMED_OUT) {
-                        return "peer lost a wake-up at round " + i;
-                    }
-                    pong.signal();
-                }
-                return "ok";
-            });
+            CompletableFuture<Object> peer = spawn(false, responder(ping, pong, rounds));
             for (int i = 0; i < rounds; i++) {
                 ping.signal();
                 assertEquals(SIGNALED, pong.await(Duration.ofSeconds(20)), "lost wake-up at round " + i);
@@ -114,15 +119,7 @@ class EventConcurrencyTest {
     void pingPongWithVirtualThreadsNeverLosesAWakeup() throws Exception {
         int rounds = 2_000;
         try (Event ping = new Event(); Event pong = new Event()) {
-            CompletableFuture<Object> peer = spawn(true, () -> {
-                for (int i = 0; i < rounds; i++) {
-                    if (ping.await(Duration.ofSeconds(20)) == TIMED_OUT) {
-                        return "peer lost a wake-up at round " + i;
-                    }
-                    pong.signal();
-                }
-                return "ok";
-            });
+            CompletableFuture<Object> peer = spawn(true, responder(ping, pong, rounds));
             CompletableFuture<Object> self = spawn(true, () -> {
                 for (int i = 0; i < rounds; i++) {
                     ping.signal();

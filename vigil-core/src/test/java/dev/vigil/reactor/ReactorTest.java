@@ -33,6 +33,26 @@ class ReactorTest {
         }
     }
 
+    /** Starts {@code n} virtual threads, each in {@code reg.awaitReadReady()}; returns once all have started. */
+    static List<CompletableFuture<Readiness>> awaitReadOnVirtualThreads(Registration reg, int n) throws InterruptedException {
+        List<CompletableFuture<Readiness>> waiters = new ArrayList<>();
+        CountDownLatch started = new CountDownLatch(n);
+        for (int i = 0; i < n; i++) {
+            CompletableFuture<Readiness> f = new CompletableFuture<>();
+            waiters.add(f);
+            Thread.ofVirtual().start(() -> {
+                started.countDown();
+                try {
+                    f.complete(reg.awaitReadReady());
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            });
+        }
+        started.await();
+        return waiters;
+    }
+
     // 22. Any number of waiters per direction: all woken.
 
     @Test
@@ -41,21 +61,7 @@ class ReactorTest {
             Background bg = reactor.background();
             Registration reg = new Registration();
             reg.registerWith(e, bg.handle());
-            List<CompletableFuture<Readiness>> waiters = new ArrayList<>();
-            CountDownLatch started = new CountDownLatch(100);
-            for (int i = 0; i < 100; i++) {
-                CompletableFuture<Readiness> f = new CompletableFuture<>();
-                waiters.add(f);
-                Thread.ofVirtual().start(() -> {
-                    started.countDown();
-                    try {
-                        f.complete(reg.awaitReadReady());
-                    } catch (Throwable t) {
-                        f.completeExceptionally(t);
-                    }
-                });
-            }
-            started.await();
+            List<CompletableFuture<Readiness>> waiters = awaitReadOnVirtualThreads(reg, 100);
             Thread.sleep(50);
             e.signal();
             for (CompletableFuture<Readiness> f : waiters) {
@@ -98,25 +104,11 @@ class ReactorTest {
         try (Event e = new Event()) {
             Registration reg = new Registration();
             reg.registerWith(e, bg.handle());
-            List<CompletableFuture<Object>> waiters = new ArrayList<>();
-            CountDownLatch started = new CountDownLatch(1000);
-            for (int i = 0; i < 1000; i++) {
-                CompletableFuture<Object> f = new CompletableFuture<>();
-                waiters.add(f);
-                Thread.ofVirtual().start(() -> {
-                    started.countDown();
-                    try {
-                        f.complete(reg.awaitReadReady());
-                    } catch (Throwable t) {
-                        f.completeExceptionally(t);
-                    }
-                });
-            }
+            List<CompletableFuture<Readiness>> waiters = awaitReadOnVirtualThreads(reg, 1000);
             CompletableFuture<Readiness> future = reg.readReady();
-            started.await();
             Thread.sleep(100);
             bg.shutdownNow();
-            for (CompletableFuture<Object> f : waiters) {
+            for (CompletableFuture<Readiness> f : waiters) {
                 Throwable t = causeOf(f);
                 assertInstanceOf(ClosedException.class, t);
                 assertTrue(t.getMessage().contains("Reactor is closed"), t.getMessage());
