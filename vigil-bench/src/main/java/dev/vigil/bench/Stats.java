@@ -208,4 +208,37 @@ final class Stats {
             System.err.println(name + ": " + Thread.currentThread().getName() + " failed: " + t);
         }
     }
+
+    /** One measurement of one peer: the mean ns of a round trip over {@code trips} timed ones. */
+    @FunctionalInterface
+    interface Measure<P> {
+        double run(P peer, int trips) throws Exception;
+    }
+
+    /**
+     * The method of every latency harness: each peer once unrecorded (class loading, JIT),
+     * then {@code rounds} rounds measuring every peer once in an order rotated by one place
+     * per round, a line per round, and the table against the first peer (the reference).
+     */
+    static <P> void interleave(List<P> peers, int rounds, int trips, Function<P, String> name, Measure<P> measure)
+            throws Exception {
+        for (P peer : peers) {
+            measure.run(peer, Math.max(1, trips / 4)); // unrecorded: class loading and JIT
+        }
+        Map<P, double[]> results = new LinkedHashMap<>();
+        for (P peer : peers) {
+            results.put(peer, new double[rounds]);
+        }
+        for (int round = 0; round < rounds; round++) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %d/%d:", round + 1, rounds));
+            for (int k = 0; k < peers.size(); k++) {
+                P peer = peers.get((round + k) % peers.size());
+                double nanos = measure.run(peer, trips);
+                results.get(peer)[round] = nanos;
+                line.append(String.format(Locale.ROOT, "  %s %.0f", name.apply(peer), nanos));
+            }
+            System.out.println(line);
+        }
+        printAgainstReference(results, peers.getFirst(), name);
+    }
 }

@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -114,27 +113,8 @@ public final class TubeCompare {
                 withDescriptor ? "64 B + 1 descriptor" : "64 B, no descriptor", placement.description);
         System.out.printf(Locale.ROOT, "%d rounds x %d peers; each measurement %,d warm-up + %,d timed round trips%n",
                 rounds, peers.size(), warmup, trips);
-        for (Peer peer : peers) {
-            peer.measure(placement, withDescriptor, warmup, Math.max(1, trips / 4)); // unrecorded: class loading and JIT
-        }
-        Map<Peer, double[]> results = new LinkedHashMap<>();
-        for (Peer peer : peers) {
-            results.put(peer, new double[rounds]);
-        }
-        for (int round = 0; round < rounds; round++) {
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %d/%d:", round + 1, rounds));
-            for (int k = 0; k < peers.size(); k++) {
-                Peer peer = peers.get((round + k) % peers.size());
-                double nanos = peer.measure(placement, withDescriptor, warmup, trips);
-                results.get(peer)[round] = nanos;
-                line.append(String.format(Locale.ROOT, "  %s %.0f", peer.name(), nanos));
-            }
-            System.out.println(line);
-        }
-        Stats.printAgainstReference(results, peers.getFirst(), Peer::name);
+        Stats.interleave(peers, rounds, trips, Peer::name, (peer, n) -> peer.measure(placement, withDescriptor, warmup, n));
     }
-
-
 
     /** The C reference, run as a subprocess that times itself and prints one line. */
     private record CProgram(String binary) implements Peer {
