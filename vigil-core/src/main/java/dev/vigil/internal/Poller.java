@@ -35,7 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Poller implements InterruptHook.Target {
     private static final long WAKE_TOKEN = -1L;
-    /** Interest of a Registration: both directions, peer half-close and priority data, edge-triggered. */
+    /**
+     * Interest of a Registration once its write stream is in use: both directions, peer
+     * half-close and priority data, edge-triggered. It starts with {@link #READ_STREAM}.
+     */
     public static final int BOTH_STREAMS = EPoll.EPOLLIN | EPoll.EPOLLOUT | EPoll.EPOLLRDHUP | EPoll.EPOLLPRI | EPoll.EPOLLET;
     /** Interest of a wait for the read stream only (no EPOLLOUT: an always-writable eventfd would add an event per read). */
     public static final int READ_STREAM = EPoll.EPOLLIN | EPoll.EPOLLRDHUP | EPoll.EPOLLPRI | EPoll.EPOLLET;
@@ -161,6 +164,7 @@ public final class Poller implements InterruptHook.Target {
                 io.index = index;
                 io.generation = generation;
                 io.fd = fd;
+                io.writeInterest = (interest & EPoll.EPOLLOUT) != 0;
                 EPoll.set(ctlEvent, 0, interest, ((long) generation << 32) | index);
                 // Published before EPOLL_CTL_ADD: the kernel queues an already-ready descriptor's
                 // first edge at once, and a turner dispatching it must find the entry, or the
@@ -212,6 +216,46 @@ public final class Poller implements InterruptHook.Target {
             } catch (ClosedException closedReactor) {
                 // the epoll set is gone, and the registration with it
             }
+        }
+    }
+
+    /**
+     * Adds {@code EPOLLOUT} to {@code io}'s interest ({@link #BOTH_STREAMS}), then seeds its
+     * write stream with the descriptor's writability now: the kernel queues an edge for the
+     * modification too, but the caller is about to take, and must not miss a descriptor that
+     * is already writable. (One extra, spurious writable report can follow; readiness is a
+     * hint.)
+     */
+    void addWriteInterest(ScheduledIo io) throws IOException {
+        int fd;
+        boolean writable;
+        synchronized (lock) {
+            if (io.poller != this || io.writeInterest) {
+                return; // removed meanwhile (the caller's take reports it), or armed by another thread
+            }
+            fd = io.fd;
+            if (byFd.get(fd) != io) {
+                // Stale: its file was closed and the number now names something else. Nothing to arm.
+                io.writeInterest = true;
+                return;
+            }
+            int raw = epfd.acquire();
+            try {
+                Native.Scratch s = Native.Scratch.get();
+                EPoll.set(ctlEvent, 0, BOTH_STREAMS, ((long) io.generation << 32) | io.index);
+                if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_MOD, fd, ctlEvent) < 0) {
+                    throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + fd + ")", Native.errno(s));
+                }
+            } finally {
+                epfd.release();
+            }
+            io.writeInterest = true;
+            // Still under the lock: the number cannot be deregistered (and closed by its owner)
+            // before the probe has looked at it.
+            writable = (Poll.probe(Native.Scratch.get(), fd, Poll.POLLOUT) & Poll.POLLOUT) != 0;
+        }
+        if (writable) {
+            io.dispatch(Readiness.WRITABLE); // outside the lock: it may call a waker
         }
     }
 

@@ -19,23 +19,41 @@ import java.util.concurrent.locks.LockSupport;
  *   bits  0-4   read stream pending    READABLE | HUP | ERROR | PRIORITY   (Readiness bits)
  *   bits  8-12  write stream pending   WRITABLE | HUP | ERROR
  *   bit  16     HUP_SEEN   a HUP was returned once: every later take returns HUP (sticky)
- *   bit  17     R_WAIT     the read stream has waiters (set under the lock)
- *   bit  18     W_WAIT     the write stream has waiters (set under the lock)
+ *   bit  17     R_WAIT     the read stream has awaiting threads or futures (set under the lock)
+ *   bit  18     W_WAIT     the write stream has awaiting threads or futures (set under the lock)
  *   bit  19     SHUTDOWN   deregistered or reactor closed; {@link #failure} says which
  * </pre>
  * Dispatch ORs new bits in with one atomic operation and learns from the old value whether
  * anyone waits. A take clears its stream's pending bits with a CAS. Because both act on the
  * same word, an event racing a take is never lost: either the take returns it, or it stays
- * pending. A waiter first sets its W flag (under the lock), then takes again: either the
- * dispatcher saw the flag and wakes it, or the waiter's second take sees the bits.
+ * pending. A waiter first makes itself visible (its flag, or its poll waker), then takes
+ * again: either the dispatcher saw it and wakes it, or the waiter's second take sees the bits.
  *
  * <h2>Waiters</h2>
  * Per stream: at most one poll waker (the seed's task; the latest {@code poll} wins, as in
- * tokio), and any number of awaiting threads and futures in an intrusive list. A dispatch
- * that finds waiters detaches them under the lock and wakes them after releasing it, so
- * wakers never run under a lock and dispatch allocates nothing. Every awaiter present at a
- * dispatch receives that dispatch's readiness (all are woken). The event is then consumed
- * for the stream, unless a poll waker is registered, which gets to take it itself.
+ * tokio), and any number of awaiting threads and futures in an intrusive list.
+ * <ul>
+ *   <li>The poll waker lives in its own volatile slot, outside the state word and the lock:
+ *       {@code poll} stores it and takes again; dispatch ORs the bits in and then claims the
+ *       waker with a CAS (to null) and calls it. Store-then-read on one side and
+ *       OR-then-read on the other is a Dekker pair over volatile accesses, so at least one
+ *       side sees the other. A waker is called at most once per registration; the task polls
+ *       again to take the event and re-arm. This path takes no lock, so a task-driven
+ *       registration costs two atomic operations per event in the reactor.</li>
+ *   <li>Awaiting threads and futures: a dispatch that finds the flag detaches them under the
+ *       lock and wakes them after releasing it, so nothing runs under a lock and dispatch
+ *       allocates nothing. Every awaiter present at a dispatch receives that dispatch's
+ *       readiness (all are woken). The event is then consumed for the stream, unless a poll
+ *       waker is registered, which gets to take it itself.</li>
+ * </ul>
+ *
+ * <h2>Write interest on demand</h2>
+ * A {@code Registration} starts with read interest only ({@link Poller#READ_STREAM}):
+ * {@code EPOLLOUT} on an always-writable descriptor (an eventfd) queues one more event every
+ * time it is read. The first use of the write stream adds {@code EPOLLOUT}
+ * ({@link #wantWrite}, {@code EPOLL_CTL_MOD}) and seeds the stream with the descriptor's
+ * writability at that moment, so the write stream behaves as if it had been there from the
+ * start. Netty arms {@code EPOLLOUT} only while a write is pending, for the same reason.
  */
 public final class ScheduledIo {
     public static final int READ = 0;
@@ -54,6 +72,7 @@ public final class ScheduledIo {
     private static final int SHUTDOWN = 1 << 19;
 
     private static final VarHandle STATE;
+    private static final VarHandle WAKERS = MethodHandles.arrayElementVarHandle(Waker[].class);
 
     static {
         try {
@@ -68,7 +87,10 @@ public final class ScheduledIo {
     private volatile IOException failure;
 
     private final Object lock = new Object();
+    /** The poll waker of each stream, accessed only through {@link #WAKERS} (volatile, CAS). */
     private final Waker[] pollWakers = new Waker[2];
+    /** True once the kernel reports EPOLLOUT for this descriptor (see "Write interest on demand"). */
+    volatile boolean writeInterest;
     private final Node[] heads = new Node[2];
     private final Node[] tails = new Node[2];
 
@@ -96,54 +118,63 @@ public final class ScheduledIo {
         synchronized (lock) {
             STATE.setVolatile(this, 0);
             failure = null;
+            WAKERS.setVolatile(pollWakers, READ, (Waker) null);
+            WAKERS.setVolatile(pollWakers, WRITE, (Waker) null);
         }
     }
 
-    /** The kernel's bits (already mapped to Readiness bits) for this descriptor. Reactor thread. */
+    /**
+     * The kernel's bits (already mapped to Readiness bits) for this descriptor. Reactor
+     * thread, or a thread seeding the write stream ({@link #wantWrite}).
+     */
     void dispatch(int bits) {
         int add = (bits & READ_BITS) | ((bits & WRITE_BITS) << 8);
         if (add == 0) {
             return;
         }
         int old = (int) STATE.getAndBitwiseOr(this, add);
-        boolean read = (old & R_WAIT) != 0 && (bits & READ_BITS) != 0;
-        boolean write = (old & W_WAIT) != 0 && (bits & WRITE_BITS) != 0;
-        if (read || write) {
-            wakeWaiters(read, write);
+        boolean read = (bits & READ_BITS) != 0;
+        boolean write = (bits & WRITE_BITS) != 0;
+        boolean readers = read && (old & R_WAIT) != 0;
+        boolean writers = write && (old & W_WAIT) != 0;
+        if (readers || writers) {
+            wakeWaiters(readers, writers);
         }
+        if (read) {
+            callWaker(claimWaker(READ));
+        }
+        if (write) {
+            callWaker(claimWaker(WRITE));
+        }
+    }
+
+    /** Takes the stream's poll waker, if one is registered, so that exactly one caller runs it. */
+    private Waker claimWaker(int dir) {
+        Waker w = (Waker) WAKERS.getVolatile(pollWakers, dir);
+        return w != null && WAKERS.compareAndSet(pollWakers, dir, w, (Waker) null) ? w : null;
     }
 
     private void wakeWaiters(boolean read, boolean write) {
         Node readers = null;
         Node writers = null;
-        Waker readWaker = null;
-        Waker writeWaker = null;
         Readiness readResult = Readiness.EMPTY;
         Readiness writeResult = Readiness.EMPTY;
         synchronized (lock) {
             if (read) {
-                readWaker = pollWakers[READ];
-                readResult = deliver(READ, readWaker != null);
+                readResult = deliver(READ, WAKERS.getVolatile(pollWakers, READ) != null);
                 if (!readResult.isEmpty()) {
                     readers = detach(READ);
-                } else {
-                    readWaker = null;
                 }
             }
             if (write) {
-                writeWaker = pollWakers[WRITE];
-                writeResult = deliver(WRITE, writeWaker != null);
+                writeResult = deliver(WRITE, WAKERS.getVolatile(pollWakers, WRITE) != null);
                 if (!writeResult.isEmpty()) {
                     writers = detach(WRITE);
-                } else {
-                    writeWaker = null;
                 }
             }
         }
         fire(readers, readResult, null);
         fire(writers, writeResult, null);
-        callWaker(readWaker);
-        callWaker(writeWaker);
     }
 
     /** What the awaiters of {@code dir} receive: taken, or only looked at if a poll waker will take it. */
@@ -168,7 +199,6 @@ public final class ScheduledIo {
         Node head = heads[dir];
         heads[dir] = null;
         tails[dir] = null;
-        pollWakers[dir] = null;
         STATE.getAndBitwiseAnd(this, ~waitFlag(dir));
         return head;
     }
@@ -196,6 +226,27 @@ public final class ScheduledIo {
                 p.wakerFailed(t);
             }
         }
+    }
+
+    /**
+     * Makes sure the kernel reports this descriptor's writability, before a use of the write
+     * stream. The first call adds {@code EPOLLOUT} and seeds the stream with the current
+     * writability; later calls cost one volatile read.
+     *
+     * @throws IOException if deregistered or the reactor closed, or the kernel refuses
+     */
+    public void wantWrite() throws IOException {
+        if (writeInterest) {
+            return;
+        }
+        Poller p = poller;
+        if (p == null) {
+            if (isShutdown()) {
+                throw failed();
+            }
+            return;
+        }
+        p.addWriteInterest(this);
     }
 
     /**
@@ -234,20 +285,21 @@ public final class ScheduledIo {
         }
     }
 
-    /** The seed's poll: take, or register {@code waker} (replacing the stream's previous one) and take again. */
+    /**
+     * The seed's poll: take, or register {@code waker} (replacing the stream's previous one)
+     * and take again. No lock: see "Waiters" above.
+     */
     public Readiness poll(int dir, Waker waker) throws IOException {
         Readiness r = take(dir);
         if (!r.isEmpty()) {
             return r;
         }
-        synchronized (lock) {
-            if (((int) STATE.getVolatile(this) & SHUTDOWN) != 0) {
-                throw failed();
-            }
-            pollWakers[dir] = waker;
-            STATE.getAndBitwiseOr(this, waitFlag(dir));
+        WAKERS.setVolatile(pollWakers, dir, waker);
+        r = take(dir); // also throws if shut down meanwhile (shutdown claims the waker after setting SHUTDOWN)
+        if (!r.isEmpty()) {
+            WAKERS.compareAndSet(pollWakers, dir, waker, (Waker) null); // not needed any more: no spurious call
         }
-        return take(dir);
+        return r;
     }
 
     /**
@@ -363,7 +415,7 @@ public final class ScheduledIo {
             node.prev = null;
             node.next = null;
             node.linked = false;
-            if (heads[dir] == null && pollWakers[dir] == null) {
+            if (heads[dir] == null) {
                 STATE.getAndBitwiseAnd(this, ~waitFlag(dir));
             }
             return true;
@@ -382,11 +434,11 @@ public final class ScheduledIo {
             }
             failure = reason;
             STATE.getAndBitwiseOr(this, SHUTDOWN);
-            readWaker = pollWakers[READ];
-            writeWaker = pollWakers[WRITE];
             readers = detach(READ);
             writers = detach(WRITE);
         }
+        readWaker = claimWaker(READ);   // after SHUTDOWN is set: a poll either sees it or is seen here
+        writeWaker = claimWaker(WRITE);
         fire(readers, Readiness.EMPTY, reason);
         fire(writers, Readiness.EMPTY, reason);
         callWaker(readWaker);

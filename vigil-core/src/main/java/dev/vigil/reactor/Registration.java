@@ -97,7 +97,8 @@ public final class Registration {
                 throw new IllegalArgumentException("not a descriptor: " + number + " (from " + resource + ")");
             }
             ScheduledIo created = new ScheduledIo();
-            handle.reactor.poller.add(created, number, Poller.BOTH_STREAMS); // throws, leaving this unregistered
+            // Read interest only; the write stream adds EPOLLOUT on first use (ScheduledIo.wantWrite).
+            handle.reactor.poller.add(created, number, Poller.READ_STREAM); // throws, leaving this unregistered
             fd = number;
             io = created;
             return true;
@@ -139,6 +140,13 @@ public final class Registration {
         return s;
     }
 
+    /** The registration, with the kernel reporting writability (added on the write stream's first use). */
+    private ScheduledIo writeStream() throws IOException {
+        ScheduledIo s = registered();
+        s.wantWrite();
+        return s;
+    }
+
     /** The read stream's readiness, or registers the current task's waker. Outside a task: IllegalStateException. */
     public Readiness pollReadReady() throws IOException {
         Waker w = Task.current();
@@ -159,18 +167,18 @@ public final class Registration {
     /** The write stream's readiness, or registers the current task's waker. Outside a task: IllegalStateException. */
     public Readiness pollWriteReady() throws IOException {
         Waker w = Task.current();
-        return registered().poll(ScheduledIo.WRITE, w);
+        return writeStream().poll(ScheduledIo.WRITE, w);
     }
 
     /** {@link #pollWriteReady()} with an explicit waker (replacing the stream's previous one). */
     public Readiness pollWriteReady(Waker waker) throws IOException {
         Objects.requireNonNull(waker, "waker must not be null");
-        return registered().poll(ScheduledIo.WRITE, waker);
+        return writeStream().poll(ScheduledIo.WRITE, waker);
     }
 
     /** Consumes the write stream's pending readiness, if any, without registering a waker. */
     public Readiness takeWriteReady() throws IOException {
-        return registered().take(ScheduledIo.WRITE);
+        return writeStream().take(ScheduledIo.WRITE);
     }
 
     /**
@@ -190,12 +198,12 @@ public final class Registration {
 
     /** Parks until the write stream has readiness, and returns it. */
     public Readiness awaitWriteReady() throws IOException, InterruptedException {
-        return registered().await(ScheduledIo.WRITE, Deadline.FOREVER);
+        return writeStream().await(ScheduledIo.WRITE, Deadline.FOREVER);
     }
 
     /** {@link #awaitWriteReady()}, giving up after {@code timeout}: then returns an empty Readiness. */
     public Readiness awaitWriteReady(Duration timeout) throws IOException, InterruptedException {
-        return registered().await(ScheduledIo.WRITE, Deadline.toNanos(timeout));
+        return writeStream().await(ScheduledIo.WRITE, Deadline.toNanos(timeout));
     }
 
     /**
@@ -208,7 +216,13 @@ public final class Registration {
 
     /** The write stream's counterpart of {@link #readReady()}. */
     public CompletableFuture<Readiness> writeReady() {
-        return registered().future(ScheduledIo.WRITE);
+        ScheduledIo s = registered();
+        try {
+            s.wantWrite();
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return s.future(ScheduledIo.WRITE);
     }
 
     /** True between a successful register and deregister (or the reactor closing). */

@@ -305,6 +305,64 @@ class RegistrationTest {
         }
     }
 
+    // The write stream's EPOLLOUT interest is added on its first use.
+
+    @Test
+    void readingAnEventQueuesNoWritableEventsUntilTheWriteStreamIsUsed() throws Exception {
+        try (Event e = new Event()) {
+            Registration reg = new Registration();
+            reg.registerWith(e, reactor.handle());
+            for (int i = 0; i < 3; i++) {
+                e.signal();
+                assertEquals(1, turn(), "one event per signal");
+                assertTrue(reg.takeReadReady().isReadable());
+                e.reset(); // with EPOLLOUT in the interest, this read would queue a writable event
+                assertEquals(0, reactor.turn(Duration.ZERO), "reading queued an event for a stream nobody uses");
+            }
+            Readiness w = reg.takeWriteReady(); // first use: no turn needed to see that it is writable
+            assertTrue(w.isWritable(), "an eventfd is writable at once: " + w);
+            assertFalse(w.isReadable());
+            reg.deregister(e);
+        }
+    }
+
+    @Test
+    void aWriteStreamFirstUsedOnAFullPipeReportsWritableOnceTheReaderDrains() throws Exception {
+        int[] p = TestNative.nonBlockingPipe();
+        RawFd reader = new RawFd(p[0]);
+        RawFd writer = new RawFd(p[1]);
+        try {
+            Registration reg = new Registration();
+            reg.registerWith(writer, reactor.handle());
+            assertTrue(TestNative.pump(writer.rawDescriptor(), true) > 0);
+            assertTrue(reg.takeWriteReady().isEmpty(), "a full pipe is not writable");
+            turn();
+            assertTrue(reg.takeWriteReady().isEmpty(), "and the added interest reports nothing either");
+            CompletableFuture<Readiness> writable = reg.writeReady();
+            assertTrue(TestNative.pump(reader.rawDescriptor(), false) > 0);
+            turn();
+            assertTrue(writable.get(10, TimeUnit.SECONDS).isWritable(), "draining the pipe makes it writable");
+            reg.deregister(writer);
+        } finally {
+            reader.close();
+            writer.close();
+        }
+    }
+
+    @Test
+    void theWriteStreamOfADeregisteredRegistrationFailsClearly() throws Exception {
+        try (Event e = new Event()) {
+            Registration reg = new Registration();
+            reg.registerWith(e, reactor.handle());
+            reg.deregister(e);
+            assertThrows(ClosedException.class, reg::takeWriteReady);
+            assertThrows(ClosedException.class, () -> reg.pollWriteReady(() -> { }));
+            java.util.concurrent.ExecutionException x =
+                    assertThrows(java.util.concurrent.ExecutionException.class, () -> reg.writeReady().get(10, TimeUnit.SECONDS));
+            assertTrue(x.getCause() instanceof java.io.IOException, x.toString());
+        }
+    }
+
     // 21. poll registers the waker and re-checks; wakers run outside any lock.
 
     @Test
@@ -366,6 +424,38 @@ class RegistrationTest {
             reg.deregister(e);
             bg.shutdownNow();
         }
+    }
+
+    @Test
+    void aDeregisterRacingAPollEitherFailsThePollOrCallsItsWaker() throws Exception {
+        Background bg = reactor.background();
+        for (int i = 0; i < 1000; i++) {
+            try (Event e = new Event()) {
+                Registration reg = new Registration();
+                reg.registerWith(e, bg.handle());
+                CountDownLatch woken = new CountDownLatch(1);
+                CountDownLatch go = new CountDownLatch(1);
+                Thread closer = Thread.ofPlatform().start(() -> {
+                    try {
+                        go.await();
+                        reg.deregister(e);
+                    } catch (Exception x) {
+                        throw new RuntimeException(x);
+                    }
+                });
+                go.countDown();
+                try {
+                    Readiness r = reg.pollReadReady(woken::countDown);
+                    assertTrue(r.isEmpty(), "nothing was signalled: " + r);
+                    assertTrue(woken.await(30, TimeUnit.SECONDS), "round " + i + ": the pending poll was never woken by the deregister");
+                } catch (ClosedException expected) {
+                    // the deregister came first
+                }
+                closer.join();
+                assertThrows(ClosedException.class, () -> reg.pollReadReady(() -> { }), "later polls fail fast");
+            }
+        }
+        bg.shutdownNow();
     }
 
     @Test

@@ -145,4 +145,32 @@ public final class TestNative {
             throw new AssertionError(t);
         }
     }
+
+    /** {@code int[2]}: read end, write end, both non-blocking (and close-on-exec). */
+    public static int[] nonBlockingPipe() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(8);
+            if ((int) PIPE2.invokeExact(fds, 0x80000 | 0x800) != 0) throw new AssertionError("pipe2 failed");
+            return new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Writes (or, with {@code write} false, reads) 4 KiB chunks on a non-blocking {@code fd} until it would block; returns the bytes moved. */
+    public static long pump(int fd, boolean write) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(4096);
+            long total = 0;
+            for (;;) {
+                long n = write ? (long) WRITE.invokeExact(fd, buf, 4096L) : (long) READ.invokeExact(fd, buf, 4096L);
+                if (n <= 0) {
+                    return total;
+                }
+                total += n;
+            }
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
 }

@@ -46,6 +46,16 @@ public final class Poll {
         ts.set(Native.C_LONG, 8, nanos % 1_000_000_000L);
     }
 
+    /**
+     * The descriptor's {@code revents} for {@code events} right now ({@code ppoll} with a zero
+     * timeout), or 0 if the call fails. Uses the scratch's first pollfd and its timespec.
+     */
+    public static int probe(Native.Scratch s, int fd, short events) {
+        setPollFd(s.pollfds, 0, fd, events);
+        setTimespec(s.timespec, 0);
+        return ppoll(s, s.pollfds, 1, s.timespec) == 1 ? revents(s.pollfds, 0) : 0;
+    }
+
     /** {@code timeout} is {@code MemorySegment.NULL} to wait without limit. */
     public static int ppoll(Native.Scratch s, MemorySegment fds, long nfds, MemorySegment timeout) {
         try {
