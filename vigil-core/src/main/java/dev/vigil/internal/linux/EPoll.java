@@ -6,8 +6,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.util.Objects;
 
 import static dev.vigil.internal.linux.Native.C_INT;
+import static dev.vigil.internal.linux.Native.C_LONG;
 import static dev.vigil.internal.linux.Native.C_POINTER;
 
 /**
@@ -65,11 +68,24 @@ public final class EPoll {
             FunctionDescriptor.of(C_INT, C_INT));
     private static final MethodHandle CTL = Native.critical("epoll_ctl",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER));
-    private static final MethodHandle WAIT = Native.blocking("epoll_wait",
-            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
+    /**
+     * {@code epoll_pwait(epfd, events, max, timeout, sigmask, sigsetsize)} with no mask,
+     * straight to the kernel where the number is known ({@link Native#direct}), else libc's
+     * {@code epoll_wait}. (aarch64 has no {@code epoll_wait} system call, only this one.)
+     */
+    private static final MethodHandle WAIT = Objects.requireNonNullElseGet(
+            Native.direct(FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER, C_LONG), 281, 22, false),
+            () -> MethodHandles.dropArguments(Native.blocking("epoll_wait",
+                    FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT)), 5, MemorySegment.class, long.class));
+    /** {@code epoll_pwait2(epfd, events, max, timespec, sigmask, sigsetsize)}, if libc knows it; the same number everywhere. */
     private static final MethodHandle PWAIT2 = Native.has("epoll_pwait2")
-            ? Native.blocking("epoll_pwait2", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_POINTER, C_POINTER))
+            ? Objects.requireNonNullElseGet(
+                    Native.direct(FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_POINTER, C_POINTER, C_LONG), 441, 441, false),
+                    () -> MethodHandles.dropArguments(Native.blocking("epoll_pwait2",
+                            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_POINTER, C_POINTER)), 6, long.class))
             : null;
+    /** The kernel's signal set size, passed with a NULL mask. */
+    private static final long SIGSET_SIZE = 8;
 
     public static int events(MemorySegment array, int i) {
         return array.get(ValueLayout.JAVA_INT, i * EVENT_SIZE);
@@ -104,7 +120,7 @@ public final class EPoll {
     /** {@code timeoutMillis} -1 waits without limit. */
     public static int await(Native.Scratch s, int epfd, MemorySegment events, int max, int timeoutMillis) {
         try {
-            return (int) WAIT.invokeExact(s.callState, epfd, events, max, timeoutMillis);
+            return (int) WAIT.invokeExact(s.callState, epfd, events, max, timeoutMillis, MemorySegment.NULL, SIGSET_SIZE);
         } catch (Throwable t) {
             throw Unistd.rethrow(t);
         }
@@ -118,7 +134,7 @@ public final class EPoll {
     /** {@code timeout} is a {@code struct timespec}, or NULL to wait without limit. */
     public static int awaitNanos(Native.Scratch s, int epfd, MemorySegment events, int max, MemorySegment timeout) {
         try {
-            return (int) PWAIT2.invokeExact(s.callState, epfd, events, max, timeout, MemorySegment.NULL);
+            return (int) PWAIT2.invokeExact(s.callState, epfd, events, max, timeout, MemorySegment.NULL, SIGSET_SIZE);
         } catch (Throwable t) {
             throw Unistd.rethrow(t);
         }

@@ -27,8 +27,15 @@ public final class Poll {
     public static final short POLLHUP = 0x10;
     public static final short POLLNVAL = 0x20;
 
-    private static final MethodHandle PPOLL = Native.blocking("ppoll",
-            FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_POINTER, C_POINTER));
+    /**
+     * {@code ppoll(fds, nfds, timeout, sigmask, sigsetsize)}: straight to the kernel where the
+     * number is known ({@link Native#direct}), else libc's wrapper (which supplies the size).
+     */
+    private static final MethodHandle PPOLL = java.util.Objects.requireNonNullElseGet(
+            Native.direct(FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_POINTER, C_POINTER, C_LONG), 271, 73, false),
+            () -> java.lang.invoke.MethodHandles.dropArguments(Native.blocking("ppoll",
+                    FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_POINTER, C_POINTER)), 5, long.class));
+    private static final long SIGSET_SIZE = 8;
 
     public static void setPollFd(MemorySegment fds, int index, int fd, short events) {
         long base = (long) index * POLLFD_SIZE;
@@ -59,7 +66,7 @@ public final class Poll {
     /** {@code timeout} is {@code MemorySegment.NULL} to wait without limit. */
     public static int ppoll(Native.Scratch s, MemorySegment fds, long nfds, MemorySegment timeout) {
         try {
-            return (int) PPOLL.invokeExact(s.callState, fds, nfds, timeout, MemorySegment.NULL);
+            return (int) PPOLL.invokeExact(s.callState, fds, nfds, timeout, MemorySegment.NULL, SIGSET_SIZE);
         } catch (Throwable t) {
             throw Unistd.rethrow(t);
         }

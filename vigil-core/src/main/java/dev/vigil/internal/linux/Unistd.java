@@ -3,6 +3,8 @@ package dev.vigil.internal.linux;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.util.Objects;
 
 import static dev.vigil.internal.linux.Native.C_INT;
 import static dev.vigil.internal.linux.Native.C_LONG;
@@ -31,12 +33,21 @@ public final class Unistd {
     /** {@code preadv2} flag: fail with EAGAIN instead of blocking (honoured by eventfd). */
     public static final int RWF_NOWAIT = 0x8;
 
-    private static final MethodHandle READ = Native.blocking("read",
-            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
-    private static final MethodHandle WRITE = Native.blocking("write",
-            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
-    private static final MethodHandle PREADV2_NOWAIT = Native.critical("preadv2",
-            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT, C_LONG, C_INT));
+    // read, write and preadv2 go straight to the kernel where the numbers are known
+    // (Native.direct: no cancellation-point bookkeeping), else through libc.
+    private static final FunctionDescriptor READ_WRITE = FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG);
+    private static final MethodHandle READ = Objects.requireNonNullElseGet(
+            Native.direct(READ_WRITE, 0, 63, false), () -> Native.blocking("read", READ_WRITE));
+    private static final MethodHandle WRITE = Objects.requireNonNullElseGet(
+            Native.direct(READ_WRITE, 1, 64, false), () -> Native.blocking("write", READ_WRITE));
+    /**
+     * {@code preadv2(fd, iov, iovcnt, offset, offset_high, flags)}: the kernel takes the offset
+     * in two halves; -1 and 0 mean "the current position". libc's wrapper takes one.
+     */
+    private static final MethodHandle PREADV2_NOWAIT = Objects.requireNonNullElseGet(
+            Native.direct(FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT, C_LONG, C_LONG, C_INT), 327, 286, true),
+            () -> MethodHandles.dropArguments(Native.critical("preadv2",
+                    FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT, C_LONG, C_INT)), 5, long.class));
     private static final MethodHandle CLOSE = Native.blocking("close",
             FunctionDescriptor.of(C_INT, C_INT));
     private static final MethodHandle FCNTL = Native.LINKER.downcallHandle(
@@ -82,7 +93,7 @@ public final class Unistd {
      */
     public static long readNoWait(Native.Scratch s, int fd, MemorySegment iovec) {
         try {
-            return (long) PREADV2_NOWAIT.invokeExact(s.callState, fd, iovec, 1, -1L, RWF_NOWAIT);
+            return (long) PREADV2_NOWAIT.invokeExact(s.callState, fd, iovec, 1, -1L, 0L, RWF_NOWAIT);
         } catch (Throwable t) {
             throw rethrow(t);
         }
