@@ -66,7 +66,7 @@ public final class DispatchCompare {
         int laps = Integer.parseInt(options.getOrDefault("--laps", "300"));
         int rounds = Integer.parseInt(options.getOrDefault("--rounds", "7"));
         List<Placement> placements = Stats.placements(options.getOrDefault("--placements", "cross,same"));
-        List<Peer> peers = new ArrayList<>(List.of(new VigilPeer(), new NettyPeer()));
+        List<Peer> peers = new ArrayList<>(List.of(new VigilPeer(), new VigilInWakerPeer(), new NettyPeer()));
         if (Boolean.parseBoolean(options.getOrDefault("--diagnostic", "false"))) {
             peers.add(new FfmPeer(FfmEpoll.EPOLLIN | FfmEpoll.EPOLLET, "FFM epoll IN|ET (no vigil)"));
             peers.add(new FfmPeer(FfmEpoll.EPOLLIN | FfmEpoll.EPOLLOUT | FfmEpoll.EPOLLET, "FFM epoll IN|OUT|ET (no vigil)"));
@@ -253,7 +253,7 @@ public final class DispatchCompare {
                 VigilConsumer consumer = new VigilConsumer(reactor, events, credit, rawRead);
                 double rate = run(placement, events, credit, n, consumer);
                 Reactor.Stats stats = reactor.stats();
-                lastStats = String.format(Locale.ROOT, "vigil: %.2f turns and %.2f dispatched readiness events per signal",
+                lastStats = String.format(Locale.ROOT, "vigil: %.4f turns and %.2f dispatched readiness events per signal",
                         (double) stats.turns() / n, (double) stats.eventsDispatched() / n);
                 return rate;
             } finally {
@@ -336,6 +336,75 @@ public final class DispatchCompare {
                 raw.close();
             }
             return System.nanoTime();
+        }
+    }
+
+    // ------------------------------------------------------------------ vigil, the work done in the waker
+
+    /**
+     * The same registrations, but each waker does the work itself, on the thread that turns
+     * the reactor, as Netty's {@code handle()} does: take the readiness
+     * ({@code pollReadReady(this)}), {@code reset()}, return the credit, and poll again, which
+     * finds nothing and re-arms the waker. No queue and no second pass.
+     */
+    static final class VigilInWakerPeer implements Peer {
+        @Override
+        public String name() {
+            return "vigil Reactor.turn, work in the waker";
+        }
+
+        @Override
+        public double measure(Placement placement, int k, long n) throws Exception {
+            Event[] events = newEvents(k);
+            AtomicIntegerArray credit = new AtomicIntegerArray(k);
+            try (Reactor reactor = new Reactor()) {
+                Handler[] handlers = new Handler[k];
+                long[] count = new long[1];
+                return run(placement, events, credit, n, new Consumer() {
+                    @Override
+                    public boolean ownThread() {
+                        return false;
+                    }
+
+                    @Override
+                    public void prepare() throws IOException {
+                        for (int i = 0; i < k; i++) {
+                            handlers[i] = new Handler(new Registration(), events[i], credit, i, count);
+                            handlers[i].registration.registerWith(events[i], reactor.handle());
+                            if (!handlers[i].registration.pollReadReady(handlers[i]).isEmpty()) {
+                                throw new IllegalStateException("readable before any signal");
+                            }
+                        }
+                    }
+
+                    @Override
+                    public long consume(long n) throws IOException {
+                        while (count[0] < n) {
+                            reactor.turn(null);
+                        }
+                        return System.nanoTime();
+                    }
+                });
+            } finally {
+                closeAll(events);
+            }
+        }
+    }
+
+    /** One registration's waker, which consumes its Event's signals on the reactor's thread. */
+    record Handler(Registration registration, Event event, AtomicIntegerArray credit, int index, long[] count)
+            implements Waker {
+        @Override
+        public void wake() {
+            try {
+                for (Readiness r = registration.pollReadReady(this); !r.isEmpty(); r = registration.pollReadReady(this)) {
+                    event.reset();
+                    credit.set(index, 0);
+                    count[0]++;
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
     }
 

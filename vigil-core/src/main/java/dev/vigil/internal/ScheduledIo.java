@@ -72,11 +72,15 @@ public final class ScheduledIo {
     private static final int SHUTDOWN = 1 << 19;
 
     private static final VarHandle STATE;
-    private static final VarHandle WAKERS = MethodHandles.arrayElementVarHandle(Waker[].class);
+    private static final VarHandle READ_WAKER;
+    private static final VarHandle WRITE_WAKER;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(ScheduledIo.class, "state", int.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(ScheduledIo.class, "state", int.class);
+            READ_WAKER = lookup.findVarHandle(ScheduledIo.class, "readWaker", Waker.class);
+            WRITE_WAKER = lookup.findVarHandle(ScheduledIo.class, "writeWaker", Waker.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -87,8 +91,11 @@ public final class ScheduledIo {
     private volatile IOException failure;
 
     private final Object lock = new Object();
-    /** The poll waker of each stream, accessed only through {@link #WAKERS} (volatile, CAS). */
-    private final Waker[] pollWakers = new Waker[2];
+    /** The poll waker of each stream (fields, not an array: one less object per event). */
+    @SuppressWarnings("unused") // accessed through READ_WAKER
+    private volatile Waker readWaker;
+    @SuppressWarnings("unused") // accessed through WRITE_WAKER
+    private volatile Waker writeWaker;
     /** True once the kernel reports EPOLLOUT for this descriptor (see "Write interest on demand"). */
     volatile boolean writeInterest;
     private final Node[] heads = new Node[2];
@@ -118,8 +125,8 @@ public final class ScheduledIo {
         synchronized (lock) {
             STATE.setVolatile(this, 0);
             failure = null;
-            WAKERS.setVolatile(pollWakers, READ, (Waker) null);
-            WAKERS.setVolatile(pollWakers, WRITE, (Waker) null);
+            READ_WAKER.setVolatile(this, (Waker) null);
+            WRITE_WAKER.setVolatile(this, (Waker) null);
         }
     }
 
@@ -150,8 +157,13 @@ public final class ScheduledIo {
 
     /** Takes the stream's poll waker, if one is registered, so that exactly one caller runs it. */
     private Waker claimWaker(int dir) {
-        Waker w = (Waker) WAKERS.getVolatile(pollWakers, dir);
-        return w != null && WAKERS.compareAndSet(pollWakers, dir, w, (Waker) null) ? w : null;
+        VarHandle slot = waker(dir);
+        Waker w = (Waker) slot.getVolatile(this);
+        return w != null && slot.compareAndSet(this, w, (Waker) null) ? w : null;
+    }
+
+    private static VarHandle waker(int dir) {
+        return dir == READ ? READ_WAKER : WRITE_WAKER;
     }
 
     private void wakeWaiters(boolean read, boolean write) {
@@ -161,13 +173,13 @@ public final class ScheduledIo {
         Readiness writeResult = Readiness.EMPTY;
         synchronized (lock) {
             if (read) {
-                readResult = deliver(READ, WAKERS.getVolatile(pollWakers, READ) != null);
+                readResult = deliver(READ, READ_WAKER.getVolatile(this) != null);
                 if (!readResult.isEmpty()) {
                     readers = detach(READ);
                 }
             }
             if (write) {
-                writeResult = deliver(WRITE, WAKERS.getVolatile(pollWakers, WRITE) != null);
+                writeResult = deliver(WRITE, WRITE_WAKER.getVolatile(this) != null);
                 if (!writeResult.isEmpty()) {
                     writers = detach(WRITE);
                 }
@@ -294,10 +306,11 @@ public final class ScheduledIo {
         if (!r.isEmpty()) {
             return r;
         }
-        WAKERS.setVolatile(pollWakers, dir, waker);
+        VarHandle slot = waker(dir);
+        slot.setVolatile(this, waker);
         r = take(dir); // also throws if shut down meanwhile (shutdown claims the waker after setting SHUTDOWN)
         if (!r.isEmpty()) {
-            WAKERS.compareAndSet(pollWakers, dir, waker, (Waker) null); // not needed any more: no spurious call
+            slot.compareAndSet(this, waker, (Waker) null); // not needed any more: no spurious call
         }
         return r;
     }
