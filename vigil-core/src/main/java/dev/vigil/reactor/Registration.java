@@ -35,7 +35,10 @@ import java.util.concurrent.CompletableFuture;
  * also error, so that a writer waiting on a broken pipe (whose kernel reports only
  * {@code EPOLLERR} once the pipe is full) is woken to find its {@code EPIPE}.
  * Hang-up is sticky on both: once returned, every later poll of either stream returns it.
- * The two streams can be consumed from different threads.
+ * The two streams can be consumed from different threads. The kernel is asked for
+ * writability ({@code EPOLLOUT}) from the first use of the write stream on, so a resource
+ * that is only read (an Event) costs no event per read for a stream nobody watches; that
+ * first use already sees a resource that is writable.
  *
  * <h2>Ways to wait</h2>
  * <ul>
