@@ -5,6 +5,7 @@ import dev.vigil.ErrnoException;
 import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Poll;
+import dev.vigil.internal.linux.Unistd;
 
 import java.io.IOException;
 
@@ -127,6 +128,15 @@ public final class Waiting {
     private static long awaitParked(Descriptor fd, WaitSlot slot, Native.Scratch s, int raw, long start, long total,
                                     Attempt attempt, String what, short events)
             throws IOException, InterruptedException {
+        // Before parking, once: let a thread that is runnable on this CPU run first (the peer
+        // that will signal is often one, woken by this thread's own last signal), then try
+        // again. A park costs a registration, a reactor wake-up and a carrier hand-off; a
+        // sched_yield with nothing else to run is one short system call.
+        Unistd.schedYield();
+        long early = attempt.tryOnce(s, raw);
+        if (early != 0) {
+            return early;
+        }
         Poller poller = Poller.defaultPoller();
         ScheduledIo io = new ScheduledIo();
         int stream = events == Poll.POLLOUT ? ScheduledIo.WRITE : ScheduledIo.READ;

@@ -56,6 +56,8 @@ public final class Unistd {
             java.lang.foreign.Linker.Option.captureCallState("errno"),
             java.lang.foreign.Linker.Option.firstVariadicArg(2),
             java.lang.foreign.Linker.Option.critical(false));
+    /** {@code int sched_yield(void)}: may hand the CPU to another thread for a while, so not critical. */
+    private static final MethodHandle SCHED_YIELD = Native.plain("sched_yield", FunctionDescriptor.of(C_INT));
     /** Without errno capture: for the two calls below, whose failure is deliberately ignored. */
     private static final MethodHandle WRITE_NO_ERRNO = Native.plain("write",
             FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
@@ -131,6 +133,15 @@ public final class Unistd {
     public static void drain(int fd) {
         try {
             long ignored = (long) READ_NO_ERRNO.invokeExact(fd, SINK, 8L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Lets another runnable thread on this CPU run first, if there is one; cannot fail. */
+    public static void schedYield() {
+        try {
+            int ignored = (int) SCHED_YIELD.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
