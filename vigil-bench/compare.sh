@@ -8,7 +8,7 @@
 #       one ready descriptor among N: vigil WaitContext vs C epoll_wait vs JDK Selector
 #   vigil-bench/compare.sh tube [--fds 0,1] [--placements cross,same] [--rounds N] [--trips N] [--warmup N]
 #       64-byte message ping-pong, with and without one descriptor: vigil Tube vs C socketpair(SOCK_SEQPACKET)
-#   vigil-bench/compare.sh processes [--placements cross,same] [--rounds N] [--trips N] [--warmup N]
+#   vigil-bench/compare.sh processes [--placements cross,same] [--rounds N] [--trips N] [--warmup N] [--diagnostic true]
 #       Event round trip between two processes: vigil (child JVM, Events passed over a Tube) vs C (fork)
 #   vigil-bench/compare.sh wake [--placements cross,same] [--rounds N] [--trips N] [--warmup N] [--peers vigil,netty,...]
 #       wake a waiting virtual thread (ping-pong): vigil Event.await() vs JDK Socket/SocketChannel reads

@@ -64,8 +64,16 @@ final class PlainEventFd implements AutoCloseable {
     }
 
     private final int fd;
+    private final boolean owned;
+
+    /** Uses a number owned elsewhere (an Event's): {@link #close()} leaves it open. */
+    PlainEventFd(int fd) {
+        this.fd = fd;
+        this.owned = false;
+    }
 
     PlainEventFd(Buffers b) throws IOException {
+        owned = true;
         try {
             fd = (int) EVENTFD.invokeExact(b.callState, 0, EFD_CLOEXEC);
         } catch (Throwable t) {
@@ -92,6 +100,12 @@ final class PlainEventFd implements AutoCloseable {
         }
     }
 
+    /** {@link #await}, returning the count read. */
+    long awaitCount(Buffers b) throws IOException {
+        await(b);
+        return b.word.get(ValueLayout.JAVA_LONG, 0);
+    }
+
     /** {@code read(fd, &count, 8)}: blocks until the counter is non-zero; retried on {@code EINTR}. */
     void await(Buffers b) throws IOException {
         long r;
@@ -109,6 +123,9 @@ final class PlainEventFd implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!owned) {
+            return;
+        }
         try (Arena arena = Arena.ofConfined()) {
             int unused = (int) CLOSE.invokeExact(arena.allocate(CALL_STATE), fd);
         } catch (Throwable t) {

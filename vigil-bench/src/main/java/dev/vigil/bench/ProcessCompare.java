@@ -50,11 +50,14 @@ public final class ProcessCompare {
         List<Placement> placements = Stats.placements(options.getOrDefault("--placements", "cross,same"));
         String cBinary = options.get("--c-binary");
         if (cBinary == null || !Files.isExecutable(Path.of(cBinary))) {
-            System.err.println("usage: ProcessCompare --c-binary PATH [--placements cross,same,free] [--rounds N] [--trips N] [--warmup N]");
+            System.err.println("usage: ProcessCompare --c-binary PATH [--placements cross,same,free] [--rounds N] [--trips N] [--warmup N] [--diagnostic true]");
             System.err.println("  PATH: eventfd_fork_pingpong compiled from vigil-bench/src/main/c (compare.sh processes does it)");
             System.exit(2);
         }
-        List<Peer> peers = List.of(new CProgram(cBinary), new VigilProcesses());
+        List<Peer> peers = new java.util.ArrayList<>(List.of(new CProgram(cBinary), new VigilProcesses(false)));
+        if (Boolean.parseBoolean(options.getOrDefault("--diagnostic", "false"))) {
+            peers.add(new VigilProcesses(true));
+        }
         System.out.printf(Locale.ROOT, "cross-process Event round trip; java %s, %d CPUs, %s %s%n",
                 Runtime.version(), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name"), System.getProperty("os.version"));
@@ -93,9 +96,16 @@ public final class ProcessCompare {
      * trips. {@code ping.writeCount(2)} (never a normal signal's count) tells the child to stop.
      */
     private static final class VigilProcesses implements Peer {
+        /** Diagnostic: both JVMs make C's calls through bare FFM on the Events' numbers, no vigil. */
+        private final boolean raw;
+
+        VigilProcesses(boolean raw) {
+            this.raw = raw;
+        }
+
         @Override
         public String name() {
-            return "vigil Events + child JVM";
+            return raw ? "diag: FFM read/write, 2 JVMs" : "vigil Events + child JVM";
         }
 
         @Override
@@ -108,7 +118,7 @@ public final class ProcessCompare {
                         "--enable-native-access=ALL-UNNAMED",
                         "-cp", System.getProperty("java.class.path"),
                         ProcessPeer.class.getName(), listener.path().toString(),
-                        Integer.toString(placement.responderCpu)))
+                        Integer.toString(placement.responderCpu), raw ? "raw" : "vigil"))
                         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -121,6 +131,22 @@ public final class ProcessCompare {
                     Thread initiator = Thread.ofPlatform().name("initiator").unstarted(() -> {
                         try {
                             placement.pinInitiator();
+                            if (raw) {
+                                PlainEventFd.Buffers b = new PlainEventFd.Buffers(java.lang.foreign.Arena.ofAuto());
+                                PlainEventFd rawPing = new PlainEventFd(ping.rawDescriptor());
+                                PlainEventFd rawPong = new PlainEventFd(pong.rawDescriptor());
+                                for (int i = 0; i < warmup; i++) {
+                                    rawPing.signal(b);
+                                    rawPong.await(b);
+                                }
+                                long start = System.nanoTime();
+                                for (int i = 0; i < trips; i++) {
+                                    rawPing.signal(b);
+                                    rawPong.await(b);
+                                }
+                                elapsed[0] = System.nanoTime() - start;
+                                return;
+                            }
                             for (int i = 0; i < warmup; i++) {
                                 ping.signal();
                                 pong.await();

@@ -10,7 +10,8 @@ import java.nio.file.Path;
  * The child JVM of {@link ProcessCompare}: {@code ProcessPeer SOCKET_PATH CPU}. Pins itself
  * to CPU (unless -1), connects, receives the Events {@code ping} and {@code pong}, answers
  * {@code "ready"}, then answers every ping with a pong until a wake-up carries a count other
- * than 1 (the parent's stop).
+ * than 1 (the parent's stop). With a third argument {@code raw}, it answers through bare FFM
+ * {@code read}/{@code write} on the Events' numbers instead (a diagnostic without vigil).
  */
 public final class ProcessPeer {
     private ProcessPeer() {}
@@ -25,6 +26,15 @@ public final class ProcessPeer {
              Event ping = events.event(0);
              Event pong = events.event(1)) {
             tube.send("ready".getBytes(StandardCharsets.UTF_8));
+            if (args.length > 2 && args[2].equals("raw")) {
+                PlainEventFd.Buffers b = new PlainEventFd.Buffers(java.lang.foreign.Arena.ofAuto());
+                PlainEventFd rawPing = new PlainEventFd(ping.rawDescriptor());
+                PlainEventFd rawPong = new PlainEventFd(pong.rawDescriptor());
+                while (rawPing.awaitCount(b) == 1) {
+                    rawPong.signal(b);
+                }
+                return;
+            }
             while (ping.readCount() == 1) {
                 pong.signal();
             }
