@@ -56,8 +56,18 @@ public final class DispatchCompare {
     interface Peer {
         String name();
 
-        /** Events per second. */
-        double measure(Placement placement, int k, long events) throws Exception;
+        /** Events per second over {@code n} signals of {@code events} (fresh, all credits in). */
+        double measure(Placement placement, Event[] events, AtomicIntegerArray credit, long n) throws Exception;
+
+        /** One measurement on K new Events, closed afterwards whatever happens. */
+        default double measure(Placement placement, int k, long n) throws Exception {
+            Event[] events = newEvents(k);
+            try {
+                return measure(placement, events, new AtomicIntegerArray(k), n);
+            } finally {
+                closeAll(events);
+            }
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -246,9 +256,8 @@ public final class DispatchCompare {
         }
 
         @Override
-        public double measure(Placement placement, int k, long n) throws Exception {
-            Event[] events = newEvents(k);
-            AtomicIntegerArray credit = new AtomicIntegerArray(k);
+        public double measure(Placement placement, Event[] events, AtomicIntegerArray credit, long n) throws Exception {
+            int k = events.length;
             try (Reactor reactor = new Reactor()) {
                 VigilConsumer consumer = new VigilConsumer(reactor, events, credit, rawRead);
                 double rate = run(placement, events, credit, n, consumer);
@@ -256,8 +265,6 @@ public final class DispatchCompare {
                 lastStats = String.format(Locale.ROOT, "vigil: %.4f turns and %.2f dispatched readiness events per signal",
                         (double) stats.turns() / n, (double) stats.eventsDispatched() / n);
                 return rate;
-            } finally {
-                closeAll(events);
             }
         }
     }
@@ -354,9 +361,8 @@ public final class DispatchCompare {
         }
 
         @Override
-        public double measure(Placement placement, int k, long n) throws Exception {
-            Event[] events = newEvents(k);
-            AtomicIntegerArray credit = new AtomicIntegerArray(k);
+        public double measure(Placement placement, Event[] events, AtomicIntegerArray credit, long n) throws Exception {
+            int k = events.length;
             try (Reactor reactor = new Reactor()) {
                 Handler[] handlers = new Handler[k];
                 long[] count = new long[1];
@@ -385,8 +391,6 @@ public final class DispatchCompare {
                         return System.nanoTime();
                     }
                 });
-            } finally {
-                closeAll(events);
             }
         }
     }
@@ -418,9 +422,8 @@ public final class DispatchCompare {
      */
     record FfmPeer(int interest, String name) implements Peer {
         @Override
-        public double measure(Placement placement, int k, long n) throws Exception {
-            Event[] events = newEvents(k);
-            AtomicIntegerArray credit = new AtomicIntegerArray(k);
+        public double measure(Placement placement, Event[] events, AtomicIntegerArray credit, long n) throws Exception {
+            int k = events.length;
             int[] fds = new int[k];
             for (int i = 0; i < k; i++) {
                 fds[i] = events[i].rawDescriptor();
@@ -462,8 +465,6 @@ public final class DispatchCompare {
                     }
                 });
                 return rate;
-            } finally {
-                closeAll(events);
             }
         }
     }
@@ -477,9 +478,8 @@ public final class DispatchCompare {
         }
 
         @Override
-        public double measure(Placement placement, int k, long n) throws Exception {
-            Event[] events = newEvents(k);
-            AtomicIntegerArray credit = new AtomicIntegerArray(k);
+        public double measure(Placement placement, Event[] events, AtomicIntegerArray credit, long n) throws Exception {
+            int k = events.length;
             MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
             try {
                 IoEventLoop loop = group.next();
@@ -494,7 +494,6 @@ public final class DispatchCompare {
                 return rate;
             } finally {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-                closeAll(events);
             }
         }
     }
