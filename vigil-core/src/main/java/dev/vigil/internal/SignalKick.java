@@ -285,8 +285,11 @@ public final class SignalKick implements InterruptHook.Target {
     /**
      * Ends the waiter's call if one is in progress: sends the signal, and sends it again
      * until the waiter has left. Returns at once when nobody is in the call or another kick
-     * already sees to it. Safe from any thread; never blocks for long, since a signalled
-     * thread leaves its call within microseconds once it runs.
+     * already sees to it. Safe from any thread. Runs on the interrupting or closing thread,
+     * which returns as soon as the waiter has left, whether the signal ended the call or
+     * the call returned on its own: microseconds once the waiter runs (longer only while it
+     * cannot run at all, for example suspended by a debugger; re-sends then slow to one per
+     * {@value #MAX_RESEND_NANOS} ns).
      */
     public void kick() {
         if ((int) STATE.getVolatile(this) != IN_CALL) {
