@@ -6,7 +6,7 @@
 #       park/unpark, two Semaphores, and two Pipes with Selectors
 #   vigil-bench/compare.sh waitcontext [--sizes 1,1000,10000] [--rounds N] [--iterations N]
 #       one ready descriptor among N: vigil WaitContext vs C epoll_wait vs JDK Selector
-#   vigil-bench/compare.sh tube [--fds 0,1] [--placements cross,same] [--rounds N] [--trips N] [--warmup N]
+#   vigil-bench/compare.sh tube [--fds 0,1] [--placements cross,same] [--rounds N] [--trips N] [--warmup N] [--peers seqpacket,ffm,...]
 #       64-byte message ping-pong, with and without one descriptor: vigil Tube vs C socketpair(SOCK_SEQPACKET)
 #   vigil-bench/compare.sh processes [--placements cross,same] [--rounds N] [--trips N] [--warmup N] [--diagnostic true]
 #       Event round trip between two processes: vigil (child JVM, Events passed over a Tube) vs C (fork)

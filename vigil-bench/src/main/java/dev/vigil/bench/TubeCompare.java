@@ -45,8 +45,10 @@ import java.util.Map;
  * Nothing asserts a timing.
  *
  * <p>Usage: {@code TubeCompare --c-binary PATH [--placements cross,same] [--fds 0,1]
- * [--rounds N] [--trips N] [--warmup N]}; {@code vigil-bench/compare.sh tube} builds
- * everything and runs it.
+ * [--rounds N] [--trips N] [--warmup N] [--peers NAME,...]}; {@code vigil-bench/compare.sh tube}
+ * builds everything and runs it. {@code --peers} keeps only the peers whose names contain
+ * one of the given strings, ignoring case (for example {@code "receive()"} alone, to count
+ * its system calls with {@code strace -c}); the first peer kept is the reference.
  */
 public final class TubeCompare {
     private TubeCompare() {}
@@ -85,16 +87,28 @@ public final class TubeCompare {
         }
         String cBinary = options.get("--c-binary");
         if (cBinary == null || !Files.isExecutable(Path.of(cBinary))) {
-            System.err.println("usage: TubeCompare --c-binary PATH [--placements cross,same,free] [--fds 0,1] [--rounds N] [--trips N] [--warmup N]");
+            System.err.println("usage: TubeCompare --c-binary PATH [--placements cross,same,free] [--fds 0,1] [--rounds N] [--trips N]"
+                    + " [--warmup N] [--peers NAME,...]");
             System.err.println("  PATH: seqpacket_pingpong compiled from vigil-bench/src/main/c (compare.sh tube does it)");
             System.exit(2);
         }
 
-        List<Peer> peers = List.of(
+        List<Peer> all = List.of(
                 new CProgram(cBinary),
                 new ThreadPair("vigil receive()", with -> new VigilTube(with, false)),
                 new ThreadPair("vigil receive(64, 1)", with -> new VigilTube(with, true)),
                 new ThreadPair("FFM send/recvmsg (no vigil)", PlainSeqpacket::new));
+        List<Peer> peers = all;
+        if (options.containsKey("--peers")) {
+            List<String> only = Arrays.stream(options.get("--peers").split(","))
+                    .map(o -> o.trim().toLowerCase(Locale.ROOT)).toList();
+            peers = all.stream().filter(p -> only.stream().anyMatch(o -> p.name().toLowerCase(Locale.ROOT).contains(o))).toList();
+            if (peers.isEmpty()) {
+                System.err.println("--peers " + options.get("--peers") + " matches none of: "
+                        + all.stream().map(Peer::name).toList());
+                System.exit(2);
+            }
+        }
 
         System.out.printf(Locale.ROOT, "Tube round trip, %d-byte message; java %s, %d CPUs, %s %s%n", MESSAGE,
                 Runtime.version(), Runtime.getRuntime().availableProcessors(),

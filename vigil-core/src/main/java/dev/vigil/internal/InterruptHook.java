@@ -13,7 +13,10 @@ import java.nio.channels.spi.AbstractInterruptibleChannel;
  * {@link #current()} then makes a new one, so only interrupts allocate.
  */
 public final class InterruptHook extends AbstractInterruptibleChannel {
-    /** What an interrupt does to end the blocked call. Must not block. */
+    /**
+     * What an interrupt does to end the blocked call. Runs on the interrupting thread; it
+     * must not wait for anything but the blocked thread leaving its call.
+     */
     public interface Target {
         void interrupted();
     }

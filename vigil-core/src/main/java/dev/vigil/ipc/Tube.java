@@ -7,6 +7,8 @@ import dev.vigil.RawDescriptor;
 import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.InterruptHook;
+import dev.vigil.internal.SignalKick;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
 import dev.vigil.internal.linux.Errno;
@@ -67,14 +69,25 @@ import java.util.function.Predicate;
  * direction reuses one native buffer; the kernel keeps every message atomic anyway, so
  * callers need no lock of their own. (Serializing, rather than rejecting a second caller as
  * {@link Event#await()} does, fits a channel that many threads feed.) A waiting thread is
- * interruptible ({@link InterruptedException}, nothing sent or consumed) and
+ * interruptible ({@link InterruptedException}, nothing sent or consumed; a message that
+ * arrives just as the interrupt does may instead be returned, with the interrupt status
+ * set) and
  * {@link #close()} ends every blocked call with {@link ClosedException}.
- * {@link #receive()} and {@link #send} block without holding a carrier on virtual threads.
+ *
+ * <p>On a platform thread a receive blocks in {@code recvmsg} itself, as a C program's does:
+ * one call for {@link #receive(int, int)}; for {@link #receive()}, a blocking peek at the
+ * length and then the take. An interrupt or {@code close()} ends that call with a signal to
+ * the blocked thread, the one the JDK's NIO uses for the same purpose (see
+ * {@code docs/ARCHITECTURE.md}); any other signal arriving meanwhile is ignored. On a
+ * virtual thread, {@link #receive()} and {@link #send} park without holding a carrier. A
+ * send that finds the queue full waits in {@code ppoll} on a platform thread.
  *
  * <h2>The descriptor</h2>
- * The socket is created close-on-exec and stays in blocking mode: every call here passes
- * {@code MSG_DONTWAIT} instead of changing the file status flags, which an end handed to
- * another process shares with it. A Tube is a {@link RawDescriptor}: in a
+ * The socket is created close-on-exec and stays in blocking mode: vigil never changes its
+ * file status flags, which an end handed to another process shares with it; calls that
+ * must not block pass {@code MSG_DONTWAIT}. (If another holder makes the socket
+ * non-blocking, a blocking receive notices {@code EAGAIN} and waits in {@code ppoll}
+ * instead.) A Tube is a {@link RawDescriptor}: in a
  * {@link dev.vigil.WaitContext} it is readable when a message (or end-of-stream) is
  * waiting, writable when a message fits.
  */
@@ -315,6 +328,7 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         if (fd.close()) {
             cleanable.clean();
             receiver.slot.wake(this);
+            receiver.kick.kick();
             sender.slot.wake(this);
         }
     }
@@ -403,6 +417,8 @@ public final class Tube implements RawDescriptor, AutoCloseable {
      */
     private final class Receiver {
         final WaitSlot slot = new WaitSlot("Tube (receive)");
+        /** Ends a platform thread's blocking recvmsg on interrupt or close. */
+        final SignalKick kick = new SignalKick();
         final ReentrantLock lock = new ReentrantLock();
         final MemorySegment header;
         /** A {@code msghdr} without buffers, for peeking at the next message's length. */
@@ -434,12 +450,14 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             lock.lockInterruptibly();
             try {
                 maxDescriptors = limitDescriptors;
-                if (limitBytes >= 0) {
+                boolean isBounded = limitBytes >= 0;
+                if (isBounded) {
                     maxBytes = limitBytes;
                     ensureCapacity(limitBytes);
-                    Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, bounded, "Tube", Poll.POLLIN);
-                } else {
-                    Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, unbounded, "Tube", Poll.POLLIN);
+                }
+                int tid = SignalKick.kickableThreadId();
+                if (tid < 0 || !receiveBlocking(tid, isBounded)) {
+                    Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, isBounded ? bounded : unbounded, "Tube", Poll.POLLIN);
                 }
                 return takeMessage();
             } finally {
@@ -447,6 +465,78 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                     data = Arena.ofAuto().allocate(INITIAL_BUFFER); // a caller's own limit is kept
                 }
                 lock.unlock();
+            }
+        }
+
+        /**
+         * The receive of a platform thread, as C makes it: bounded, one blocking {@code recvmsg}
+         * with the caller's limits; unbounded, one blocking {@code recvmsg(MSG_PEEK | MSG_TRUNC)}
+         * without buffers, which waits and learns the length without consuming anything, then
+         * the non-blocking take. Interrupt and close end the blocking call with a signal
+         * ({@link SignalKick}; the class comment there explains the order of the steps below).
+         *
+         * @param tid this thread's kernel thread id, from {@link SignalKick#kickableThreadId()}
+         * @return true once a message (or end-of-stream) was received into the fields; false if
+         *         the socket turned out to be non-blocking (another holder of the shared file
+         *         description set {@code O_NONBLOCK}), so the caller must poll instead
+         */
+        private boolean receiveBlocking(int tid, boolean isBounded) throws IOException, InterruptedException {
+            int raw = fd.acquire(); // the number stays open until the call has returned
+            try {
+                Native.Scratch s = Native.Scratch.get();
+                long controlCapacity = isBounded ? prepareHeader() : 0;
+                MemorySegment msg = isBounded ? header : peekHeader;
+                int callFlags = isBounded ? Socket.MSG_CMSG_CLOEXEC | Socket.MSG_TRUNC : Socket.MSG_PEEK | Socket.MSG_TRUNC;
+                for (;;) {
+                    long n = -1;
+                    int errno = Errno.EINTR;
+                    boolean interrupted;
+                    InterruptHook hook = InterruptHook.current();
+                    hook.arm(kick);          // 1. before enter: begin() is over before a kick can start
+                    try {
+                        kick.enter(tid);     // 2. published before the interrupt and closed checks
+                        if (!Thread.currentThread().isInterrupted() && !fd.isClosed() && kick.notYetKicked()) {
+                            n = Socket.recvmsg(s, raw, msg, callFlags);
+                            errno = n < 0 ? Native.errno(s) : 0;
+                        }
+                    } finally {
+                        kick.leave();        // 3. before disarm: an interrupter holds the hook's lock while it kicks
+                        interrupted = hook.disarm() | Thread.currentThread().isInterrupted();
+                    }
+                    if (n >= 0 && isBounded) {
+                        recordResult(n);
+                        if (interrupted) {
+                            Thread.currentThread().interrupt(); // the message won the race: keep the status
+                        }
+                        return true;
+                    }
+                    // Nothing consumed yet (a failed call, or only a peek): close and interrupt win.
+                    if (fd.isClosed()) {
+                        throw new ClosedException("Tube was closed while a thread waited on it");
+                    }
+                    if (interrupted) {
+                        Thread.interrupted();
+                        throw new InterruptedException();
+                    }
+                    if (n >= 0) {
+                        if (takePeeked(s, raw, n) != 0) {
+                            return true;
+                        }
+                        continue; // another process took the message first: wait again
+                    }
+                    if (errno == Errno.EAGAIN) {
+                        return false;
+                    }
+                    if (errno != Errno.EINTR) {
+                        throw new ErrnoException("recvmsg on Tube", errno);
+                    }
+                    // EINTR without a reason: another signal, or a kick meant for an earlier call
+                    if (isBounded) {
+                        Socket.setControlLength(header, controlCapacity);
+                    }
+                }
+            } finally {
+                fd.release();
             }
         }
 
@@ -461,12 +551,7 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             for (;;) {
                 long n = Socket.recvmsgNoWait(s, raw, peekHeader, Socket.MSG_PEEK | Socket.MSG_TRUNC);
                 if (n >= 0) {
-                    if (n > Integer.MAX_VALUE - 8) {
-                        throw new IOException("a message of " + n + " bytes is too large for a Java array");
-                    }
-                    ensureCapacity(n);
-                    maxBytes = (int) n;
-                    return tryReceive(s, raw);
+                    return takePeeked(s, raw, n);
                 }
                 int errno = Native.errno(s);
                 if (errno == Errno.EAGAIN) {
@@ -478,17 +563,38 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             }
         }
 
-        /** One recvmsg within the current limits; MSG_TRUNC makes it return the real length. */
-        private long tryReceive(Native.Scratch s, int raw) throws IOException {
+        /** Takes the message a peek found to be {@code length} bytes long; 0 if it is gone. */
+        private long takePeeked(Native.Scratch s, int raw, long length) throws IOException {
+            if (length > Integer.MAX_VALUE - 8) {
+                throw new IOException("a message of " + length + " bytes is too large for a Java array");
+            }
+            ensureCapacity(length);
+            maxBytes = (int) length;
+            return tryReceive(s, raw);
+        }
+
+        /** Points {@link #header} at the data buffer and room for the current limits; returns the control capacity. */
+        private long prepareHeader() {
             Socket.setIovec(iov, data, maxBytes);
             long controlCapacity = maxDescriptors == 0 ? 0 : Socket.cmsgSpace(4L * maxDescriptors);
             Socket.setMsghdr(header, iov, 1, controlCapacity == 0 ? MemorySegment.NULL : control, controlCapacity);
+            return controlCapacity;
+        }
+
+        /** Keeps what a successful recvmsg into {@link #header} returned. */
+        private void recordResult(long n) {
+            length = n;
+            flags = Socket.msgFlags(header);
+            controlLength = Socket.controlLength(header);
+        }
+
+        /** One recvmsg within the current limits; MSG_TRUNC makes it return the real length. */
+        private long tryReceive(Native.Scratch s, int raw) throws IOException {
+            long controlCapacity = prepareHeader();
             for (;;) {
                 long n = Socket.recvmsgNoWait(s, raw, header, Socket.MSG_CMSG_CLOEXEC | Socket.MSG_TRUNC);
                 if (n >= 0) {
-                    length = n;
-                    flags = Socket.msgFlags(header);
-                    controlLength = Socket.controlLength(header);
+                    recordResult(n);
                     return 1;
                 }
                 int errno = Native.errno(s);

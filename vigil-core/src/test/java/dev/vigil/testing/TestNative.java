@@ -26,12 +26,21 @@ public final class TestNative {
     private static final MethodHandle TGKILL = h("tgkill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle FCNTL = L.downcallHandle(L.defaultLookup().find("fcntl").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FCNTL3 = L.downcallHandle(L.defaultLookup().find("fcntl").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle SIGEMPTYSET = h("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SIGADDSET = h("sigaddset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle PTHREAD_SIGMASK = h("pthread_sigmask", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SIGPENDING = h("sigpending", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SIGISMEMBER = h("sigismember", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle WRITE = h("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle READ = h("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
 
     public static final int SIGPIPE = 13;
     public static final int F_GETFD = 1;
     public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
+    public static final int O_NONBLOCK = 0x800;
 
     private static MethodHandle h(String name, FunctionDescriptor fd) {
         return L.downcallHandle(L.defaultLookup().find(name).orElseThrow(), fd);
@@ -120,6 +129,38 @@ public final class TestNative {
     public static int fcntl(int fd, int cmd) {
         try {
             return (int) FCNTL.invokeExact(fd, cmd);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static int fcntl(int fd, int cmd, int arg) {
+        try {
+            return (int) FCNTL3.invokeExact(fd, cmd, arg);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Adds {@code signal} to the calling thread's signal mask ({@code pthread_sigmask(SIG_BLOCK)}). */
+    public static void blockSignalInThisThread(int signal) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment set = a.allocate(128, 8);
+            int r = (int) SIGEMPTYSET.invokeExact(set);
+            r |= (int) SIGADDSET.invokeExact(set, signal);
+            r |= (int) PTHREAD_SIGMASK.invokeExact(0, set, MemorySegment.NULL);
+            if (r != 0) throw new AssertionError("could not block signal " + signal);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Whether {@code signal} is pending for the calling thread or the process ({@code sigpending}). */
+    public static boolean isPending(int signal) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment set = a.allocate(128, 8);
+            if ((int) SIGPENDING.invokeExact(set) != 0) throw new AssertionError("sigpending failed");
+            return (int) SIGISMEMBER.invokeExact(set, signal) == 1;
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -213,6 +213,9 @@ public final class Socket {
     /** Only ever called with {@code MSG_DONTWAIT}, so it cannot block: critical. */
     private static final MethodHandle RECVMSG = Native.critical("recvmsg",
             FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    /** May block until a message arrives or a signal interrupts it: an ordinary downcall. */
+    private static final MethodHandle RECVMSG_BLOCKING = Native.blocking("recvmsg",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
     private static final MethodHandle GETSOCKOPT = Native.critical("getsockopt",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_POINTER));
 
@@ -279,6 +282,18 @@ public final class Socket {
     public static long recvmsgNoWait(Native.Scratch s, int fd, MemorySegment msg, int flags) {
         try {
             return (long) RECVMSG.invokeExact(s.callState, fd, msg, flags | MSG_DONTWAIT);
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code recvmsg(fd, msg, flags)}: on a socket in blocking mode, blocks until a message
+     * (or end-of-stream) arrives or a signal ends the call ({@code EINTR}).
+     */
+    public static long recvmsg(Native.Scratch s, int fd, MemorySegment msg, int flags) {
+        try {
+            return (long) RECVMSG_BLOCKING.invokeExact(s.callState, fd, msg, flags);
         } catch (Throwable t) {
             throw Unistd.rethrow(t);
         }
