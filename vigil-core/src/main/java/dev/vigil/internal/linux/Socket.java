@@ -207,15 +207,17 @@ public final class Socket {
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_INT));
     private static final MethodHandle CONNECT = Native.blocking("connect",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    private static final FunctionDescriptor MSG_CALL = FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT);
+    // sendmsg and recvmsg go straight to the kernel where the numbers are known (Native.direct).
     /** Only ever called with {@code MSG_DONTWAIT}, so it cannot block: critical. */
-    private static final MethodHandle SENDMSG = Native.critical("sendmsg",
-            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    private static final MethodHandle SENDMSG = java.util.Objects.requireNonNullElseGet(
+            Native.direct(MSG_CALL, 46, 211, true), () -> Native.critical("sendmsg", MSG_CALL));
     /** Only ever called with {@code MSG_DONTWAIT}, so it cannot block: critical. */
-    private static final MethodHandle RECVMSG = Native.critical("recvmsg",
-            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    private static final MethodHandle RECVMSG = java.util.Objects.requireNonNullElseGet(
+            Native.direct(MSG_CALL, 47, 212, true), () -> Native.critical("recvmsg", MSG_CALL));
     /** May block until a message arrives or a signal interrupts it: an ordinary downcall. */
-    private static final MethodHandle RECVMSG_BLOCKING = Native.blocking("recvmsg",
-            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    private static final MethodHandle RECVMSG_BLOCKING = java.util.Objects.requireNonNullElseGet(
+            Native.direct(MSG_CALL, 47, 212, false), () -> Native.blocking("recvmsg", MSG_CALL));
     private static final MethodHandle GETSOCKOPT = Native.critical("getsockopt",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_POINTER));
 
