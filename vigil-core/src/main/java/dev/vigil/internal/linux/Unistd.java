@@ -11,7 +11,7 @@ import static dev.vigil.internal.linux.Native.C_LONG;
 import static dev.vigil.internal.linux.Native.C_POINTER;
 
 /**
- * {@code read}, {@code write}, {@code preadv2}, {@code close}, {@code fcntl}.
+ * {@code read}, {@code write}, {@code preadv2}, {@code close}, {@code fcntl}, {@code sched_yield}.
  *
  * <pre>
  * ssize_t read(int fd, void *buf, size_t count);
@@ -48,8 +48,10 @@ public final class Unistd {
             Native.direct(FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT, C_LONG, C_LONG, C_INT), 327, 286, true),
             () -> MethodHandles.dropArguments(Native.critical("preadv2",
                     FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT, C_LONG, C_INT)), 5, long.class));
-    private static final MethodHandle CLOSE = Native.blocking("close",
-            FunctionDescriptor.of(C_INT, C_INT));
+    /** close is a cancellation point too; it may block (a file's last close can flush), so not critical. */
+    private static final MethodHandle CLOSE = Objects.requireNonNullElseGet(
+            Native.direct(FunctionDescriptor.of(C_INT, C_INT), 3, 57, false),
+            () -> Native.blocking("close", FunctionDescriptor.of(C_INT, C_INT)));
     private static final MethodHandle FCNTL = Native.LINKER.downcallHandle(
             Native.LINKER.defaultLookup().find("fcntl").orElseThrow(),
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT),
