@@ -265,4 +265,117 @@ class ReactorTest {
             assertEquals(EventWaitResult.TIMED_OUT, e.await(Duration.ZERO));
         }
     }
+
+    /**
+     * The lock-free poll-waker path under load: 64 Events registered with a background
+     * reactor and consumed by two consumer threads, each for half of them. A waker queues its
+     * Event's index for its consumer; the consumer takes the readiness, resets the Event,
+     * returns the credit and polls again, which re-arms the waker, racing the reactor thread's
+     * dispatch of the next signal. Two producers signal 200,000 times, each Event again only
+     * once its last signal was consumed. A single lost wake-up leaves a credit out for good and
+     * the producers stall: the test then fails on its timeout. (End to end through the kernel,
+     * the poll's race window is rarely hit; {@code ScheduledIoRaceTest} hits it directly.)
+     */
+    @Test
+    void twoHundredThousandSignalsThroughPollWakersLoseNoWakeup() throws Exception {
+        int k = 64;
+        long total = 200_000;
+        Event[] events = new Event[k];
+        List<Thread> threads = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        try (Reactor reactor = new Reactor()) {
+            Background bg = reactor.background();
+            java.util.concurrent.atomic.AtomicIntegerArray credit = new java.util.concurrent.atomic.AtomicIntegerArray(k);
+            java.util.concurrent.atomic.AtomicLong consumed = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Registration[] registrations = new Registration[k];
+            List<java.util.concurrent.LinkedBlockingQueue<Integer>> queues = List.of(
+                    new java.util.concurrent.LinkedBlockingQueue<>(), new java.util.concurrent.LinkedBlockingQueue<>());
+            Waker[] wakers = new Waker[k];
+            for (int i = 0; i < k; i++) {
+                events[i] = new Event();
+                registrations[i] = new Registration();
+                registrations[i].registerWith(events[i], bg.handle());
+                Integer index = i;
+                java.util.concurrent.LinkedBlockingQueue<Integer> queue = queues.get(i % 2);
+                wakers[i] = () -> queue.add(index);
+                assertTrue(registrations[i].pollReadReady(wakers[i]).isEmpty());
+            }
+            for (int c = 0; c < 2; c++) {
+                java.util.concurrent.LinkedBlockingQueue<Integer> queue = queues.get(c);
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        while (!stop.get()) {
+                            Integer next = queue.poll(10, TimeUnit.MILLISECONDS);
+                            if (next == null) {
+                                continue;
+                            }
+                            int i = next;
+                            for (Readiness r = registrations[i].pollReadReady(wakers[i]); !r.isEmpty();
+                                 r = registrations[i].pollReadReady(wakers[i])) {
+                                if (events[i].await(Duration.ZERO) == EventWaitResult.SIGNALED) {
+                                    consumed.incrementAndGet();
+                                    credit.set(i, 0);
+                                }
+                            }
+                        }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    }
+                }));
+            }
+            List<Thread> producers = new ArrayList<>();
+            for (int p = 0; p < 2; p++) {
+                int first = p * (k / 2);
+                producers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (long n = 0, i = first; n < total / 2; n++) {
+                            int index = (int) i;
+                            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                            while (credit.get(index) != 0) {
+                                if (System.nanoTime() > deadline) {
+                                    throw new AssertionError("Event " + index + " was signalled and never consumed: a lost wake-up");
+                                }
+                                Thread.yield();
+                            }
+                            credit.set(index, 1);
+                            events[index].signal();
+                            i = i + 1 == first + k / 2 ? first : i + 1;
+                        }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    }
+                }));
+            }
+            for (Thread t : producers) {
+                t.join();
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (consumed.get() < total && failure.get() == null && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            if (failure.get() != null) {
+                throw new AssertionError("a producer or consumer failed", failure.get());
+            }
+            assertEquals(total, consumed.get(), "every signal is consumed exactly once");
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+            for (int i = 0; i < k; i++) {
+                registrations[i].deregister(events[i]);
+            }
+            bg.shutdownNow();
+        } finally {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+            for (Event e : events) {
+                if (e != null) {
+                    e.close();
+                }
+            }
+        }
+    }
 }
