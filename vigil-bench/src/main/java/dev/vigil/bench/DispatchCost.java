@@ -105,11 +105,7 @@ public final class DispatchCost {
                 int i = queue[j];
                 for (Readiness r = registrations[i].pollReadReady(wakers[i]); !r.isEmpty();
                      r = registrations[i].pollReadReady(wakers[i])) {
-                    if (events != null) {
-                        events[i].reset();
-                    } else {
-                        raw.readEventFd(fds[i]);
-                    }
+                    take(i, events, fds, raw);
                     count++;
                 }
             }
@@ -124,15 +120,19 @@ public final class DispatchCost {
         while (count < k) {
             int m = raw.await(-1);
             for (int j = 0; j < m; j++) {
-                int i = (int) raw.dataOf(j);
-                if (events != null) {
-                    events[i].reset();
-                } else {
-                    raw.readEventFd(fds[i]);
-                }
+                take((int) raw.dataOf(j), events, fds, raw);
                 count++;
             }
         }
         return System.nanoTime() - start;
+    }
+
+    /** Consumes signal {@code i}: {@code Event.reset()}, or, if {@code events} is null, a bare {@code read(2)}. */
+    private static void take(int i, Event[] events, int[] fds, FfmEpoll raw) throws IOException {
+        if (events != null) {
+            events[i].reset();
+        } else {
+            raw.readEventFd(fds[i]);
+        }
     }
 }
