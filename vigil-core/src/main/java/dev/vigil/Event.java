@@ -72,8 +72,12 @@ public final class Event implements RawDescriptor, AutoCloseable {
     static final long SIGNAL_HEADROOM = 1L << 32;
     /** The largest count {@link #writeCount(long)} lets the counter reach with a large write. */
     public static final long COUNT_LIMIT = EventFd.MAX_COUNT - SIGNAL_HEADROOM;
-
     private final Descriptor fd;
+
+    static {
+        dev.vigil.internal.Owners.register(Event.class, o -> ((Event) o).fd);
+    }
+
     private final Shared shared;
     private final Cleaner.Cleanable cleanable;
 

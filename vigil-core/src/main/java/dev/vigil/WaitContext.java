@@ -104,8 +104,12 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
 
     private static final VarHandle ENTRIES = MethodHandles.arrayElementVarHandle(Entry[].class);
     private static final int HUNG_UP = EPoll.EPOLLHUP | EPoll.EPOLLRDHUP | EPoll.EPOLLERR;
-
     private final Descriptor epfd;
+
+    static {
+        dev.vigil.internal.Owners.register(WaitContext.class, o -> ((WaitContext<?>) o).epfd);
+    }
+
     private final Cleaner.Cleanable cleanable;
     private final WaitSlot slot = new WaitSlot("WaitContext");
     private final int batch;

@@ -8,6 +8,7 @@ import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.InterruptHook;
+import dev.vigil.internal.Owners;
 import dev.vigil.internal.SignalKick;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
@@ -140,6 +141,11 @@ public final class Tube implements RawDescriptor, AutoCloseable {
     }
 
     private final Descriptor fd;
+
+    static {
+        dev.vigil.internal.Owners.register(Tube.class, o -> ((Tube) o).fd);
+    }
+
     private final Cleaner.Cleanable cleanable;
     private final Sender sender = new Sender();
     private final Receiver receiver = new Receiver();
@@ -349,6 +355,9 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         final MemorySegment control;
         MemorySegment data;
         final Waiting.Attempt attempt = this::trySend;
+        /** The vigil-owned descriptors of the message being sent, held until it is sent (under the lock). */
+        final Descriptor[] held = new Descriptor[MAX_DESCRIPTORS];
+        int heldCount;
 
         Sender() {
             Arena arena = Arena.ofAuto();
@@ -377,20 +386,45 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                         if (d == null) {
                             throw new NullPointerException("descriptors[" + i + "] is null; nothing was sent");
                         }
-                        int number = d.rawDescriptor();
-                        if (number < 0) {
-                            throw new IllegalArgumentException("descriptors[" + i + "] is not a descriptor: " + number);
-                        }
-                        control.set(Native.C_INT, base + 4L * i, number);
+                        control.set(Native.C_INT, base + 4L * i, hold(d, i));
                     }
                     Socket.setMsghdr(header, iov, 1, control, Socket.cmsgSpace(4L * count));
                 }
                 Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, attempt, "Tube", Poll.POLLOUT);
             } finally {
+                for (int i = 0; i < heldCount; i++) {
+                    held[i].release();
+                    held[i] = null;
+                }
+                heldCount = 0;
                 if (data.byteSize() > KEEP_BUFFER) {
                     data = Arena.ofAuto().allocate(INITIAL_BUFFER);
                 }
                 lock.unlock();
+            }
+        }
+
+        /**
+         * The number to attach for {@code d}. A vigil object's use count is held until the
+         * message is sent, so a concurrent {@code close()} cannot free the number (and a
+         * reused one cannot go out in its place); other descriptors are their holder's to
+         * keep open.
+         */
+        private int hold(RawDescriptor d, int i) {
+            Descriptor owned = Owners.of(d);
+            if (owned == null) {
+                int number = d.rawDescriptor();
+                if (number < 0) {
+                    throw new IllegalArgumentException("descriptors[" + i + "] is not a descriptor: " + number);
+                }
+                return number;
+            }
+            try {
+                int number = owned.acquire();
+                held[heldCount++] = owned;
+                return number;
+            } catch (ClosedException closed) {
+                throw new IllegalStateException("descriptors[" + i + "] (" + d + ") is closed; nothing was sent");
             }
         }
 

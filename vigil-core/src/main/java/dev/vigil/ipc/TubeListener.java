@@ -81,8 +81,12 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
     private static final SecureRandom RANDOM = new SecureRandom();
-
     private final Descriptor fd;
+
+    static {
+        dev.vigil.internal.Owners.register(TubeListener.class, o -> ((TubeListener) o).fd);
+    }
+
     private final Cleaner.Cleanable cleanable;
     private final Path path;
     private final Object fileKey;

@@ -3,6 +3,8 @@ package dev.vigil.reactor;
 import dev.vigil.ClosedException;
 import dev.vigil.RawDescriptor;
 import dev.vigil.internal.Deadline;
+import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.Owners;
 import dev.vigil.internal.Poller;
 import dev.vigil.internal.ScheduledIo;
 
@@ -90,21 +92,30 @@ public final class Registration {
             if (io != null) {
                 return false;
             }
+            // A vigil object's use count is held during EPOLL_CTL_ADD, so a concurrent close()
+            // cannot hand the number to another file under the call.
+            Descriptor owned = Owners.of(resource);
             int number;
             try {
-                number = resource.rawDescriptor();
+                number = owned != null ? owned.acquire() : resource.rawDescriptor();
             } catch (IllegalStateException closed) {
                 throw new ClosedException(closed.getMessage());
             }
-            if (number < 0) {
-                throw new IllegalArgumentException("not a descriptor: " + number + " (from " + resource + ")");
+            try {
+                if (number < 0) {
+                    throw new IllegalArgumentException("not a descriptor: " + number + " (from " + resource + ")");
+                }
+                ScheduledIo created = new ScheduledIo();
+                // Read interest only; the write stream adds EPOLLOUT on first use (ScheduledIo.wantWrite).
+                handle.reactor.poller.add(created, number, Poller.READ_STREAM); // throws, leaving this unregistered
+                fd = number;
+                io = created;
+                return true;
+            } finally {
+                if (owned != null) {
+                    owned.release();
+                }
             }
-            ScheduledIo created = new ScheduledIo();
-            // Read interest only; the write stream adds EPOLLOUT on first use (ScheduledIo.wantWrite).
-            handle.reactor.poller.add(created, number, Poller.READ_STREAM); // throws, leaving this unregistered
-            fd = number;
-            io = created;
-            return true;
         }
     }
 

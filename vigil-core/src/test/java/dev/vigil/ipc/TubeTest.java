@@ -491,4 +491,62 @@ class TubeTest {
             }
         }
     }
+
+    /**
+     * An Event closed while another thread keeps sending it: every message that goes out
+     * carries that Event's own file, never whatever file reused its number (here a new Event
+     * opened at once), and the send that comes after the close is refused. The sender holds
+     * the Event's use count across the sendmsg; without it, the number read before the close
+     * could be sent after the reuse.
+     */
+    @Test
+    void anEventClosedWhileItIsBeingSentIsNeverReplacedByAReusedNumber() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            try (Tube.Pair p = Tube.pair()) {
+                Event original = new Event();
+                int id = original.hashCode(); // the kernel's eventfd-id, read while it is open
+                AtomicReference<Throwable> failure = new AtomicReference<>();
+                Thread sender = Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < 50; i++) {
+                            p.first().send(utf8("e"), original);
+                        }
+                    } catch (IllegalStateException closed) {
+                        // refused once closed: expected for the sends after the close
+                    } catch (Throwable t) {
+                        failure.set(t);
+                    } finally {
+                        try {
+                            p.first().send(utf8("end"));
+                        } catch (Exception e) {
+                            failure.compareAndSet(null, e);
+                        }
+                    }
+                });
+                for (int spin = round * 37 % 2000; spin > 0; spin--) {
+                    Thread.onSpinWait();
+                }
+                original.close();
+                try (Event reuser = new Event()) { // most likely takes the number just freed
+                    for (;;) {
+                        try (Tube.Message m = p.second().receive()) {
+                            if (m.descriptorCount() == 0) {
+                                break;
+                            }
+                            try (Event received = m.event(0)) {
+                                // kcmp: the reuser's file must never arrive (the kernel may hand the
+                                // freed eventfd-id to the reuser too, so an id alone cannot tell)
+                                assertNotEquals(reuser, received, "round " + round + ": a message carried the file that reused the number");
+                                assertEquals(id, received.hashCode(), "round " + round + ": a message carried another file");
+                            }
+                        }
+                    }
+                }
+                sender.join();
+                if (failure.get() != null) {
+                    throw new AssertionError("round " + round, failure.get());
+                }
+            }
+        }
+    }
 }
