@@ -3,6 +3,7 @@ package dev.vigil;
 import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.Owners;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
 import dev.vigil.internal.linux.EPoll;
@@ -223,36 +224,43 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
     public void addForEvent(RawDescriptor descriptor, EventType type, T token) throws IOException {
         Objects.requireNonNull(type, "type must not be null");
         Objects.requireNonNull(token, "token must not be null: use any non-null object");
-        int fd = numberOf(descriptor);
-        synchronized (lock) {
-            int raw = epfd.acquire();
-            try {
-                if (fd == raw) {
-                    throw new IllegalArgumentException("a WaitContext cannot contain itself");
-                }
-                int index = takeIndex();
-                int generation = ++generations[index];
-                EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
-                // Published first, so a concurrent waiter can resolve the first event at once.
-                ENTRIES.setRelease(entries, index, new Entry<>(fd, token, type, generation));
-                Native.Scratch s = Native.Scratch.get();
-                if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0) {
-                    int errno = Native.errno(s);
-                    ENTRIES.setRelease(entries, index, null);
-                    giveBackIndex(index);
-                    if (errno == Errno.EEXIST) {
-                        throw new IllegalArgumentException(descriptor + " (fd " + fd + ") is already in this WaitContext;"
-                                + " use modify() to change its token or type");
+        Descriptor member = Owners.of(Objects.requireNonNull(descriptor, "descriptor must not be null"));
+        int fd = numberOf(descriptor, member); // a vigil member's number is held until the call is made
+        try {
+            synchronized (lock) {
+                int raw = epfd.acquire();
+                try {
+                    if (fd == raw) {
+                        throw new IllegalArgumentException("a WaitContext cannot contain itself");
                     }
-                    throw new ErrnoException("epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")", errno);
+                    int index = takeIndex();
+                    int generation = ++generations[index];
+                    EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
+                    // Published first, so a concurrent waiter can resolve the first event at once.
+                    ENTRIES.setRelease(entries, index, new Entry<>(fd, token, type, generation));
+                    Native.Scratch s = Native.Scratch.get();
+                    if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0) {
+                        int errno = Native.errno(s);
+                        ENTRIES.setRelease(entries, index, null);
+                        giveBackIndex(index);
+                        if (errno == Errno.EEXIST) {
+                            throw new IllegalArgumentException(descriptor + " (fd " + fd + ") is already in this WaitContext;"
+                                    + " use modify() to change its token or type");
+                        }
+                        throw new ErrnoException("epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")", errno);
+                    }
+                    Integer stale = indexByFd.put(fd, index); // the kernel accepted it: any old entry was a closed file
+                    if (stale != null) {
+                        ENTRIES.setRelease(entries, (int) stale, null);
+                        giveBackIndex(stale);
+                    }
+                } finally {
+                    epfd.release();
                 }
-                Integer stale = indexByFd.put(fd, index); // the kernel accepted it: any old entry was a closed file
-                if (stale != null) {
-                    ENTRIES.setRelease(entries, (int) stale, null);
-                    giveBackIndex(stale);
-                }
-            } finally {
-                epfd.release();
+            }
+        } finally {
+            if (member != null) {
+                member.release();
             }
         }
     }
@@ -265,28 +273,35 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
     public void modify(RawDescriptor descriptor, EventType type, T token) throws IOException {
         Objects.requireNonNull(type, "type must not be null");
         Objects.requireNonNull(token, "token must not be null: use any non-null object");
-        int fd = numberOf(descriptor);
-        synchronized (lock) {
-            int raw = epfd.acquire();
-            try {
-                Integer index = indexByFd.get(fd);
-                if (index == null) {
-                    throw notHere(descriptor, fd);
-                }
-                int generation = generations[index];
-                EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
-                Native.Scratch s = Native.Scratch.get();
-                if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_MOD, fd, ctlEvent) < 0) {
-                    int errno = Native.errno(s);
-                    if (errno == Errno.ENOENT || errno == Errno.EBADF) {
-                        forget(fd, index); // its file was closed without delete()
+        Descriptor member = Owners.of(Objects.requireNonNull(descriptor, "descriptor must not be null"));
+        int fd = numberOf(descriptor, member); // a vigil member's number is held until the call is made
+        try {
+            synchronized (lock) {
+                int raw = epfd.acquire();
+                try {
+                    Integer index = indexByFd.get(fd);
+                    if (index == null) {
                         throw notHere(descriptor, fd);
                     }
-                    throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + fd + ")", errno);
+                    int generation = generations[index];
+                    EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
+                    Native.Scratch s = Native.Scratch.get();
+                    if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_MOD, fd, ctlEvent) < 0) {
+                        int errno = Native.errno(s);
+                        if (errno == Errno.ENOENT || errno == Errno.EBADF) {
+                            forget(fd, index); // its file was closed without delete()
+                            throw notHere(descriptor, fd);
+                        }
+                        throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + fd + ")", errno);
+                    }
+                    ENTRIES.setRelease(entries, (int) index, new Entry<>(fd, token, type, generation));
+                } finally {
+                    epfd.release();
                 }
-                ENTRIES.setRelease(entries, (int) index, new Entry<>(fd, token, type, generation));
-            } finally {
-                epfd.release();
+            }
+        } finally {
+            if (member != null) {
+                member.release();
             }
         }
     }
@@ -297,25 +312,32 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
      * @return true if it was in this context; false (and nothing happens) if it was not
      */
     public boolean delete(RawDescriptor descriptor) throws IOException {
-        int fd = numberOf(descriptor);
-        synchronized (lock) {
-            int raw = epfd.acquire();
-            try {
-                Integer index = indexByFd.get(fd);
-                if (index == null) {
-                    return false;
-                }
-                forget(fd, index);
-                Native.Scratch s = Native.Scratch.get();
-                if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_DEL, fd, MemorySegment.NULL) < 0) {
-                    int errno = Native.errno(s);
-                    if (errno != Errno.ENOENT && errno != Errno.EBADF) { // both: already gone with its file
-                        throw new ErrnoException("epoll_ctl(EPOLL_CTL_DEL, fd " + fd + ")", errno);
+        Descriptor member = Owners.of(Objects.requireNonNull(descriptor, "descriptor must not be null"));
+        int fd = numberOf(descriptor, member); // a vigil member's number is held until the call is made
+        try {
+            synchronized (lock) {
+                int raw = epfd.acquire();
+                try {
+                    Integer index = indexByFd.get(fd);
+                    if (index == null) {
+                        return false;
                     }
+                    forget(fd, index);
+                    Native.Scratch s = Native.Scratch.get();
+                    if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_DEL, fd, MemorySegment.NULL) < 0) {
+                        int errno = Native.errno(s);
+                        if (errno != Errno.ENOENT && errno != Errno.EBADF) { // both: already gone with its file
+                            throw new ErrnoException("epoll_ctl(EPOLL_CTL_DEL, fd " + fd + ")", errno);
+                        }
+                    }
+                    return true;
+                } finally {
+                    epfd.release();
                 }
-                return true;
-            } finally {
-                epfd.release();
+            }
+        } finally {
+            if (member != null) {
+                member.release();
             }
         }
     }
@@ -466,8 +488,11 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
         giveBackIndex(index);
     }
 
-    private static int numberOf(RawDescriptor descriptor) throws ClosedException {
-        Objects.requireNonNull(descriptor, "descriptor must not be null");
+    /** {@code descriptor}'s number; for a vigil object ({@code member} not null), also a use of it to release. */
+    private static int numberOf(RawDescriptor descriptor, Descriptor member) throws ClosedException {
+        if (member != null) {
+            return member.acquire();
+        }
         int fd;
         try {
             fd = descriptor.rawDescriptor();

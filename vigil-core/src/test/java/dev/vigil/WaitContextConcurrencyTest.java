@@ -306,4 +306,40 @@ class WaitContextConcurrencyTest {
         assertThrows(IllegalArgumentException.class, () -> new WaitContext<String>(0));
         assertThrows(IllegalArgumentException.class, () -> new WaitContext<String>(1 << 20));
     }
+
+    /**
+     * An Event closed while another thread keeps adding and deleting it: the context never
+     * ends up watching the file that reused its number (an Event opened right after the
+     * close). Signalling that file must therefore report nothing. The context holds the
+     * member's use count across EPOLL_CTL_ADD; without it, the number read before the close
+     * could be added after the reuse.
+     */
+    @Test
+    void anEventClosedWhileItIsBeingAddedIsNeverReplacedByAReusedNumber() throws Exception {
+        try (WaitContext<String> ctx = new WaitContext<>()) {
+            for (int round = 0; round < 600; round++) {
+                Event original = new Event();
+                Thread adder = Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < 50; i++) {
+                            ctx.add(original, "original");
+                            ctx.delete(original);
+                        }
+                    } catch (Exception closed) {
+                        // ClosedException once the Event is closed: expected
+                    }
+                });
+                for (int spin = round * 37 % 2000; spin > 0; spin--) {
+                    Thread.onSpinWait();
+                }
+                original.close();
+                try (Event reuser = new Event()) { // most likely takes the number just freed
+                    adder.join();
+                    reuser.signal();
+                    assertEquals(List.of(), ctx.await(Duration.ZERO),
+                            "round " + round + ": the context watches the file that reused the number");
+                }
+            }
+        }
+    }
 }
