@@ -224,45 +224,33 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
     public void addForEvent(RawDescriptor descriptor, EventType type, T token) throws IOException {
         Objects.requireNonNull(type, "type must not be null");
         Objects.requireNonNull(token, "token must not be null: use any non-null object");
-        Descriptor member = Owners.of(Objects.requireNonNull(descriptor, "descriptor must not be null"));
-        int fd = numberOf(descriptor, member); // a vigil member's number is held until the call is made
-        try {
-            synchronized (lock) {
-                int raw = epfd.acquire();
-                try {
-                    if (fd == raw) {
-                        throw new IllegalArgumentException("a WaitContext cannot contain itself");
-                    }
-                    int index = takeIndex();
-                    int generation = ++generations[index];
-                    EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
-                    // Published first, so a concurrent waiter can resolve the first event at once.
-                    ENTRIES.setRelease(entries, index, new Entry<>(fd, token, type, generation));
-                    Native.Scratch s = Native.Scratch.get();
-                    if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0) {
-                        int errno = Native.errno(s);
-                        ENTRIES.setRelease(entries, index, null);
-                        giveBackIndex(index);
-                        if (errno == Errno.EEXIST) {
-                            throw new IllegalArgumentException(descriptor + " (fd " + fd + ") is already in this WaitContext;"
-                                    + " use modify() to change its token or type");
-                        }
-                        throw new ErrnoException("epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")", errno);
-                    }
-                    Integer stale = indexByFd.put(fd, index); // the kernel accepted it: any old entry was a closed file
-                    if (stale != null) {
-                        ENTRIES.setRelease(entries, (int) stale, null);
-                        giveBackIndex(stale);
-                    }
-                } finally {
-                    epfd.release();
+        underLock(descriptor, (fd, raw) -> {
+            if (fd == raw) {
+                throw new IllegalArgumentException("a WaitContext cannot contain itself");
+            }
+            int index = takeIndex();
+            int generation = ++generations[index];
+            EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
+            // Published first, so a concurrent waiter can resolve the first event at once.
+            ENTRIES.setRelease(entries, index, new Entry<>(fd, token, type, generation));
+            Native.Scratch s = Native.Scratch.get();
+            if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0) {
+                int errno = Native.errno(s);
+                ENTRIES.setRelease(entries, index, null);
+                giveBackIndex(index);
+                if (errno == Errno.EEXIST) {
+                    throw new IllegalArgumentException(descriptor + " (fd " + fd + ") is already in this WaitContext;"
+                            + " use modify() to change its token or type");
                 }
+                throw new ErrnoException("epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")", errno);
             }
-        } finally {
-            if (member != null) {
-                member.release();
+            Integer stale = indexByFd.put(fd, index); // the kernel accepted it: any old entry was a closed file
+            if (stale != null) {
+                ENTRIES.setRelease(entries, (int) stale, null);
+                giveBackIndex(stale);
             }
-        }
+            return null;
+        });
     }
 
     /**
@@ -273,37 +261,25 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
     public void modify(RawDescriptor descriptor, EventType type, T token) throws IOException {
         Objects.requireNonNull(type, "type must not be null");
         Objects.requireNonNull(token, "token must not be null: use any non-null object");
-        Descriptor member = Owners.of(Objects.requireNonNull(descriptor, "descriptor must not be null"));
-        int fd = numberOf(descriptor, member); // a vigil member's number is held until the call is made
-        try {
-            synchronized (lock) {
-                int raw = epfd.acquire();
-                try {
-                    Integer index = indexByFd.get(fd);
-                    if (index == null) {
-                        throw notHere(descriptor, fd);
-                    }
-                    int generation = generations[index];
-                    EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
-                    Native.Scratch s = Native.Scratch.get();
-                    if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_MOD, fd, ctlEvent) < 0) {
-                        int errno = Native.errno(s);
-                        if (errno == Errno.ENOENT || errno == Errno.EBADF) {
-                            forget(fd, index); // its file was closed without delete()
-                            throw notHere(descriptor, fd);
-                        }
-                        throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + fd + ")", errno);
-                    }
-                    ENTRIES.setRelease(entries, (int) index, new Entry<>(fd, token, type, generation));
-                } finally {
-                    epfd.release();
+        underLock(descriptor, (fd, raw) -> {
+            Integer index = indexByFd.get(fd);
+            if (index == null) {
+                throw notHere(descriptor, fd);
+            }
+            int generation = generations[index];
+            EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
+            Native.Scratch s = Native.Scratch.get();
+            if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_MOD, fd, ctlEvent) < 0) {
+                int errno = Native.errno(s);
+                if (errno == Errno.ENOENT || errno == Errno.EBADF) {
+                    forget(fd, index); // its file was closed without delete()
+                    throw notHere(descriptor, fd);
                 }
+                throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + fd + ")", errno);
             }
-        } finally {
-            if (member != null) {
-                member.release();
-            }
-        }
+            ENTRIES.setRelease(entries, (int) index, new Entry<>(fd, token, type, generation));
+            return null;
+        });
     }
 
     /**
@@ -312,34 +288,21 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
      * @return true if it was in this context; false (and nothing happens) if it was not
      */
     public boolean delete(RawDescriptor descriptor) throws IOException {
-        Descriptor member = Owners.of(Objects.requireNonNull(descriptor, "descriptor must not be null"));
-        int fd = numberOf(descriptor, member); // a vigil member's number is held until the call is made
-        try {
-            synchronized (lock) {
-                int raw = epfd.acquire();
-                try {
-                    Integer index = indexByFd.get(fd);
-                    if (index == null) {
-                        return false;
-                    }
-                    forget(fd, index);
-                    Native.Scratch s = Native.Scratch.get();
-                    if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_DEL, fd, MemorySegment.NULL) < 0) {
-                        int errno = Native.errno(s);
-                        if (errno != Errno.ENOENT && errno != Errno.EBADF) { // both: already gone with its file
-                            throw new ErrnoException("epoll_ctl(EPOLL_CTL_DEL, fd " + fd + ")", errno);
-                        }
-                    }
-                    return true;
-                } finally {
-                    epfd.release();
+        return underLock(descriptor, (fd, raw) -> {
+            Integer index = indexByFd.get(fd);
+            if (index == null) {
+                return false;
+            }
+            forget(fd, index);
+            Native.Scratch s = Native.Scratch.get();
+            if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_DEL, fd, MemorySegment.NULL) < 0) {
+                int errno = Native.errno(s);
+                if (errno != Errno.ENOENT && errno != Errno.EBADF) { // both: already gone with its file
+                    throw new ErrnoException("epoll_ctl(EPOLL_CTL_DEL, fd " + fd + ")", errno);
                 }
             }
-        } finally {
-            if (member != null) {
-                member.release();
-            }
-        }
+            return true;
+        });
     }
 
     /** How many descriptors this context holds. */
@@ -486,6 +449,37 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
         indexByFd.remove(fd);
         ENTRIES.setRelease(entries, index, null);
         giveBackIndex(index);
+    }
+
+    /** A change to the interest list, given the member's number and the epoll descriptor's. */
+    @FunctionalInterface
+    private interface Control<R> {
+        R apply(int fd, int raw) throws IOException;
+    }
+
+    /**
+     * Runs {@code control} under the lock with both numbers held: this context's epoll
+     * descriptor, and, for a vigil object, the member's use count, so a concurrent
+     * {@code close()} of the member cannot free its number (and a reused number cannot be
+     * added, changed or removed in its place) before the {@code epoll_ctl} is made.
+     */
+    private <R> R underLock(RawDescriptor descriptor, Control<R> control) throws IOException {
+        Descriptor member = Owners.of(Objects.requireNonNull(descriptor, "descriptor must not be null"));
+        int fd = numberOf(descriptor, member);
+        try {
+            synchronized (lock) {
+                int raw = epfd.acquire();
+                try {
+                    return control.apply(fd, raw);
+                } finally {
+                    epfd.release();
+                }
+            }
+        } finally {
+            if (member != null) {
+                member.release();
+            }
+        }
     }
 
     /** {@code descriptor}'s number; for a vigil object ({@code member} not null), also a use of it to release. */
