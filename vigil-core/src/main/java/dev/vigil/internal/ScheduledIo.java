@@ -37,7 +37,7 @@ import java.util.concurrent.locks.LockSupport;
  *       {@code poll} stores it and takes again; dispatch ORs the bits in and then claims the
  *       waker with a CAS (to null) and calls it. Store-then-read on one side and
  *       OR-then-read on the other is a Dekker pair over volatile accesses, so at least one
- *       side sees the other. A waker is called at most once per registration; the task polls
+ *       side sees the other. A waker is called at most once per store; the task polls
  *       again to take the event and re-arm. This path takes no lock, so a task-driven
  *       registration costs two atomic operations per event in the reactor.</li>
  *   <li>Awaiting threads and futures: a dispatch that finds the flag detaches them under the
