@@ -86,14 +86,6 @@ public final class Compare {
         Bouncer open() throws IOException;
     }
 
-    /** A peer of the comparison: something that can measure one mean round trip. */
-    private interface Peer {
-        String name();
-
-        /** @return the mean nanoseconds per round trip over {@code trips} timed round trips */
-        double measure(Placement placement, int warmup, int trips) throws Exception;
-    }
-
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Stats.parseOptions(args);
         int rounds = Integer.parseInt(options.getOrDefault("--rounds", "7"));
@@ -107,8 +99,8 @@ public final class Compare {
             System.exit(2);
         }
 
-        List<Peer> peers = List.of(
-                new CProgram(cBinary),
+        List<RoundTripPeer> peers = List.of(
+                new RoundTripPeer.CReference("C eventfd (reference)", cBinary),
                 new ThreadPair("vigil Event", VigilEvents::new),
                 new ThreadPair("FFM read/write (no vigil)", PlainEventFds::new),
                 new ThreadPair("LockSupport park/unpark", ParkUnpark::new),
@@ -123,27 +115,13 @@ public final class Compare {
         }
     }
 
-    private static void compare(List<Peer> peers, Placement placement, int rounds, int warmup, int trips)
+    private static void compare(List<RoundTripPeer> peers, Placement placement, int rounds, int warmup, int trips)
             throws Exception {
         System.out.printf(Locale.ROOT, "%n== %s: %s%n", placement.name().toLowerCase(Locale.ROOT), placement.description);
         System.out.printf(Locale.ROOT, "%d rounds x %d peers; each measurement %,d warm-up + %,d timed round trips%n",
                 rounds, peers.size(), warmup, trips);
 
-        Stats.interleave(peers, rounds, trips, Peer::name, (peer, n) -> peer.measure(placement, warmup, n));
-    }
-
-    /** The C reference, run as a subprocess that times itself and prints one line. */
-    private record CProgram(String binary) implements Peer {
-        @Override
-        public String name() {
-            return "C eventfd (reference)";
-        }
-
-        @Override
-        public double measure(Placement placement, int warmup, int trips) throws IOException, InterruptedException {
-            return Stats.runReference(Stats.referenceCommand(binary, placement, Integer.toString(trips),
-                    Integer.toString(warmup)), "ns_per_round_trip");
-        }
+        Stats.interleave(peers, rounds, trips, RoundTripPeer::name, (peer, n) -> peer.measure(placement, warmup, n));
     }
 
     /**
@@ -152,7 +130,7 @@ public final class Compare {
      * measurement instead of hanging it (except for the diagnostic FFM peer, whose blocking
      * {@code read} no interrupt reaches).
      */
-    private record ThreadPair(String name, BouncerFactory factory) implements Peer {
+    private record ThreadPair(String name, BouncerFactory factory) implements RoundTripPeer {
         @Override
         public double measure(Placement placement, int warmup, int trips) throws Exception {
             try (Bouncer bouncer = factory.open()) {

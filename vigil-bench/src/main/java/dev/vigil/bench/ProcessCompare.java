@@ -35,11 +35,6 @@ import java.util.concurrent.TimeUnit;
 public final class ProcessCompare {
     private ProcessCompare() {}
 
-    private interface Peer {
-        String name();
-
-        double measure(Placement placement, int warmup, int trips) throws Exception;
-    }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Stats.parseOptions(args);
@@ -54,7 +49,8 @@ public final class ProcessCompare {
             System.err.println("  PATH: eventfd_fork_pingpong compiled from vigil-bench/src/main/c (compare.sh processes does it)");
             System.exit(2);
         }
-        List<Peer> peers = new java.util.ArrayList<>(List.of(new CProgram(cBinary), new VigilProcesses(false)));
+        List<RoundTripPeer> peers = new java.util.ArrayList<>(List.of(
+                new RoundTripPeer.CReference("C eventfd + fork (reference)", cBinary), new VigilProcesses(false)));
         if (Boolean.parseBoolean(options.getOrDefault("--diagnostic", "false"))) {
             peers.add(new VigilProcesses(true));
         }
@@ -66,36 +62,22 @@ public final class ProcessCompare {
         }
     }
 
-    private static void compare(List<Peer> peers, Placement placement, int rounds, int warmup, int trips)
+    private static void compare(List<RoundTripPeer> peers, Placement placement, int rounds, int warmup, int trips)
             throws Exception {
         System.out.printf(Locale.ROOT, "%n== %s: %s (processes)%n", placement.name().toLowerCase(Locale.ROOT),
                 placement.description.replace("initiator", "parent").replace("responder", "child"));
         System.out.printf(Locale.ROOT, "%d rounds x %d peers; each measurement %,d warm-up + %,d timed round trips%n",
                 rounds, peers.size(), warmup, trips);
-        Stats.interleave(peers, rounds, trips, Peer::name, (peer, n) -> peer.measure(placement, warmup, n));
+        Stats.interleave(peers, rounds, trips, RoundTripPeer::name, (peer, n) -> peer.measure(placement, warmup, n));
     }
 
-
-    /** The C reference: forks its own child and times itself. */
-    private record CProgram(String binary) implements Peer {
-        @Override
-        public String name() {
-            return "C eventfd + fork (reference)";
-        }
-
-        @Override
-        public double measure(Placement placement, int warmup, int trips) throws IOException, InterruptedException {
-            return Stats.runReference(Stats.referenceCommand(binary, placement, Integer.toString(trips),
-                    Integer.toString(warmup)), "ns_per_round_trip");
-        }
-    }
 
     /**
      * vigil: a child JVM meets this one at a {@link TubeListener}, receives the two Events,
      * pins itself and answers every ping; a platform thread here, pinned, times the round
      * trips. {@code ping.writeCount(2)} (never a normal signal's count) tells the child to stop.
      */
-    private static final class VigilProcesses implements Peer {
+    private static final class VigilProcesses implements RoundTripPeer {
         /** Diagnostic: both JVMs make C's calls through bare FFM on the Events' numbers, no vigil. */
         private final boolean raw;
 
@@ -126,7 +108,7 @@ public final class ProcessCompare {
                 try (Tube tube = listener.accept(); Event ping = new Event(); Event pong = new Event()) {
                     tube.send("events".getBytes(StandardCharsets.UTF_8), ping, pong);
                     tube.receive().close(); // "ready": the child holds both Events
-                    long[] elapsed = new long[1];
+                    double[] perTrip = new double[1];
                     Throwable[] failure = new Throwable[1];
                     Thread initiator = Thread.ofPlatform().name("initiator").unstarted(() -> {
                         try {
@@ -135,28 +117,16 @@ public final class ProcessCompare {
                                 PlainEventFd.Buffers b = new PlainEventFd.Buffers(java.lang.foreign.Arena.ofAuto());
                                 PlainEventFd rawPing = new PlainEventFd(ping.rawDescriptor());
                                 PlainEventFd rawPong = new PlainEventFd(pong.rawDescriptor());
-                                for (int i = 0; i < warmup; i++) {
+                                perTrip[0] = Stats.timeLoop(warmup, trips, () -> {
                                     rawPing.signal(b);
                                     rawPong.await(b);
-                                }
-                                long start = System.nanoTime();
-                                for (int i = 0; i < trips; i++) {
-                                    rawPing.signal(b);
-                                    rawPong.await(b);
-                                }
-                                elapsed[0] = System.nanoTime() - start;
-                                return;
+                                });
+                            } else {
+                                perTrip[0] = Stats.timeLoop(warmup, trips, () -> {
+                                    ping.signal();
+                                    pong.await();
+                                });
                             }
-                            for (int i = 0; i < warmup; i++) {
-                                ping.signal();
-                                pong.await();
-                            }
-                            long start = System.nanoTime();
-                            for (int i = 0; i < trips; i++) {
-                                ping.signal();
-                                pong.await();
-                            }
-                            elapsed[0] = System.nanoTime() - start;
                         } catch (Throwable t) {
                             failure[0] = t;
                         }
@@ -170,7 +140,7 @@ public final class ProcessCompare {
                     if (!child.waitFor(30, TimeUnit.SECONDS) || child.exitValue() != 0) {
                         throw new IOException("the child JVM did not finish cleanly");
                     }
-                    return (double) elapsed[0] / trips;
+                    return perTrip[0];
                 }
             } finally {
                 if (child != null && child.isAlive()) {

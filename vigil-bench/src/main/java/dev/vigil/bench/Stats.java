@@ -140,7 +140,23 @@ final class Stats {
     /** One side of a ping-pong. */
     @FunctionalInterface
     interface Step {
-        void run() throws Throwable;
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code step} {@code warmup} times, then {@code trips} times under the clock.
+     *
+     * @return mean nanoseconds per timed run
+     */
+    static double timeLoop(long warmup, long trips, Step step) throws Exception {
+        for (long i = 0; i < warmup; i++) {
+            step.run();
+        }
+        long start = System.nanoTime();
+        for (long i = 0; i < trips; i++) {
+            step.run();
+        }
+        return (double) (System.nanoTime() - start) / trips;
     }
 
     /**
@@ -156,18 +172,11 @@ final class Stats {
                            BiConsumer<Thread, Thread> bind) throws InterruptedException {
         Thread[] pair = new Thread[2];
         Throwable[] failure = new Throwable[2];
-        long[] elapsed = new long[1];
+        double[] perTrip = new double[1];
         pair[0] = Thread.ofPlatform().name("initiator").daemon().unstarted(() -> {
             try {
                 placement.pinInitiator();
-                for (int i = 0; i < warmup; i++) {
-                    roundTrip.run();
-                }
-                long start = System.nanoTime();
-                for (int i = 0; i < trips; i++) {
-                    roundTrip.run();
-                }
-                elapsed[0] = System.nanoTime() - start;
+                perTrip[0] = timeLoop(warmup, trips, roundTrip);
             } catch (Throwable t) {
                 report(name, t);
                 failure[0] = t;
@@ -199,7 +208,7 @@ final class Stats {
         if (failure[0] != null || failure[1] != null) {
             throw new IllegalStateException(name + " was interrupted", failure[0] != null ? failure[0] : failure[1]);
         }
-        return (double) elapsed[0] / trips;
+        return perTrip[0];
     }
 
     /** At once, because a peer blocked where an interrupt cannot reach it never returns. */

@@ -56,9 +56,9 @@ public final class TubeCompare {
     static final int MESSAGE = 64;
 
     private interface Bouncer extends AutoCloseable {
-        void roundTrip() throws Throwable;
+        void roundTrip() throws Exception;
 
-        void answer() throws Throwable;
+        void answer() throws Exception;
 
         @Override
         void close() throws IOException;
@@ -258,17 +258,28 @@ public final class TubeCompare {
                 }
             }
 
-            void send(int fd) throws Throwable {
-                long n = (long) SENDMSG.invokeExact(fd, sendHeader, MSG_NOSIGNAL);
+            void send(int fd) throws IOException {
+                long n;
+                try {
+                    n = (long) SENDMSG.invokeExact(fd, sendHeader, MSG_NOSIGNAL);
+                } catch (Throwable t) {
+                    throw new IOException(t);
+                }
                 if (n != MESSAGE) throw new IOException("sendmsg returned " + n);
             }
 
-            void receive(int fd) throws Throwable {
+            void receive(int fd) throws IOException {
                 receiveHeader.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, CONTROL_SPACE);
-                long n = (long) RECVMSG.invokeExact(fd, receiveHeader, MSG_CMSG_CLOEXEC);
-                if (n != MESSAGE) throw new IOException("recvmsg returned " + n);
-                if (receiveHeader.get(ValueLayout.JAVA_LONG, MSG_CONTROLLEN) >= 20) {
-                    int r = (int) CLOSE.invokeExact(receiveControl.get(ValueLayout.JAVA_INT, 16));
+                try {
+                    long n = (long) RECVMSG.invokeExact(fd, receiveHeader, MSG_CMSG_CLOEXEC);
+                    if (n != MESSAGE) throw new IOException("recvmsg returned " + n);
+                    if (receiveHeader.get(ValueLayout.JAVA_LONG, MSG_CONTROLLEN) >= 20) {
+                        int r = (int) CLOSE.invokeExact(receiveControl.get(ValueLayout.JAVA_INT, 16));
+                    }
+                } catch (IOException e) {
+                    throw e;
+                } catch (Throwable t) {
+                    throw new IOException(t);
                 }
             }
         }
@@ -295,13 +306,13 @@ public final class TubeCompare {
         }
 
         @Override
-        public void roundTrip() throws Throwable {
+        public void roundTrip() throws IOException {
             initiator.send(ends[0]);
             initiator.receive(ends[0]);
         }
 
         @Override
-        public void answer() throws Throwable {
+        public void answer() throws IOException {
             responder.receive(ends[1]);
             responder.send(ends[1]);
         }

@@ -148,17 +148,10 @@ public final class WaitCompare {
             List<Event> events = new ArrayList<>(n);
             try (WaitContext<Integer> ctx = new WaitContext<>()) {
                 fill(ctx, events, n);
-                for (long i = 0; i < warmup; i++) {
-                    ctx.awaitEach(TIMEOUT, visitor);
-                }
                 seen = 0;
-                long start = System.nanoTime();
-                for (long i = 0; i < iterations; i++) {
-                    ctx.awaitEach(TIMEOUT, visitor);
-                }
-                long elapsed = System.nanoTime() - start;
-                check(seen == iterations, "awaitEach reported " + seen + " events in " + iterations + " waits");
-                return (double) elapsed / iterations;
+                double mean = Stats.timeLoop(warmup, iterations, () -> ctx.awaitEach(TIMEOUT, visitor));
+                check(seen == warmup + iterations, "awaitEach reported " + seen + " events in " + (warmup + iterations) + " waits");
+                return mean;
             } finally {
                 events.forEach(Event::close);
             }
@@ -177,18 +170,13 @@ public final class WaitCompare {
             List<Event> events = new ArrayList<>(n);
             try (WaitContext<Integer> ctx = new WaitContext<>()) {
                 fill(ctx, events, n);
-                long seen = 0;
-                for (long i = 0; i < warmup; i++) {
-                    seen += ctx.await(TIMEOUT).size();
-                }
-                long start = System.nanoTime();
-                for (long i = 0; i < iterations; i++) {
+                long[] seen = new long[1];
+                double mean = Stats.timeLoop(warmup, iterations, () -> {
                     List<TriggeredEvent<Integer>> got = ctx.await(TIMEOUT);
-                    seen += got.size();
-                }
-                long elapsed = System.nanoTime() - start;
-                check(seen == warmup + iterations, "await reported " + seen + " events");
-                return (double) elapsed / iterations;
+                    seen[0] += got.size();
+                });
+                check(seen[0] == warmup + iterations, "await reported " + seen[0] + " events");
+                return mean;
             } finally {
                 events.forEach(Event::close);
             }
@@ -225,19 +213,13 @@ public final class WaitCompare {
                 pipe.source().configureBlocking(false);
                 pipe.source().register(selector, SelectionKey.OP_READ);
                 pipe.sink().write(ByteBuffer.wrap(new byte[] {1}));
-                long seen = 0;
-                for (long i = 0; i < warmup; i++) {
-                    seen += selector.select(TIMEOUT.toMillis());
+                long[] seen = new long[1];
+                double mean = Stats.timeLoop(warmup, iterations, () -> {
+                    seen[0] += selector.select(TIMEOUT.toMillis());
                     selector.selectedKeys().clear();
-                }
-                long start = System.nanoTime();
-                for (long i = 0; i < iterations; i++) {
-                    seen += selector.select(TIMEOUT.toMillis());
-                    selector.selectedKeys().clear();
-                }
-                long elapsed = System.nanoTime() - start;
-                check(seen == warmup + iterations, "select reported " + seen + " keys");
-                return (double) elapsed / iterations;
+                });
+                check(seen[0] == warmup + iterations, "select reported " + seen[0] + " keys");
+                return mean;
             } finally {
                 for (DatagramChannel ch : idle) {
                     ch.close();

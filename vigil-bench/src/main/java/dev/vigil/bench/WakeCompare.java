@@ -69,12 +69,6 @@ public final class WakeCompare {
     static final String[] INFRA = {"ForkJoinPool", "vigil-reactor", "Read-Poller", "Write-Poller", "MasterPoller",
             "Poller", "VirtualThread-u"};
 
-    interface Peer {
-        String name();
-
-        /** Mean nanoseconds per round trip over {@code trips} timed round trips. */
-        double measure(Placement placement, int warmup, int trips) throws Exception;
-    }
 
     public static void main(String[] args) throws Exception {
         if (System.getProperty("jdk.virtualThreadScheduler.parallelism") == null) {
@@ -88,17 +82,17 @@ public final class WakeCompare {
         String cBinary = options.get("--c-binary");
         List<String> only = options.containsKey("--peers") ? List.of(options.get("--peers").split(",")) : null;
 
-        List<Peer> all = new ArrayList<>();
+        List<RoundTripPeer> all = new ArrayList<>();
         all.add(new VirtualPair("vigil Event, virtual thread", VigilSide::new));
         if (cBinary != null) {
-            all.add(new CProgram(cBinary));
+            all.add(new RoundTripPeer.CReference("C eventfd, 2 platform threads", cBinary));
         }
         all.add(new VirtualPair("JDK Socket TCP, virtual thread", TcpSide::new));
         all.add(new VirtualPair("JDK SocketChannel UDS, vthread", UdsSide::new));
         all.add(new NettyPair());
         all.add(new VirtualPair("diag: vigil Registration, vthread", RegisteredSide::new));
-        List<Peer> peers = new ArrayList<>();
-        for (Peer p : all) {
+        List<RoundTripPeer> peers = new ArrayList<>();
+        for (RoundTripPeer p : all) {
             boolean chosen = only == null ? !p.name().startsWith("diag")   // diagnostics only when asked for
                     : only.stream().anyMatch(o -> p.name().toLowerCase(Locale.ROOT).contains(o));
             if (chosen) {
@@ -117,7 +111,7 @@ public final class WakeCompare {
             int t = trips * placement.tripsFactor;
             System.out.printf(Locale.ROOT, "%d rounds x %d peers; each measurement %,d warm-up + %,d timed round trips%n",
                     rounds, peers.size(), w, t);
-            for (Peer peer : peers) {
+            for (RoundTripPeer peer : peers) {
                 peer.measure(placement, w, Math.max(1, t / 4)); // unrecorded: class loading, JIT, threads appear
             }
             System.out.println("threads pinned for the responder: "
@@ -133,7 +127,7 @@ public final class WakeCompare {
                 }
                 System.out.println(line);
             }
-            List<String> names = peers.stream().map(Peer::name).toList();
+            List<String> names = peers.stream().map(RoundTripPeer::name).toList();
             Stats.printTable(names, results, 0, "ns", "vigil / peer (paired)");
         }
     }
@@ -159,7 +153,7 @@ public final class WakeCompare {
         Side create() throws Exception;
     }
 
-    record VirtualPair(String name, SideFactory factory) implements Peer {
+    record VirtualPair(String name, SideFactory factory) implements RoundTripPeer {
         @Override
         public double measure(Placement placement, int warmup, int trips) throws Exception {
             try (Side side = factory.create()) {
@@ -191,16 +185,10 @@ public final class WakeCompare {
                             side.awaitPong();
                         }
                         ThreadPins.pinNamed(placement.responderCpu, INFRA); // every serving thread exists by now
-                        for (int i = half; i < warmup; i++) {
+                        result[0] = Stats.timeLoop(warmup - half, trips, () -> {
                             side.ping();
                             side.awaitPong();
-                        }
-                        long start = System.nanoTime();
-                        for (int i = 0; i < trips; i++) {
-                            side.ping();
-                            side.awaitPong();
-                        }
-                        result[0] = (double) (System.nanoTime() - start) / trips;
+                        });
                     } catch (Throwable t) {
                         failure[0] = t;
                     }
@@ -404,7 +392,7 @@ public final class WakeCompare {
      * same as vigil's) registered edge-triggered with an {@link EpollIoHandler} loop; the loop
      * thread is the waiter.
      */
-    static final class NettyPair implements Peer {
+    static final class NettyPair implements RoundTripPeer {
         @Override
         public String name() {
             return "Netty 4.2 EpollIoHandler";
@@ -429,16 +417,10 @@ public final class WakeCompare {
                 Thread initiator = Thread.ofPlatform().name("initiator").start(() -> {
                     try {
                         placement.pinInitiator();
-                        for (int i = 0; i < warmup; i++) {
+                        result[0] = Stats.timeLoop(warmup, trips, () -> {
                             ping.signal();
                             pong.await();
-                        }
-                        long start = System.nanoTime();
-                        for (int i = 0; i < trips; i++) {
-                            ping.signal();
-                            pong.await();
-                        }
-                        result[0] = (double) (System.nanoTime() - start) / trips;
+                        });
                     } catch (Throwable t) {
                         failure[0] = t;
                     }
@@ -481,22 +463,6 @@ public final class WakeCompare {
         @Override
         public void close() {
             // the vigil Event owns the descriptor
-        }
-    }
-
-    // ------------------------------------------------------------------ C
-
-    /** The C reference (eventfd_pingpong), a subprocess that pins itself and times itself. */
-    record CProgram(String binary) implements Peer {
-        @Override
-        public String name() {
-            return "C eventfd, 2 platform threads";
-        }
-
-        @Override
-        public double measure(Placement placement, int warmup, int trips) throws IOException, InterruptedException {
-            return Stats.runReference(Stats.referenceCommand(binary, placement, Integer.toString(trips),
-                    Integer.toString(warmup)), "ns_per_round_trip");
         }
     }
 }
