@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +48,17 @@ static inline void pin(int cpu) {
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     if (sched_setaffinity(0, sizeof set, &set) != 0) die("sched_setaffinity");
+}
+
+/* Starts fn(NULL) on a new thread, or dies. */
+static inline pthread_t start_thread(void *(*fn)(void *)) {
+    pthread_t thread;
+    int err = pthread_create(&thread, NULL, fn, NULL);
+    if (err != 0) {
+        errno = err;
+        die("pthread_create");
+    }
+    return thread;
 }
 
 /* CLOCK_MONOTONIC in nanoseconds, the clock System.nanoTime() reads. */

@@ -66,12 +66,7 @@ int main(int argc, char **argv) {
 
     total_trips = warmup + trips;
     pin(initiator_cpu);
-    pthread_t thread;
-    int err = pthread_create(&thread, NULL, responder, NULL);
-    if (err != 0) {
-        errno = err;
-        die("pthread_create");
-    }
+    pthread_t thread = start_thread(responder);
 
     for (long i = 0; i < warmup; i++) {
         signal_fd(ping_fd);

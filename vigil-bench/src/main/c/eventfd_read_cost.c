@@ -5,25 +5,19 @@
  * Event.reset() needs), both through glibc and through syscall(2). A second thread exists
  * (and sleeps) so that the process is multi-threaded, as a JVM is.
  *
- *   gcc -O2 -pthread -o eventfd_read_cost vigil-bench/src/main/c/eventfd_read_cost.c
+ *   gcc -O2 -pthread -o eventfd_read_cost vigil-bench/src/main/c/eventfd_read_cost.c   (bench.h is next to it)
  *   taskset -c 1 ./eventfd_read_cost [iterations]
  */
 #define _GNU_SOURCE
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
-static double now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e9 + t.tv_nsec;
-}
+#include "bench.h"
 
 static void *sleeper(void *arg) {
     (void) arg;
@@ -33,32 +27,32 @@ static void *sleeper(void *arg) {
 
 int main(int argc, char **argv) {
     long n = argc > 1 ? atol(argv[1]) : 2000000;
-    pthread_t other;
-    pthread_create(&other, NULL, sleeper, NULL);
+    start_thread(sleeper);
     int fd = eventfd(0, EFD_CLOEXEC);
+    if (fd < 0) die("eventfd");
     uint64_t one = 1, value;
     struct iovec iov = {&value, sizeof value};
     for (int rep = 0; rep < 5; rep++) {
-        double t0 = now_ns();
+        long t0 = now_ns();
         for (long i = 0; i < n; i++) {
-            if (write(fd, &one, 8) != 8 || read(fd, &value, 8) != 8) return 1;
+            if (write(fd, &one, 8) != 8 || read(fd, &value, 8) != 8) die("write/read");
         }
-        double t1 = now_ns();
+        long t1 = now_ns();
         for (long i = 0; i < n; i++) {
-            if (write(fd, &one, 8) != 8 || preadv2(fd, &iov, 1, -1, RWF_NOWAIT) != 8) return 1;
+            if (write(fd, &one, 8) != 8 || preadv2(fd, &iov, 1, -1, RWF_NOWAIT) != 8) die("write/preadv2");
         }
-        double t2 = now_ns();
+        long t2 = now_ns();
         for (long i = 0; i < n; i++) {
-            if (syscall(SYS_write, fd, &one, 8L) != 8 || syscall(SYS_read, fd, &value, 8L) != 8) return 1;
+            if (syscall(SYS_write, fd, &one, 8L) != 8 || syscall(SYS_read, fd, &value, 8L) != 8) die("syscall write/read");
         }
-        double t3 = now_ns();
+        long t3 = now_ns();
         for (long i = 0; i < n; i++) {
             if (syscall(SYS_write, fd, &one, 8L) != 8
-                    || syscall(SYS_preadv2, fd, &iov, 1, -1L, 0L, RWF_NOWAIT) != 8) return 1;
+                    || syscall(SYS_preadv2, fd, &iov, 1, -1L, 0L, RWF_NOWAIT) != 8) die("syscall write/preadv2");
         }
-        double t4 = now_ns();
+        long t4 = now_ns();
         printf("write+read %.0f ns, write+preadv2 %.0f ns | syscall(2): write+read %.0f ns, write+preadv2 %.0f ns\n",
-               (t1 - t0) / n, (t2 - t1) / n, (t3 - t2) / n, (t4 - t3) / n);
+               (double) (t1 - t0) / n, (double) (t2 - t1) / n, (double) (t3 - t2) / n, (double) (t4 - t3) / n);
     }
     return 0;
 }
