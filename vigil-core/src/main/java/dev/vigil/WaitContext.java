@@ -465,7 +465,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
      */
     private <R> R underLock(RawDescriptor descriptor, Control<R> control) throws IOException {
         Descriptor member = Owners.of(Objects.requireNonNull(descriptor, "descriptor must not be null"));
-        int fd = numberOf(descriptor, member);
+        int fd = Owners.number(descriptor, member);
         try {
             synchronized (lock) {
                 int raw = epfd.acquire();
@@ -480,23 +480,6 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
                 member.release();
             }
         }
-    }
-
-    /** {@code descriptor}'s number; for a vigil object ({@code member} not null), also a use of it to release. */
-    private static int numberOf(RawDescriptor descriptor, Descriptor member) throws ClosedException {
-        if (member != null) {
-            return member.acquire();
-        }
-        int fd;
-        try {
-            fd = descriptor.rawDescriptor();
-        } catch (IllegalStateException closed) {
-            throw new ClosedException(closed.getMessage());
-        }
-        if (fd < 0) {
-            throw new IllegalArgumentException("not a descriptor: " + fd + " (from " + descriptor + ")");
-        }
-        return fd;
     }
 
     private static IllegalArgumentException notHere(RawDescriptor descriptor, int fd) {

@@ -40,4 +40,28 @@ public final class Owners {
         }
         return null;
     }
+
+    /**
+     * {@code resource}'s number, held open: for a vigil object ({@code member}, from
+     * {@link #of}, not null) a use of its Descriptor, which the caller must
+     * {@link Descriptor#release() release}; for anything else its {@code rawDescriptor()}.
+     *
+     * @throws dev.vigil.ClosedException if the resource is closed
+     * @throws IllegalArgumentException  if the number is negative
+     */
+    public static int number(RawDescriptor resource, Descriptor member) throws dev.vigil.ClosedException {
+        if (member != null) {
+            return member.acquire();
+        }
+        int number;
+        try {
+            number = resource.rawDescriptor();
+        } catch (IllegalStateException closed) {
+            throw new dev.vigil.ClosedException(closed.getMessage());
+        }
+        if (number < 0) {
+            throw new IllegalArgumentException("not a descriptor: " + number + " (from " + resource + ")");
+        }
+        return number;
+    }
 }

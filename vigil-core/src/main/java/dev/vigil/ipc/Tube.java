@@ -412,19 +412,16 @@ public final class Tube implements RawDescriptor, AutoCloseable {
          */
         private int hold(RawDescriptor d, int i) {
             Descriptor owned = Owners.of(d);
-            if (owned == null) {
-                int number = d.rawDescriptor();
-                if (number < 0) {
-                    throw new IllegalArgumentException("descriptors[" + i + "] is not a descriptor: " + number);
-                }
-                return number;
-            }
             try {
-                int number = owned.acquire();
-                held[heldCount++] = owned;
+                int number = Owners.number(d, owned);
+                if (owned != null) {
+                    held[heldCount++] = owned;
+                }
                 return number;
             } catch (ClosedException closed) {
                 throw new IllegalStateException("descriptors[" + i + "] (" + d + ") is closed; nothing was sent");
+            } catch (IllegalArgumentException notOne) {
+                throw new IllegalArgumentException("descriptors[" + i + "]: " + notOne.getMessage() + "; nothing was sent");
             }
         }
 

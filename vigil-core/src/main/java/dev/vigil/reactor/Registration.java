@@ -95,16 +95,8 @@ public final class Registration {
             // A vigil object's use count is held during EPOLL_CTL_ADD, so a concurrent close()
             // cannot hand the number to another file under the call.
             Descriptor owned = Owners.of(resource);
-            int number;
+            int number = Owners.number(resource, owned);
             try {
-                number = owned != null ? owned.acquire() : resource.rawDescriptor();
-            } catch (IllegalStateException closed) {
-                throw new ClosedException(closed.getMessage());
-            }
-            try {
-                if (number < 0) {
-                    throw new IllegalArgumentException("not a descriptor: " + number + " (from " + resource + ")");
-                }
                 ScheduledIo created = new ScheduledIo();
                 // Read interest only; the write stream adds EPOLLOUT on first use (ScheduledIo.wantWrite).
                 handle.reactor.poller.add(created, number, Poller.READ_STREAM); // throws, leaving this unregistered
