@@ -258,8 +258,9 @@ public final class DispatchCompare {
         @Override
         public double measure(Placement placement, Event[] events, AtomicIntegerArray credit, long n) throws Exception {
             int k = events.length;
-            try (Reactor reactor = new Reactor()) {
-                VigilConsumer consumer = new VigilConsumer(reactor, events, credit, rawRead);
+            // only raw's read(2) is used; its epoll set stays empty
+            try (Reactor reactor = new Reactor(); FfmEpoll raw = rawRead ? new FfmEpoll(1) : null) {
+                VigilConsumer consumer = new VigilConsumer(reactor, events, credit, raw);
                 double rate = run(placement, events, credit, n, consumer);
                 Reactor.Stats stats = reactor.stats();
                 lastStats = String.format(Locale.ROOT, "vigil: %.4f turns and %.2f dispatched readiness events per signal",
@@ -282,8 +283,9 @@ public final class DispatchCompare {
         final FfmEpoll raw;
         int queued;
 
-        VigilConsumer(Reactor reactor, Event[] events, AtomicIntegerArray credit, boolean rawRead) {
-            this.raw = rawRead ? new FfmEpoll(1) : null; // only its read(2); its epoll set stays empty
+        /** {@code raw}: if not null, the count is read with its bare read(2) instead of Event.reset(). */
+        VigilConsumer(Reactor reactor, Event[] events, AtomicIntegerArray credit, FfmEpoll raw) {
+            this.raw = raw;
             this.fds = new int[events.length];
             for (int i = 0; i < events.length; i++) {
                 fds[i] = events[i].rawDescriptor();
@@ -338,9 +340,6 @@ public final class DispatchCompare {
                         count++;
                     }
                 }
-            }
-            if (raw != null) {
-                raw.close();
             }
             return System.nanoTime();
         }
