@@ -14,7 +14,6 @@ import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Unistd;
 
 import java.io.IOException;
-import java.lang.ref.Cleaner;
 import java.time.Duration;
 
 /**
@@ -61,7 +60,7 @@ import java.time.Duration;
  * duplicate, or a copy received from another process.
  *
  * <p>An Event that becomes unreachable without {@link #close()} is closed by a
- * {@link java.lang.ref.Cleaner} and reported at WARNING on the {@code dev.vigil} logger.
+ * vigil's cleaner thread and reported at WARNING on the {@code dev.vigil} logger.
  */
 public final class Event implements RawDescriptor, AutoCloseable {
     /**
@@ -79,7 +78,6 @@ public final class Event implements RawDescriptor, AutoCloseable {
     }
 
     private final Shared shared;
-    private final Cleaner.Cleanable cleanable;
 
     /** Creates an unsignalled Event: a new blocking, close-on-exec eventfd. */
     public Event() throws IOException {
@@ -89,7 +87,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
     private Event(int number, Shared shared, boolean fresh) {
         this.fd = fresh ? Descriptor.adoptNew(number, "Event") : Descriptor.adoptForeign(number, "Event");
         this.shared = shared;
-        this.cleanable = Cleanup.register(this, fd, "Event");
+        Cleanup.watch(this, fd, "Event");
     }
 
     private static int newEventFd() throws IOException {
@@ -130,7 +128,6 @@ public final class Event implements RawDescriptor, AutoCloseable {
      */
     public int intoRawDescriptor() throws ClosedException {
         int number = fd.intoRaw();
-        cleanable.clean(); // finds the descriptor given up and leaves the number open
         return number;
     }
 
@@ -370,7 +367,6 @@ public final class Event implements RawDescriptor, AutoCloseable {
     @Override
     public void close() {
         if (fd.close()) {
-            cleanable.clean();
             shared.slot.wake(this);
         }
     }

@@ -15,7 +15,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -111,7 +110,6 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
         dev.vigil.internal.Owners.register(WaitContext.class, o -> ((WaitContext<?>) o).epfd);
     }
 
-    private final Cleaner.Cleanable cleanable;
     private final WaitSlot slot = new WaitSlot("WaitContext");
     private final int batch;
     /** {@code batch} kernel events; touched only by the thread holding {@link #slot}. */
@@ -161,7 +159,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
             epfd.close(); // nothing else holds the number yet
             throw e;
         }
-        this.cleanable = Cleanup.register(this, epfd, "WaitContext");
+        Cleanup.watch(this, epfd, "WaitContext");
         this.batch = batch;
         this.entries = (Entry<T>[]) new Entry[16];
         this.generations = new int[16];
@@ -504,7 +502,6 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
     @Override
     public void close() {
         if (epfd.close()) {
-            cleanable.clean();
             slot.wake(this);
         }
     }

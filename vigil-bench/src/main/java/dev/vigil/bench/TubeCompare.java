@@ -6,11 +6,6 @@ import dev.vigil.ipc.Tube;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -198,111 +193,17 @@ public final class TubeCompare {
      * {@code close} of each received descriptor. (Not interruptible; a failure can hang it.)
      */
     private static final class PlainSeqpacket implements Bouncer {
-        private static final Linker LINKER = Linker.nativeLinker();
-        private static final MethodHandle SOCKETPAIR = handle("socketpair", FunctionDescriptor.of(
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-        private static final MethodHandle SENDMSG = handle("sendmsg", FunctionDescriptor.of(
-                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-        private static final MethodHandle RECVMSG = handle("recvmsg", FunctionDescriptor.of(
-                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-        private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-        private static final MethodHandle EVENTFD = handle("eventfd", FunctionDescriptor.of(
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-        private static final int MSG_NOSIGNAL = 0x4000;
-        private static final int MSG_CMSG_CLOEXEC = 0x40000000;
-        // x86_64/aarch64 (LP64) offsets of struct msghdr and struct cmsghdr
-        private static final long MSG_IOV = 16, MSG_IOVLEN = 24, MSG_CONTROL = 32, MSG_CONTROLLEN = 40;
-        private static final long CONTROL_SPACE = 24; // CMSG_SPACE(sizeof(int))
-
         private final Arena arena = Arena.ofShared();
-        private final int[] ends = new int[2];
-        private final Side initiator;
-        private final Side responder;
+        private final int[] ends;
+        private final FfmSeqpacket.Side initiator;
+        private final FfmSeqpacket.Side responder;
         private final int attached;
-        private final boolean withDescriptor;
-
-        private static MethodHandle handle(String name, FunctionDescriptor fd) {
-            return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), fd);
-        }
-
-        /** One thread's send and receive headers. */
-        private final class Side {
-            final MemorySegment sendHeader = arena.allocate(56, 8);
-            final MemorySegment receiveHeader = arena.allocate(56, 8);
-            final MemorySegment sendControl = arena.allocate(CONTROL_SPACE, 8);
-            final MemorySegment receiveControl = arena.allocate(CONTROL_SPACE, 8);
-            final MemorySegment sendIov = arena.allocate(16, 8);
-            final MemorySegment receiveIov = arena.allocate(16, 8);
-            final MemorySegment sendData = arena.allocate(MESSAGE);
-            final MemorySegment receiveData = arena.allocate(MESSAGE);
-
-            Side() {
-                sendData.fill((byte) 'x');
-                sendIov.set(ValueLayout.ADDRESS, 0, sendData);
-                sendIov.set(ValueLayout.JAVA_LONG, 8, MESSAGE);
-                receiveIov.set(ValueLayout.ADDRESS, 0, receiveData);
-                receiveIov.set(ValueLayout.JAVA_LONG, 8, MESSAGE);
-                sendHeader.set(ValueLayout.ADDRESS, MSG_IOV, sendIov);
-                sendHeader.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
-                receiveHeader.set(ValueLayout.ADDRESS, MSG_IOV, receiveIov);
-                receiveHeader.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
-                receiveHeader.set(ValueLayout.ADDRESS, MSG_CONTROL, receiveControl);
-                if (withDescriptor) {
-                    sendControl.set(ValueLayout.JAVA_LONG, 0, 20);   // CMSG_LEN(sizeof(int))
-                    sendControl.set(ValueLayout.JAVA_INT, 8, 1);     // SOL_SOCKET
-                    sendControl.set(ValueLayout.JAVA_INT, 12, 1);    // SCM_RIGHTS
-                    sendControl.set(ValueLayout.JAVA_INT, 16, attached);
-                    sendHeader.set(ValueLayout.ADDRESS, MSG_CONTROL, sendControl);
-                    sendHeader.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, CONTROL_SPACE);
-                }
-            }
-
-            void send(int fd) throws IOException {
-                long n;
-                try {
-                    n = (long) SENDMSG.invokeExact(fd, sendHeader, MSG_NOSIGNAL);
-                } catch (Throwable t) {
-                    throw new IOException(t);
-                }
-                if (n != MESSAGE) throw new IOException("sendmsg returned " + n);
-            }
-
-            void receive(int fd) throws IOException {
-                receiveHeader.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, CONTROL_SPACE);
-                try {
-                    long n = (long) RECVMSG.invokeExact(fd, receiveHeader, MSG_CMSG_CLOEXEC);
-                    if (n != MESSAGE) throw new IOException("recvmsg returned " + n);
-                    if (receiveHeader.get(ValueLayout.JAVA_LONG, MSG_CONTROLLEN) >= 20) {
-                        int r = (int) CLOSE.invokeExact(receiveControl.get(ValueLayout.JAVA_INT, 16));
-                    }
-                } catch (IOException e) {
-                    throw e;
-                } catch (Throwable t) {
-                    throw new IOException(t);
-                }
-            }
-        }
 
         PlainSeqpacket(boolean withDescriptor) throws IOException {
-            this.withDescriptor = withDescriptor;
-            try {
-                MemorySegment sv = arena.allocate(8, 4);
-                if ((int) SOCKETPAIR.invokeExact(1, 5 | 0x80000, 0, sv) != 0) throw new IOException("socketpair failed");
-                ends[0] = sv.get(ValueLayout.JAVA_INT, 0);
-                ends[1] = sv.get(ValueLayout.JAVA_INT, 4);
-            } catch (IOException e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new IOException(t);
-            }
-            try {
-                this.attached = withDescriptor ? (int) EVENTFD.invokeExact(0, 0x80000) : -1; // as C attaches
-            } catch (Throwable t) {
-                throw new IOException(t);
-            }
-            this.initiator = new Side();
-            this.responder = new Side();
+            ends = FfmSeqpacket.socketpair();
+            attached = withDescriptor ? FfmSeqpacket.eventfd() : -1; // as C attaches
+            initiator = new FfmSeqpacket.Side(arena, attached);
+            responder = new FfmSeqpacket.Side(arena, attached);
         }
 
         @Override
@@ -319,14 +220,10 @@ public final class TubeCompare {
 
         @Override
         public void close() {
-            try {
-                int a = (int) CLOSE.invokeExact(ends[0]);
-                int b = (int) CLOSE.invokeExact(ends[1]);
-                if (attached >= 0) {
-                    int c = (int) CLOSE.invokeExact(attached);
-                }
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
+            FfmSeqpacket.close(ends[0]);
+            FfmSeqpacket.close(ends[1]);
+            if (attached >= 0) {
+                FfmSeqpacket.close(attached);
             }
             arena.close();
         }

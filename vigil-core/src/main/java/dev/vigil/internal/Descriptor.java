@@ -7,7 +7,6 @@ import dev.vigil.internal.linux.Unistd;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Ownership of one file descriptor number, safe against concurrent use and close.
@@ -47,7 +46,7 @@ public final class Descriptor {
         }
     }
 
-    private static final ConcurrentHashMap<Integer, Descriptor> OWNED = new ConcurrentHashMap<>();
+    private static final OwnerTable<Descriptor> OWNED = new OwnerTable<>();
 
     private final int fd;
     private final String what;
@@ -55,6 +54,12 @@ public final class Descriptor {
     private volatile int state;
     /** True once this Descriptor gave the number up without closing it. */
     private volatile boolean released;
+    /**
+     * The owner's safety net ({@link Cleanup}), kept reachable by this Descriptor while the
+     * registry holds it; written once, just after adoption, and never read here.
+     */
+    @SuppressWarnings("unused")
+    private Cleanup.Watch watch;
 
     private Descriptor(int fd, String what) {
         this.fd = fd;
@@ -170,6 +175,11 @@ public final class Descriptor {
         // EINTR from close(2) on Linux still means the number was released: never retry.
         Unistd.close(Native.Scratch.get(), fd);
         OWNED.remove(fd, this);
+    }
+
+    /** Keeps {@code w} reachable for as long as this Descriptor is (see {@link Cleanup}). */
+    void keep(Cleanup.Watch w) {
+        watch = w;
     }
 
     /** Duplicates the number with {@code F_DUPFD_CLOEXEC} while holding a use of it. */

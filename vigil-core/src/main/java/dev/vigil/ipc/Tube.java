@@ -23,7 +23,6 @@ import java.io.Serial;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.ref.Cleaner;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -146,13 +145,12 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         dev.vigil.internal.Owners.register(Tube.class, o -> ((Tube) o).fd);
     }
 
-    private final Cleaner.Cleanable cleanable;
     private final Sender sender = new Sender();
     private final Receiver receiver = new Receiver();
 
     private Tube(int number) {
         this.fd = Descriptor.adoptNew(number, "Tube");
-        this.cleanable = Cleanup.register(this, fd, "Tube");
+        Cleanup.watch(this, fd, "Tube");
     }
 
     /** Wraps a connected socket the kernel just returned (from accept4). */
@@ -332,7 +330,6 @@ public final class Tube implements RawDescriptor, AutoCloseable {
     @Override
     public void close() {
         if (fd.close()) {
-            cleanable.clean();
             receiver.slot.wake(this);
             receiver.kick.kick();
             sender.slot.wake(this);
@@ -390,7 +387,9 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                     }
                     Socket.setMsghdr(header, iov, 1, control, Socket.cmsgSpace(4L * count));
                 }
-                Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, attempt, "Tube", Poll.POLLOUT);
+                if (!sentAtOnce()) {
+                    Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, attempt, "Tube", Poll.POLLOUT);
+                }
             } finally {
                 for (int i = 0; i < heldCount; i++) {
                     held[i].release();
@@ -401,6 +400,19 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                     data = Arena.ofAuto().allocate(INITIAL_BUFFER);
                 }
                 lock.unlock();
+            }
+        }
+
+        /**
+         * The usual case, a socket buffer with room: one try without claiming the wait slot
+         * (the lock already makes this the only sender).
+         */
+        private boolean sentAtOnce() throws IOException {
+            int raw = fd.acquire();
+            try {
+                return trySend(Native.Scratch.get(), raw) != 0;
+            } finally {
+                fd.release();
             }
         }
 
@@ -644,7 +656,7 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             int[] received = receivedDescriptors();
             Descriptor[] owned = received.length == 0 ? NO_DESCRIPTORS : new Descriptor[received.length];
             for (int i = 0; i < received.length; i++) {
-                owned[i] = Descriptor.adoptNew(received[i], "descriptor received through a Tube");
+                owned[i] = Descriptor.adoptNew(received[i], Message.WHAT);
             }
             boolean truncated = (flags & (Socket.MSG_TRUNC | Socket.MSG_CTRUNC)) != 0;
             if (truncated) {
@@ -661,7 +673,8 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             if (length == 0 && owned.length == 0) {
                 throw new EOFException("the peer closed the Tube");
             }
-            byte[] bytes = data.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
+            byte[] bytes = new byte[(int) length];
+            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
             return new Message(bytes, owned);
         }
 
@@ -708,28 +721,27 @@ public final class Tube implements RawDescriptor, AutoCloseable {
      * A received message: its bytes and the descriptors that came with it, owned by the
      * message until {@linkplain #event(int) turned into an Event} or
      * {@linkplain #takeDescriptor(int) taken}. {@link #close()} closes the rest; a message
-     * that becomes unreachable unclosed has them closed by a {@link java.lang.ref.Cleaner}
-     * (and reported). Safe to use from several threads.
+     * that becomes unreachable unclosed has them closed by vigil's cleaner thread (and
+     * reported). Safe to use from several threads.
      */
     public static final class Message implements AutoCloseable {
+        private static final String WHAT = "descriptor received through a Tube";
         private final byte[] bytes;
+        /** Shared with the cleaner's watch, which closes whatever is still open in it. */
         private final Descriptor[] descriptors;
-        private final Cleaner.Cleanable[] cleanables;
+        /** The cleaner's watch over {@link #descriptors}; null when there are none. */
+        private final Object watch;
         private final boolean[] taken;
-        private boolean closed;
+        private volatile boolean closed;
 
         private static final boolean[] NONE_TAKEN = new boolean[0];
-        private static final Cleaner.Cleanable[] NO_CLEANABLES = new Cleaner.Cleanable[0];
 
         Message(byte[] bytes, Descriptor[] descriptors) {
             this.bytes = bytes;
             this.descriptors = descriptors;
             int n = descriptors.length;
             this.taken = n == 0 ? NONE_TAKEN : new boolean[n];
-            this.cleanables = n == 0 ? NO_CLEANABLES : new Cleaner.Cleanable[n];
-            for (int i = 0; i < descriptors.length; i++) {
-                cleanables[i] = Cleanup.register(this, descriptors[i], "descriptor received through a Tube");
-            }
+            this.watch = n == 0 ? null : Cleanup.watchAll(this, descriptors, WHAT);
         }
 
         /** A copy of the message's bytes (still available after {@link #close()}). */
@@ -755,8 +767,8 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             try {
                 return Event.fromRawDescriptor(number);
             } catch (IOException | RuntimeException e) {
-                descriptors[i] = Descriptor.adoptNew(number, "descriptor received through a Tube");
-                cleanables[i] = Cleanup.register(this, descriptors[i], "descriptor received through a Tube");
+                descriptors[i] = Descriptor.adoptNew(number, WHAT); // the cleaner's watch sees it too
+                Cleanup.keep(descriptors[i], watch);
                 taken[i] = false;
                 throw e;
             }
@@ -781,23 +793,27 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             if (taken[i]) {
                 throw new IllegalStateException("descriptor " + i + " of this message was already taken");
             }
-            int number = descriptors[i].intoRaw();
-            cleanables[i].clean(); // finds the descriptor given up and leaves the number open
+            int number = descriptors[i].intoRaw(); // the cleaner's watch will find it given up
             taken[i] = true;
             return number;
         }
 
         /** Closes every descriptor not taken. Calling close again does nothing. */
         @Override
-        public synchronized void close() {
-            if (closed) {
+        public void close() {
+            if (watch == null) {
+                closed = true; // nothing to close, and no monitor needed for that
                 return;
             }
-            closed = true;
-            for (int i = 0; i < descriptors.length; i++) {
-                if (!taken[i]) {
-                    descriptors[i].close();
-                    cleanables[i].clean();
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                for (int i = 0; i < descriptors.length; i++) {
+                    if (!taken[i]) {
+                        descriptors[i].close();
+                    }
                 }
             }
         }

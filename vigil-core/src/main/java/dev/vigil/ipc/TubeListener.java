@@ -17,7 +17,6 @@ import dev.vigil.internal.linux.Socket;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.ref.Cleaner;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -87,7 +86,6 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
         dev.vigil.internal.Owners.register(TubeListener.class, o -> ((TubeListener) o).fd);
     }
 
-    private final Cleaner.Cleanable cleanable;
     private final Path path;
     private final Object fileKey;
     private final Predicate<? super Tube.PeerCredentials> admit;
@@ -101,7 +99,7 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
         this.path = path;
         this.fileKey = fileKey;
         this.admit = admit;
-        this.cleanable = Cleanup.register(this, fd, "TubeListener");
+        Cleanup.watch(this, fd, "TubeListener");
     }
 
     /**
@@ -360,7 +358,6 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
     @Override
     public void close() {
         if (fd.close()) {
-            cleanable.clean();
             slot.wake(this);
             try {
                 BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
