@@ -47,7 +47,7 @@ final class OwnerTable<T> {
         if (number >= PAGED) {
             beyond.put(number, owner);
         } else {
-            page(number, true).set(number & (PAGE - 1), owner);
+            page(number, true).setRelease(number & (PAGE - 1), owner); // publication; nothing reads it in a Dekker pair
         }
     }
 

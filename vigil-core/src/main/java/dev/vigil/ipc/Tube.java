@@ -653,10 +653,10 @@ public final class Tube implements RawDescriptor, AutoCloseable {
 
         /** Turns what the last recvmsg returned into a Message, or the error it amounts to. */
         private Message takeMessage() throws IOException {
-            int[] received = receivedDescriptors();
-            Descriptor[] owned = received.length == 0 ? NO_DESCRIPTORS : new Descriptor[received.length];
-            for (int i = 0; i < received.length; i++) {
-                owned[i] = Descriptor.adoptNew(received[i], Message.WHAT);
+            int count = controlLength == 0 ? 0 : walkDescriptors(null);
+            Descriptor[] owned = count == 0 ? NO_DESCRIPTORS : new Descriptor[count];
+            if (count != 0) {
+                walkDescriptors(owned);
             }
             boolean truncated = (flags & (Socket.MSG_TRUNC | Socket.MSG_CTRUNC)) != 0;
             if (truncated) {
@@ -678,18 +678,11 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             return new Message(bytes, owned);
         }
 
-        /** The descriptor numbers in the control data of the last recvmsg. */
-        private int[] receivedDescriptors() {
-            if (controlLength == 0) {
-                return NO_NUMBERS;
-            }
-            int[] numbers = new int[countDescriptors(null)];
-            countDescriptors(numbers);
-            return numbers;
-        }
-
-        /** Walks the SCM_RIGHTS messages of the control data, copying into {@code into} if given. */
-        private int countDescriptors(int[] into) {
+        /**
+         * Walks the SCM_RIGHTS messages of the control data of the last recvmsg and counts the
+         * descriptors; with {@code into}, also takes ownership of each, in order.
+         */
+        private int walkDescriptors(Descriptor[] into) {
             int count = 0;
             long offset = 0;
             long data = Socket.cmsgData();
@@ -701,7 +694,7 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                 if (Socket.cmsgLevel(control, offset) == Socket.SOL_SOCKET && Socket.cmsgType(control, offset) == Socket.SCM_RIGHTS) {
                     for (long at = offset + data; at + 4 <= offset + len; at += 4) {
                         if (into != null) {
-                            into[count] = control.get(Native.C_INT, at);
+                            into[count] = Descriptor.adoptNew(control.get(Native.C_INT, at), Message.WHAT);
                         }
                         count++;
                     }
@@ -712,7 +705,6 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         }
     }
 
-    private static final int[] NO_NUMBERS = new int[0];
     private static final Descriptor[] NO_DESCRIPTORS = new Descriptor[0];
 
     // --------------------------------------------------------------------------------
