@@ -12,9 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The safety net of a received {@link Tube.Message}: descriptors left in an unclosed,
- * unreachable message are closed by the cleaner and counted; descriptors the caller took,
- * or that a close already closed, are never touched by it.
+ * The safety net ({@link Cleanup}) for what a program drops unclosed: descriptors left in an
+ * unreachable {@link Tube.Message} are closed by the cleaner and counted, and descriptors
+ * the caller took, or that a close already closed, are never touched by it; abandoned Tubes
+ * and WaitContexts are closed too.
  */
 class MessageCleanupTest {
     private static final String EVENTFD = "anon_inode:[eventfd]";
@@ -71,6 +72,28 @@ class MessageCleanupTest {
             assertEquals(EVENTFD, ProcFs.describe(taken[0]), "the cleaner closed a descriptor the caller took");
             TestNative.close(taken[0]);
         }
+    }
+
+    /** Makes a Tube pair and a WaitContext, and drops them unclosed. */
+    private static void abandonATubePairAndAWaitContext() throws Exception {
+        Tube.Pair pair = Tube.pair();
+        pair.first().send(new byte[] {7});
+        dev.vigil.WaitContext<String> context = new dev.vigil.WaitContext<>();
+        context.add(pair.second(), "second");
+    }
+
+    @Test
+    void anAbandonedTubePairAndWaitContextAreClosedByTheCleaner() throws Exception {
+        int open = openDescriptors();
+        long before = Cleanup.unclosedCount();
+        abandonATubePairAndAWaitContext();
+        assertEquals(open + 3, openDescriptors(), "two socket ends and an epoll set");
+        awaitCleaned(before, 3);
+        assertTrue(Cleanup.unclosedCount() >= before + 3, "the cleaner never closed the Tubes and the WaitContext");
+        for (int i = 0; i < 50 && openDescriptors() > open; i++) {
+            Thread.sleep(10); // the count is taken just before each close
+        }
+        assertEquals(open, openDescriptors(), "a descriptor of the abandoned objects is still open");
     }
 
     @Test
