@@ -121,6 +121,44 @@ final class PlainEventFd implements AutoCloseable {
         }
     }
 
+    /**
+     * The same two calls straight to the kernel: {@code syscall(2)} with the number bound,
+     * through vigil's binding layer alone ({@code Unistd}, as vigil's own hot path calls them),
+     * none of vigil's bookkeeping. For the diagnostic floor of a JVM that skips glibc's
+     * wrappers, as vigil does.
+     */
+    static final class Direct {
+        private final dev.vigil.internal.linux.Native.Scratch scratch = dev.vigil.internal.linux.Native.Scratch.get();
+        private final MemorySegment one = Arena.ofAuto().allocate(ValueLayout.JAVA_LONG);
+        private final MemorySegment got = Arena.ofAuto().allocate(ValueLayout.JAVA_LONG);
+
+        /** For the calling thread only (it uses that thread's scratch memory). */
+        Direct() {
+            one.set(ValueLayout.JAVA_LONG, 0, 1L);
+        }
+
+        void signal(int fd) throws IOException {
+            long r;
+            do {
+                r = dev.vigil.internal.linux.Unistd.write(scratch, fd, one, 8);
+            } while (r < 0 && dev.vigil.internal.linux.Native.errno(scratch) == EINTR);
+            if (r != 8) {
+                throw new IOException("eventfd write failed, errno " + dev.vigil.internal.linux.Native.errno(scratch));
+            }
+        }
+
+        long await(int fd) throws IOException {
+            long r;
+            do {
+                r = dev.vigil.internal.linux.Unistd.read(scratch, fd, got, 8);
+            } while (r < 0 && dev.vigil.internal.linux.Native.errno(scratch) == EINTR);
+            if (r != 8) {
+                throw new IOException("eventfd read failed, errno " + dev.vigil.internal.linux.Native.errno(scratch));
+            }
+            return got.get(ValueLayout.JAVA_LONG, 0);
+        }
+    }
+
     @Override
     public void close() {
         if (!owned) {

@@ -29,8 +29,13 @@ import java.util.concurrent.TimeUnit;
  * process itself, so process start-up is not counted. The table gives medians, the ratio to C and the paired ratio.
  * Nothing asserts a timing.
  *
+ * <p>With {@code --diagnostic true}, two more peers show what any pair of JVMs costs: both
+ * JVMs make C's two calls on the Events' numbers through bare FFM, no vigil, once through
+ * libc's {@code read}/{@code write} (as the C program) and once straight to the kernel
+ * through {@code syscall(2)} (as vigil).
+ *
  * <p>Usage: {@code ProcessCompare --c-binary PATH [--placements cross,same] [--rounds N]
- * [--trips N] [--warmup N]}; {@code vigil-bench/compare.sh processes} runs it.
+ * [--trips N] [--warmup N] [--diagnostic true]}; {@code vigil-bench/compare.sh processes} runs it.
  */
 public final class ProcessCompare {
     private ProcessCompare() {}
@@ -50,9 +55,10 @@ public final class ProcessCompare {
             System.exit(2);
         }
         List<RoundTripPeer> peers = new java.util.ArrayList<>(List.of(
-                new RoundTripPeer.CReference("C eventfd + fork (reference)", cBinary), new VigilProcesses(false)));
+                new RoundTripPeer.CReference("C eventfd + fork (reference)", cBinary), new VigilProcesses(Mode.VIGIL)));
         if (Boolean.parseBoolean(options.getOrDefault("--diagnostic", "false"))) {
-            peers.add(new VigilProcesses(true));
+            peers.add(new VigilProcesses(Mode.LIBC));
+            peers.add(new VigilProcesses(Mode.DIRECT));
         }
         System.out.printf(Locale.ROOT, "cross-process Event round trip; java %s, %d CPUs, %s %s%n",
                 Runtime.version(), Runtime.getRuntime().availableProcessors(),
@@ -77,17 +83,33 @@ public final class ProcessCompare {
      * pins itself and answers every ping; a platform thread here, pinned, times the round
      * trips. {@code ping.writeCount(2)} (never a normal signal's count) tells the child to stop.
      */
-    private static final class VigilProcesses implements RoundTripPeer {
-        /** Diagnostic: both JVMs make C's calls through bare FFM on the Events' numbers, no vigil. */
-        private final boolean raw;
+    /** What the two JVMs run: vigil, or (diagnostics, no vigil) C's calls through bare FFM. */
+    private enum Mode {
+        VIGIL("vigil Events + child JVM", "vigil"),
+        /** libc's {@code read}/{@code write}, as the C program calls them. */
+        LIBC("diag: FFM read/write, 2 JVMs", "raw"),
+        /** The same calls straight to the kernel, as vigil makes them. */
+        DIRECT("diag: FFM syscall(2), 2 JVMs", "direct");
 
-        VigilProcesses(boolean raw) {
-            this.raw = raw;
+        final String label;
+        final String childArgument;
+
+        Mode(String label, String childArgument) {
+            this.label = label;
+            this.childArgument = childArgument;
+        }
+    }
+
+    private static final class VigilProcesses implements RoundTripPeer {
+        private final Mode mode;
+
+        VigilProcesses(Mode mode) {
+            this.mode = mode;
         }
 
         @Override
         public String name() {
-            return raw ? "diag: FFM read/write, 2 JVMs" : "vigil Events + child JVM";
+            return mode.label;
         }
 
         @Override
@@ -100,7 +122,7 @@ public final class ProcessCompare {
                         "--enable-native-access=ALL-UNNAMED",
                         "-cp", System.getProperty("java.class.path"),
                         ProcessPeer.class.getName(), listener.path().toString(),
-                        Integer.toString(placement.responderCpu), raw ? "raw" : "vigil"))
+                        Integer.toString(placement.responderCpu), mode.childArgument))
                         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -113,7 +135,15 @@ public final class ProcessCompare {
                     Thread initiator = Thread.ofPlatform().name("initiator").unstarted(() -> {
                         try {
                             placement.pinInitiator();
-                            if (raw) {
+                            if (mode == Mode.DIRECT) {
+                                PlainEventFd.Direct d = new PlainEventFd.Direct();
+                                int pingFd = ping.rawDescriptor();
+                                int pongFd = pong.rawDescriptor();
+                                perTrip[0] = Stats.timeLoop(warmup, trips, () -> {
+                                    d.signal(pingFd);
+                                    d.await(pongFd);
+                                });
+                            } else if (mode == Mode.LIBC) {
                                 PlainEventFd.Buffers b = new PlainEventFd.Buffers(java.lang.foreign.Arena.ofAuto());
                                 PlainEventFd rawPing = new PlainEventFd(ping.rawDescriptor());
                                 PlainEventFd rawPong = new PlainEventFd(pong.rawDescriptor());

@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * to CPU (unless -1), connects, receives the Events {@code ping} and {@code pong}, answers
  * {@code "ready"}, then answers every ping with a pong until a wake-up carries a count other
  * than 1 (the parent's stop). With a third argument {@code raw}, it answers through bare FFM
- * {@code read}/{@code write} on the Events' numbers instead (a diagnostic without vigil).
+ * {@code read}/{@code write} on the Events' numbers instead (a diagnostic without vigil); with
+ * {@code direct}, through the same calls made straight to the kernel ({@link PlainEventFd.Direct}).
  */
 public final class ProcessPeer {
     private ProcessPeer() {}
@@ -26,6 +27,13 @@ public final class ProcessPeer {
              Event ping = events.event(0);
              Event pong = events.event(1)) {
             tube.send("ready".getBytes(StandardCharsets.UTF_8));
+            if (args.length > 2 && args[2].equals("direct")) {
+                PlainEventFd.Direct d = new PlainEventFd.Direct();
+                while (d.await(ping.rawDescriptor()) == 1) {
+                    d.signal(pong.rawDescriptor());
+                }
+                return;
+            }
             if (args.length > 2 && args[2].equals("raw")) {
                 PlainEventFd.Buffers b = new PlainEventFd.Buffers(java.lang.foreign.Arena.ofAuto());
                 PlainEventFd rawPing = new PlainEventFd(ping.rawDescriptor());
