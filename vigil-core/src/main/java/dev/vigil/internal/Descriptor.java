@@ -130,6 +130,11 @@ public final class Descriptor {
         }
     }
 
+    /** True once the number was given up with {@link #intoRaw()} (so it is not closed by this Descriptor). */
+    public boolean isGivenUp() {
+        return released;
+    }
+
     public boolean isClosed() {
         return ((int) STATE.getVolatile(this) & CLOSED) != 0;
     }

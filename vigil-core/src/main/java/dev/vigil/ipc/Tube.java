@@ -23,6 +23,8 @@ import java.io.Serial;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -714,26 +716,39 @@ public final class Tube implements RawDescriptor, AutoCloseable {
      * message until {@linkplain #event(int) turned into an Event} or
      * {@linkplain #takeDescriptor(int) taken}. {@link #close()} closes the rest; a message
      * that becomes unreachable unclosed has them closed by vigil's cleaner thread (and
-     * reported). Safe to use from several threads.
+     * reported). Safe to use from several threads: of two threads taking the same
+     * descriptor, one gets it and the other {@link IllegalStateException}; a take racing
+     * {@code close()} either gets the descriptor or {@link ClosedException}.
      */
     public static final class Message implements AutoCloseable {
         private static final String WHAT = "descriptor received through a Tube";
+        /** Volatile access to {@link #descriptors}' elements, which {@link #event} may replace. */
+        private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(Descriptor[].class);
+        private static final VarHandle CLOSED;
+
+        static {
+            try {
+                CLOSED = MethodHandles.lookup().findVarHandle(Message.class, "closed", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
         private final byte[] bytes;
-        /** Shared with the cleaner's watch, which closes whatever is still open in it. */
+        /**
+         * Shared with the cleaner's watch, which closes whatever is still open in it. Who
+         * holds a descriptor is decided by its own state, not a lock: taking it is
+         * {@link Descriptor#intoRaw()} (one CAS, which fails once it is taken or closed), and
+         * {@link Descriptor#close()} does nothing to one already taken.
+         */
         private final Descriptor[] descriptors;
         /** The cleaner's watch over {@link #descriptors}; null when there are none. */
         private final Object watch;
-        private final boolean[] taken;
         private volatile boolean closed;
-
-        private static final boolean[] NONE_TAKEN = new boolean[0];
 
         Message(byte[] bytes, Descriptor[] descriptors) {
             this.bytes = bytes;
             this.descriptors = descriptors;
-            int n = descriptors.length;
-            this.taken = n == 0 ? NONE_TAKEN : new boolean[n];
-            this.watch = n == 0 ? null : Cleanup.watchAll(this, descriptors, WHAT);
+            this.watch = descriptors.length == 0 ? null : Cleanup.watchAll(this, descriptors, WHAT);
         }
 
         /** A copy of the message's bytes (still available after {@link #close()}). */
@@ -749,19 +764,23 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         /**
          * Takes descriptor {@code i} as an {@link Event}; the Event owns it from now on.
          *
-         * @throws IllegalArgumentException  if it is not an eventfd (it stays in the message)
+         * @throws IllegalArgumentException  if it is not an eventfd (it stays in the message,
+         *                                   unless the message was closed meanwhile)
          * @throws IllegalStateException     if it was already taken
          * @throws IndexOutOfBoundsException if there is no descriptor {@code i}
          * @throws ClosedException           if the message is closed
          */
-        public synchronized Event event(int i) throws IOException {
+        public Event event(int i) throws IOException {
             int number = take(i);
             try {
                 return Event.fromRawDescriptor(number);
             } catch (IOException | RuntimeException e) {
-                descriptors[i] = Descriptor.adoptNew(number, WHAT); // the cleaner's watch sees it too
-                Cleanup.keep(descriptors[i], watch);
-                taken[i] = false;
+                Descriptor back = Descriptor.adoptNew(number, WHAT);
+                Cleanup.keep(back, watch);              // the cleaner's watch covers it again
+                ELEMENT.setVolatile(descriptors, i, back);
+                if (closed) {   // a close() that read the slot before the store above missed it
+                    back.close();
+                }
                 throw e;
             }
         }
@@ -773,48 +792,50 @@ public final class Tube implements RawDescriptor, AutoCloseable {
          * @throws IndexOutOfBoundsException if there is no descriptor {@code i}
          * @throws ClosedException           if the message is closed
          */
-        public synchronized int takeDescriptor(int i) throws ClosedException {
+        public int takeDescriptor(int i) throws ClosedException {
             return take(i);
         }
 
         private int take(int i) throws ClosedException {
             Objects.checkIndex(i, descriptors.length);
             if (closed) {
-                throw new ClosedException("Message is closed: its descriptors were closed with it; take them before close()");
+                throw closedMessage();
             }
-            if (taken[i]) {
+            Descriptor d = (Descriptor) ELEMENT.getVolatile(descriptors, i);
+            try {
+                return d.intoRaw(); // the cleaner's watch will find it given up
+            } catch (ClosedException gone) {
+                if (closed && !d.isGivenUp()) {
+                    throw closedMessage();
+                }
                 throw new IllegalStateException("descriptor " + i + " of this message was already taken");
             }
-            int number = descriptors[i].intoRaw(); // the cleaner's watch will find it given up
-            taken[i] = true;
-            return number;
+        }
+
+        private static ClosedException closedMessage() {
+            return new ClosedException("Message is closed: its descriptors were closed with it; take them before close()");
         }
 
         /** Closes every descriptor not taken. Calling close again does nothing. */
         @Override
         public void close() {
-            if (watch == null) {
-                closed = true; // nothing to close, and no monitor needed for that
+            if (descriptors.length == 0) {
+                CLOSED.setRelease(this, true); // nothing to close, so no fence either
                 return;
             }
-            synchronized (this) {
-                if (closed) {
-                    return;
-                }
-                closed = true;
-                for (int i = 0; i < descriptors.length; i++) {
-                    if (!taken[i]) {
-                        descriptors[i].close();
-                    }
-                }
+            closed = true; // a volatile store before the slots are read: see event()
+            for (int i = 0; i < descriptors.length; i++) {
+                ((Descriptor) ELEMENT.getVolatile(descriptors, i)).close(); // nothing for one taken or already closed
             }
         }
 
         @Override
-        public synchronized String toString() {
+        public String toString() {
             int left = 0;
-            for (boolean t : taken) {
-                if (!t) left++;
+            for (int i = 0; i < descriptors.length; i++) {
+                if (!((Descriptor) ELEMENT.getVolatile(descriptors, i)).isGivenUp()) {
+                    left++;
+                }
             }
             return "Tube.Message[" + bytes.length + " bytes, " + descriptors.length + " descriptors"
                     + (closed ? ", closed" : left < descriptors.length ? ", " + left + " not taken" : "") + "]";
