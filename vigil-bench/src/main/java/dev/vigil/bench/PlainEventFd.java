@@ -138,24 +138,25 @@ final class PlainEventFd implements AutoCloseable {
         }
 
         void signal(int fd) throws IOException {
-            long r;
-            do {
-                r = dev.vigil.internal.linux.Unistd.write(scratch, fd, one, 8);
-            } while (r < 0 && dev.vigil.internal.linux.Native.errno(scratch) == EINTR);
-            if (r != 8) {
-                throw new IOException("eventfd write failed, errno " + dev.vigil.internal.linux.Native.errno(scratch));
-            }
+            transfer(true, fd, one);
         }
 
         long await(int fd) throws IOException {
+            transfer(false, fd, got);
+            return got.get(ValueLayout.JAVA_LONG, 0);
+        }
+
+        /** One 8-byte {@code write} or {@code read}, retried on {@code EINTR} like the C program. */
+        private void transfer(boolean write, int fd, MemorySegment word) throws IOException {
             long r;
             do {
-                r = dev.vigil.internal.linux.Unistd.read(scratch, fd, got, 8);
+                r = write ? dev.vigil.internal.linux.Unistd.write(scratch, fd, word, 8)
+                        : dev.vigil.internal.linux.Unistd.read(scratch, fd, word, 8);
             } while (r < 0 && dev.vigil.internal.linux.Native.errno(scratch) == EINTR);
             if (r != 8) {
-                throw new IOException("eventfd read failed, errno " + dev.vigil.internal.linux.Native.errno(scratch));
+                throw new IOException("eventfd " + (write ? "write" : "read") + " failed, errno "
+                        + dev.vigil.internal.linux.Native.errno(scratch));
             }
-            return got.get(ValueLayout.JAVA_LONG, 0);
         }
     }
 
