@@ -7,6 +7,7 @@ import dev.vigil.internal.linux.EPoll;
 import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Poll;
+import dev.vigil.internal.linux.Unistd;
 import dev.vigil.reactor.Readiness;
 
 import java.io.IOException;
@@ -151,6 +152,23 @@ public final class Poller implements InterruptHook.Target {
      * hold the number open until {@link #remove}. (Hang-up and error are always reported.)
      */
     public void add(ScheduledIo io, int fd, int interest) throws IOException {
+        add(io, fd, interest, false);
+    }
+
+    /**
+     * {@link #add} for a thread's wait, registered for that wait only. epoll keeps one entry
+     * per file and number, and the same number may be in this set already: the other
+     * direction of a Tube that another thread waits on, or the caller's own
+     * {@code Registration} of it with the default reactor. A wait then registers a private
+     * duplicate of the number instead, which {@link #remove} closes; and a registration that
+     * meets a wait's entry does the same. Two long-lived registrations of one number still
+     * fail, as before.
+     */
+    public void addForWait(ScheduledIo io, int fd, int interest) throws IOException {
+        add(io, fd, interest, true);
+    }
+
+    private void add(ScheduledIo io, int fd, int interest, boolean forWait) throws IOException {
         synchronized (lock) {
             if (closed) {
                 throw new ClosedException("Reactor is closed: nothing can be registered with it");
@@ -165,14 +183,19 @@ public final class Poller implements InterruptHook.Target {
                 io.generation = generation;
                 io.fd = fd;
                 io.writeInterest = (interest & EPoll.EPOLLOUT) != 0;
+                io.forWait = forWait;
+                io.duplicate = -1;
                 EPoll.set(ctlEvent, 0, interest, ((long) generation << 32) | index);
                 // Published before EPOLL_CTL_ADD: the kernel queues an already-ready descriptor's
                 // first edge at once, and a turner dispatching it must find the entry, or the
                 // edge (which never repeats) would be dropped as stale.
                 ENTRIES.setRelease(entries, index, io);
                 Native.Scratch s = Native.Scratch.get();
-                if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0) {
-                    int errno = Native.errno(s);
+                int errno = EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0 ? Native.errno(s) : 0;
+                if (errno == Errno.EEXIST && (forWait || isWait(byFd.get(fd)))) {
+                    errno = addDuplicate(s, raw, io, fd);
+                }
+                if (errno != 0) {
                     ENTRIES.setRelease(entries, index, null);
                     giveBack(index);
                     io.poller = null;
@@ -181,7 +204,7 @@ public final class Poller implements InterruptHook.Target {
                     }
                     throw new ErrnoException("epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")", errno);
                 }
-                byFd.put(fd, io); // an older registration of this number is stale: its file is gone
+                byFd.put(io.fd, io); // an older registration of this number is stale: its file is gone
                 live++;
                 registrations.incrementAndGet();
             } finally {
@@ -190,7 +213,33 @@ public final class Poller implements InterruptHook.Target {
         }
     }
 
-    /** Takes {@code io} out; no event for it is dispatched after this returns. Idempotent. */
+    private static boolean isWait(ScheduledIo holder) {
+        return holder != null && holder.forWait;
+    }
+
+    /**
+     * Registers a close-on-exec duplicate of {@code fd} for {@code io} (a second entry for the
+     * same file under another number), which {@code io} then owns. Under the lock; the caller
+     * holds {@code fd} open.
+     *
+     * @return 0, or the errno that stopped it (nothing is left open then)
+     */
+    private int addDuplicate(Native.Scratch s, int raw, ScheduledIo io, int fd) {
+        int dup = Unistd.fcntl(s, fd, Unistd.F_DUPFD_CLOEXEC, 0);
+        if (dup < 0) {
+            return Native.errno(s);
+        }
+        if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, dup, ctlEvent) < 0) {
+            int errno = Native.errno(s);
+            Unistd.close(s, dup);
+            return errno;
+        }
+        io.fd = dup;
+        io.duplicate = dup;
+        return 0;
+    }
+
+    /** Takes {@code io} out; no event for it is dispatched once the turn in progress, if any, has ended. Idempotent. */
     public void remove(ScheduledIo io) {
         synchronized (lock) {
             if (io.poller != this) {
@@ -200,22 +249,36 @@ public final class Poller implements InterruptHook.Target {
             ENTRIES.setRelease(entries, io.index, null);
             giveBack(io.index);
             live--;
-            if (!byFd.remove(io.fd, io)) {
-                // Stale: its file was closed and the number now belongs to a newer registration.
-                // EPOLL_CTL_DEL names a number, so it would remove that one instead: skip it.
-                return;
+            // Stale unless it is still the latest registration of its number: its file was closed
+            // and the number belongs to a newer one. EPOLL_CTL_DEL names a number, so it would
+            // remove that one instead: skip it. (A duplicate of our own is never stale.)
+            if (byFd.remove(io.fd, io)) {
+                delete(io);
             }
+            closeDuplicate(io);
+        }
+    }
+
+    /** EPOLL_CTL_DEL of {@code io}'s number, under the lock. */
+    private void delete(ScheduledIo io) {
+        try {
+            int raw = epfd.acquire();
             try {
-                int raw = epfd.acquire();
-                try {
-                    // ENOENT/EBADF: the kernel already dropped it with its file
-                    EPoll.ctl(Native.Scratch.get(), raw, EPoll.EPOLL_CTL_DEL, io.fd, MemorySegment.NULL);
-                } finally {
-                    epfd.release();
-                }
-            } catch (ClosedException closedReactor) {
-                // the epoll set is gone, and the registration with it
+                // ENOENT/EBADF: the kernel already dropped it with its file
+                EPoll.ctl(Native.Scratch.get(), raw, EPoll.EPOLL_CTL_DEL, io.fd, MemorySegment.NULL);
+            } finally {
+                epfd.release();
             }
+        } catch (ClosedException closedReactor) {
+            // the epoll set is gone, and the registration with it
+        }
+    }
+
+    /** Closes the duplicate {@code io} owns, if any, under the lock, after its entry is deleted. */
+    private static void closeDuplicate(ScheduledIo io) {
+        if (io.duplicate >= 0) {
+            Unistd.close(Native.Scratch.get(), io.duplicate);
+            io.duplicate = -1;
         }
     }
 
@@ -433,12 +496,20 @@ public final class Poller implements InterruptHook.Target {
             Arrays.fill(entries, null);
             byFd.clear();
             live = 0;
+            for (ScheduledIo io : all) {
+                if (io != null) {
+                    io.poller = null; // under the lock: a racing remove() then finds nothing to undo
+                    if (io.duplicate >= 0) {
+                        delete(io);   // before the close: the entry would outlive the number
+                        closeDuplicate(io);
+                    }
+                }
+            }
         }
         wake();
         ClosedException reason = new ClosedException("Reactor is closed");
         for (ScheduledIo io : all) {
             if (io != null) {
-                io.poller = null;
                 io.shutdown(reason);
             }
         }

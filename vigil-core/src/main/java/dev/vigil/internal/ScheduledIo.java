@@ -101,11 +101,20 @@ public final class ScheduledIo {
     private final Node[] heads = new Node[2];
     private final Node[] tails = new Node[2];
 
-    /** Set by the Poller while registered. */
-    Poller poller;
+    /** Set by the Poller while registered (under its lock; read without it by deregister). */
+    volatile Poller poller;
     int index;
     int generation;
+    /** The number the kernel knows this registration by: the caller's, or {@link #duplicate}. */
     int fd = -1;
+    /** True for a waiting thread's short-lived registration (see {@link Poller#addForWait}). */
+    boolean forWait;
+    /**
+     * A duplicate of the caller's number that the Poller made, registered and will close,
+     * because the caller's number was already in the epoll set; -1 if none. Used only under
+     * the Poller's lock.
+     */
+    int duplicate = -1;
 
     private static int shift(int dir) {
         return dir == READ ? 0 : 8;
@@ -175,18 +184,18 @@ public final class ScheduledIo {
             if (read) {
                 readResult = deliver(READ, READ_WAKER.getVolatile(this) != null);
                 if (!readResult.isEmpty()) {
-                    readers = detach(READ);
+                    readers = detach(READ, readResult, null);
                 }
             }
             if (write) {
                 writeResult = deliver(WRITE, WRITE_WAKER.getVolatile(this) != null);
                 if (!writeResult.isEmpty()) {
-                    writers = detach(WRITE);
+                    writers = detach(WRITE, writeResult, null);
                 }
             }
         }
-        fire(readers, readResult, null);
-        fire(writers, writeResult, null);
+        fire(readers);
+        fire(writers);
     }
 
     /** What the awaiters of {@code dir} receive: taken, or only looked at if a poll waker will take it. */
@@ -206,22 +215,31 @@ public final class ScheduledIo {
         }
     }
 
-    /** Detaches the stream's waiters under the lock; returns the list's head. */
-    private Node detach(int dir) {
+    /**
+     * Detaches the stream's waiters under the lock and gives each its outcome there, so that
+     * a waiter that gives up afterwards ({@link #remove} returns false) already finds what it
+     * was handed and can put it back; returns the detached chain for {@link #fire}.
+     */
+    private Node detach(int dir, Readiness result, IOException error) {
         Node head = heads[dir];
         heads[dir] = null;
         tails[dir] = null;
         STATE.getAndBitwiseAnd(this, ~waitFlag(dir));
+        for (Node n = head; n != null; n = n.next) {
+            n.linked = false; // remove() leaves it alone from now on
+            n.result = result;
+            n.error = error;
+        }
         return head;
     }
 
-    private void fire(Node head, Readiness result, IOException error) {
+    /** Wakes a detached chain, outside the lock (a future's callbacks may run here). */
+    private static void fire(Node head) {
         for (Node n = head; n != null; ) {
-            Node next = n.next;
+            Node next = n.next; // stable: the chain is detached, and nothing links a node twice
             n.next = null;
             n.prev = null;
-            n.linked = false;
-            n.fire(result, error);
+            n.fire();
             n = next;
         }
     }
@@ -447,13 +465,13 @@ public final class ScheduledIo {
             }
             failure = reason;
             STATE.getAndBitwiseOr(this, SHUTDOWN);
-            readers = detach(READ);
-            writers = detach(WRITE);
+            readers = detach(READ, Readiness.EMPTY, reason);
+            writers = detach(WRITE, Readiness.EMPTY, reason);
         }
         readWaker = claimWaker(READ);   // after SHUTDOWN is set: a poll either sees it or is seen here
         writeWaker = claimWaker(WRITE);
-        fire(readers, Readiness.EMPTY, reason);
-        fire(writers, Readiness.EMPTY, reason);
+        fire(readers);
+        fire(writers);
         callWaker(readWaker);
         callWaker(writeWaker);
     }
@@ -483,16 +501,15 @@ public final class ScheduledIo {
             this.future = future;
         }
 
-        void fire(Readiness r, IOException e) {
-            result = r;
-            error = e;
+        /** Signals the outcome {@link #detach} gave it. */
+        void fire() {
             fired = true;
             if (thread != null) {
                 LockSupport.unpark(thread);
-            } else if (e != null) {
-                future.completeExceptionally(new ClosedException(e.getMessage()));
+            } else if (error != null) {
+                future.completeExceptionally(new ClosedException(error.getMessage()));
             } else {
-                future.complete(r);
+                future.complete(result);
             }
         }
     }
@@ -512,7 +529,9 @@ public final class ScheduledIo {
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
             boolean cancelled = super.cancel(mayInterruptIfRunning);
-            io.remove(dir, node);
+            if (!io.remove(dir, node) && cancelled && node.error == null) {
+                io.restore(dir, node.result); // handed readiness that the cancel then refused: keep it
+            }
             return cancelled;
         }
     }

@@ -141,7 +141,7 @@ public final class Waiting {
         ScheduledIo io = new ScheduledIo();
         int stream = events == Poll.POLLOUT ? ScheduledIo.WRITE : ScheduledIo.READ;
         // Only the stream waited for: EPOLLOUT on an always-writable eventfd would add an event per read.
-        poller.add(io, raw, stream == ScheduledIo.WRITE ? Poller.WRITE_STREAM : Poller.READ_STREAM);
+        poller.addForWait(io, raw, stream == ScheduledIo.WRITE ? Poller.WRITE_STREAM : Poller.READ_STREAM);
         slot.publish(io);    // before the closed check below: see WaitSlot
         try {
             for (;;) {

@@ -131,8 +131,9 @@ public final class Registration {
             if (number != fd) {
                 throw new IllegalArgumentException(resource + " (fd " + number + ") is not the registered resource (fd " + fd + ")");
             }
-            if (s.poller() != null) {
-                s.poller().remove(s);
+            Poller p = s.poller(); // read once: a closing reactor clears it
+            if (p != null) {
+                p.remove(s);
             }
             s.shutdown(new ClosedException("the Registration was deregistered"));
         }
