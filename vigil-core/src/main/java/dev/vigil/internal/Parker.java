@@ -38,12 +38,21 @@ public final class Parker implements InterruptHook.Target {
     private static final Parker[] POOL = new Parker[MAX_IDLE];
     private static int idle;
 
-    private final int wakeFd;
+    /**
+     * Owned through a {@link Descriptor}: {@link #wake()} may come from another thread just
+     * as the Parker is given back and its number closed (pool full, {@link #trimPool()}), and
+     * the use count makes that late write go to this eventfd or nowhere, never to a file that
+     * reused the number. The borrower itself uses {@link #wakeNumber} directly: nobody closes
+     * a Parker while it is borrowed.
+     */
+    private final Descriptor wakeFd;
+    final int wakeNumber; // package-private for ParkerTest
     /** Set before every wake write; cleared by the drain that follows. */
     private volatile boolean wakePending;
 
-    private Parker(int wakeFd) {
-        this.wakeFd = wakeFd;
+    private Parker(int wakeNumber) {
+        this.wakeFd = Descriptor.adoptNew(wakeNumber, "Parker wake descriptor");
+        this.wakeNumber = wakeNumber;
     }
 
     /** A Parker for one wait; give it back with {@link #giveBack()}. */
@@ -74,17 +83,16 @@ public final class Parker implements InterruptHook.Target {
                 return;
             }
         }
-        Unistd.close(Native.Scratch.get(), wakeFd);
+        wakeFd.close();
     }
 
     /** Closes every idle wake descriptor (for tests that count descriptors, and shutdown). */
     public static void trimPool() {
-        Native.Scratch s = Native.Scratch.get();
         synchronized (POOL_LOCK) {
             while (idle > 0) {
                 Parker p = POOL[--idle];
                 POOL[idle] = null;
-                Unistd.close(s, p.wakeFd);
+                p.wakeFd.close();
             }
         }
     }
@@ -92,11 +100,22 @@ public final class Parker implements InterruptHook.Target {
     /**
      * Ends the current or next {@link #poll} of this Parker. Safe from any thread; a wake-up
      * that arrives after the Parker went back to the pool only causes one spurious
-     * {@link #WOKEN} for its next borrower, which every caller tolerates.
+     * {@link #WOKEN} for its next borrower, which every caller tolerates, and one that arrives
+     * after its descriptor was closed does nothing.
      */
     public void wake() {
         wakePending = true;
-        Unistd.writeOne(wakeFd); // a failure (EAGAIN: counter full) still leaves it readable
+        int raw;
+        try {
+            raw = wakeFd.acquire();
+        } catch (dev.vigil.ClosedException gone) {
+            return; // closed with the Parker: nobody is left to wake
+        }
+        try {
+            Unistd.writeOne(raw); // a failure (EAGAIN: counter full) still leaves it readable
+        } finally {
+            wakeFd.release();
+        }
     }
 
     @Override
@@ -115,7 +134,7 @@ public final class Parker implements InterruptHook.Target {
     public int poll(Native.Scratch s, int fd, short events, long nanos) throws InterruptedException, ErrnoException {
         MemorySegment fds = s.pollfds;
         Poll.setPollFd(fds, 0, fd, events);
-        Poll.setPollFd(fds, 1, wakeFd, Poll.POLLIN);
+        Poll.setPollFd(fds, 1, wakeNumber, Poll.POLLIN);
         MemorySegment timeout = MemorySegment.NULL;
         if (nanos != Deadline.FOREVER) {
             Poll.setTimespec(s.timespec, nanos);
@@ -152,6 +171,6 @@ public final class Parker implements InterruptHook.Target {
 
     private void drain() {
         wakePending = false;
-        Unistd.drain(wakeFd); // non-blocking descriptor: EAGAIN when there was nothing
+        Unistd.drain(wakeNumber); // non-blocking descriptor: EAGAIN when there was nothing
     }
 }
