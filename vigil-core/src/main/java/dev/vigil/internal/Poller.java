@@ -75,6 +75,8 @@ public final class Poller implements InterruptHook.Target {
     private int freeCount;
     private int highWater;
     private int live;
+    /** Set by a driver that stops when idle: the last remove() then wakes the turner to notice. */
+    private volatile boolean wakeWhenIdle;
     /** The live registration of each number; a number's newest registration wins (older ones are stale). */
     private final java.util.HashMap<Integer, ScheduledIo> byFd = new java.util.HashMap<>();
 
@@ -134,6 +136,9 @@ public final class Poller implements InterruptHook.Target {
     /** Turns until closed; logs (and survives) anything unexpected. */
     public void runForever() {
         while (!closed) {
+            // Nobody should interrupt this thread, but if someone does, the status would end
+            // every turn at once (the interrupt hook fires on arming): clear it and go on.
+            Thread.interrupted();
             try {
                 turn(Deadline.FOREVER);
             } catch (ClosedException e) {
@@ -248,7 +253,9 @@ public final class Poller implements InterruptHook.Target {
             io.poller = null;
             ENTRIES.setRelease(entries, io.index, null);
             giveBack(io.index);
-            live--;
+            if (--live == 0 && wakeWhenIdle) {
+                wake(); // a turner blocked with no registrations left would otherwise sleep on
+            }
             // Stale unless it is still the latest registration of its number: its file was closed
             // and the number belongs to a newer one. EPOLL_CTL_DEL names a number, so it would
             // remove that one instead: skip it. (A duplicate of our own is never stale.)
@@ -388,14 +395,7 @@ public final class Poller implements InterruptHook.Target {
         int n;
         hook.arm(this);
         try {
-            if (nanos == Deadline.FOREVER) {
-                n = EPoll.await(s, raw, events, BATCH, -1);
-            } else if (EPoll.hasPwait2()) {
-                Poll.setTimespec(s.timespec, nanos);
-                n = EPoll.awaitNanos(s, raw, events, BATCH, s.timespec);
-            } else {
-                n = EPoll.await(s, raw, events, BATCH, (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000));
-            }
+            n = nanos == Deadline.FOREVER ? EPoll.await(s, raw, events, BATCH, -1) : awaitTimed(s, raw, nanos);
         } finally {
             hook.disarm(); // an interrupt only ends this turn early; the status stays set
         }
@@ -407,6 +407,19 @@ public final class Poller implements InterruptHook.Target {
             throw new ErrnoException("epoll_wait", errno);
         }
         return n;
+    }
+
+    /** A timed epoll wait: nanoseconds through epoll_pwait2 where the kernel has it, else milliseconds rounded up. */
+    private int awaitTimed(Native.Scratch s, int raw, long nanos) {
+        if (nanos != 0 && EPoll.hasPwait2()) {
+            Poll.setTimespec(s.timespec, nanos);
+            int n = EPoll.awaitNanos(s, raw, events, BATCH, s.timespec);
+            if (n >= 0 || Native.errno(s) != Errno.ENOSYS) {
+                return n;
+            }
+            EPoll.pwait2Unsupported(); // libc has it, the kernel (before 5.11) does not
+        }
+        return EPoll.await(s, raw, events, BATCH, (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000));
     }
 
     private int dispatch(int n) {
@@ -457,6 +470,12 @@ public final class Poller implements InterruptHook.Target {
         } catch (IOException closing) {
             // close() is under way; the turn ends anyway
         }
+    }
+
+    /** From now on, the removal of the last registration wakes the turner (and so does this call). */
+    public void wakeWhenIdle() {
+        wakeWhenIdle = true;
+        wake();
     }
 
     /** Makes the current or next {@link #turn} return promptly. Any thread. */

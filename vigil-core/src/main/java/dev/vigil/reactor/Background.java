@@ -57,7 +57,7 @@ public final class Background {
      */
     public CompletableFuture<Void> shutdownOnIdle() {
         stopWhenIdle = true;
-        reactor.poller.wake(); // re-check now
+        reactor.poller.wakeWhenIdle(); // re-check now, and again when the last registration goes
         return stopped;
     }
 

@@ -126,9 +126,17 @@ public final class EPoll {
         }
     }
 
-    /** True if the C library has {@code epoll_pwait2} (nanosecond timeouts). */
+    /** False once the kernel refused epoll_pwait2 (ENOSYS: older than 5.11) though libc has it. */
+    private static volatile boolean pwait2Works = true;
+
+    /** True if {@code epoll_pwait2} (nanosecond timeouts) may be used: libc has it, and the kernel has not refused it. */
     public static boolean hasPwait2() {
-        return PWAIT2 != null;
+        return PWAIT2 != null && pwait2Works;
+    }
+
+    /** Records that the kernel answered {@code epoll_pwait2} with ENOSYS: use millisecond waits from now on. */
+    public static void pwait2Unsupported() {
+        pwait2Works = false;
     }
 
     /** {@code timeout} is a {@code struct timespec}, or NULL to wait without limit. */
