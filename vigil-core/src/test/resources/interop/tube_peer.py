@@ -42,6 +42,10 @@ def main():
         except OSError as e:
             print(f"refused {e.errno}", flush=True)
             return
+    # Set only now: a connect with a timeout would be non-blocking and could fail with EAGAIN.
+    # From here on a receive or send that gets stuck raises after a minute; the peer then
+    # exits, its stdout closes, and the test's read of it ends instead of waiting forever.
+    sock.settimeout(60)
     print("connected", flush=True)
     held = []
     own = []

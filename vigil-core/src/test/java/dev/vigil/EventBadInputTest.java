@@ -5,8 +5,10 @@ import dev.vigil.testing.TestNative;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 
 import static dev.vigil.EventWaitResult.SIGNALED;
 import static dev.vigil.EventWaitResult.TIMED_OUT;
@@ -158,21 +160,43 @@ class EventBadInputTest {
     @Test
     void unreachableUnclosedEventIsClosedByTheCleanerAndReported() throws Exception {
         long before = Cleanup.unclosedCount();
-        int number = abandonAnEvent();
-        for (int i = 0; i < 200 && Cleanup.unclosedCount() == before; i++) {
+        // A count no other eventfd here holds: with the kernel's eventfd-id it tells the
+        // abandoned file apart from any file that later gets its number. Other garbage may
+        // raise unclosedCount meanwhile, so the wait is on the number itself.
+        long mark = 0x5EED_0000_0000L | ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL;
+        Abandoned abandoned = abandonAnEvent(mark);
+        for (int i = 0; i < 500 && (abandoned.stillOpen() || Cleanup.unclosedCount() == before); i++) {
             System.gc();
             Thread.sleep(10);
         }
-        assertTrue(Cleanup.unclosedCount() > before, "the cleaner never closed the abandoned Event");
-        String now = dev.vigil.internal.ProcFs.describe(number);
-        assertTrue(now == null || !now.equals("anon_inode:[eventfd]"),
-                "fd " + number + " is still the abandoned eventfd");
+        assertFalse(abandoned.stillOpen(), "fd " + abandoned.number + " is still the abandoned eventfd");
+        assertTrue(Cleanup.unclosedCount() > before, "the cleaner closed the abandoned Event without reporting it");
     }
 
-    private static int abandonAnEvent() throws Exception {
+    /** The number of an Event nobody refers to any more, and what identified its file. */
+    private record Abandoned(int number, long kernelId, long mark) {
+        /** Whether {@code number} still names the abandoned eventfd (same kernel id, same count). */
+        boolean stillOpen() throws Exception {
+            if (!"anon_inode:[eventfd]".equals(dev.vigil.internal.ProcFs.describe(number))) {
+                return false;
+            }
+            try {
+                return dev.vigil.internal.ProcFs.fdinfoField(number, "eventfd-id", 10) == kernelId
+                        && dev.vigil.internal.ProcFs.fdinfoField(number, "eventfd-count", 16) == mark;
+            } catch (NoSuchFileException closedJustNow) {
+                return false;
+            }
+        }
+    }
+
+    private static Abandoned abandonAnEvent(long mark) throws Exception {
         Event e = new Event();
-        e.signal();
-        return e.rawDescriptor();
+        e.writeCount(mark);
+        int number = e.rawDescriptor();
+        Abandoned abandoned = new Abandoned(number, dev.vigil.internal.ProcFs.fdinfoField(number, "eventfd-id", 10), mark);
+        assertTrue(abandoned.stillOpen(), "the mark is not visible in fdinfo");
+        java.lang.ref.Reference.reachabilityFence(e); // not collectable before the check above
+        return abandoned;
     }
 
     @FunctionalInterface

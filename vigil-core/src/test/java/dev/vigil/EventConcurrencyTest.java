@@ -63,6 +63,11 @@ class EventConcurrencyTest {
         }
     }
 
+    /** What a finished future holds, its value or its exception, without throwing; for messages. */
+    static String outcomeOf(CompletableFuture<?> f) {
+        return f.handle((value, thrown) -> String.valueOf(thrown != null ? thrown : value)).getNow("(not finished)");
+    }
+
     // 5. Signals from other threads.
 
     @ParameterizedTest(name = "virtual={0}")
@@ -328,13 +333,12 @@ class EventConcurrencyTest {
 
     @Test
     void closingADuplicateDoesNotDisturbAWaitThroughTheOriginal() throws Exception {
-        try (Event e = new Event()) {
-            Event d = e.duplicate();
+        try (Event e = new Event(); Event d = e.duplicate()) { // d is closed below; closing it again does nothing
             CompletableFuture<Object> r = spawn(false, e::readCount);
             awaitWaiting(e);
             d.close();
             Thread.sleep(20);
-            assertFalse(r.isDone(), "closing a duplicate ended the wait: " + (r.isDone() ? r.join() : ""));
+            assertFalse(r.isDone(), () -> "closing a duplicate ended the wait: " + outcomeOf(r));
             e.writeCount(3);
             assertEquals(3L, r.get(30, TimeUnit.SECONDS));
         }
@@ -342,8 +346,7 @@ class EventConcurrencyTest {
 
     @Test
     void aClosedUntimedWaitLeavesTheCountForTheDuplicates() throws Exception {
-        try (Event survivor = new Event()) {
-            Event e = survivor.duplicate();
+        try (Event survivor = new Event(); Event e = survivor.duplicate()) { // e is closed below as well
             CompletableFuture<Object> r = spawn(false, e::readCount);
             awaitWaiting(e);
             e.close();

@@ -235,7 +235,7 @@ class EventTest {
                     }
                 });
                 awaitWaiting(e);
-                assertFalse(r.isDone(), "await(" + d + ") returned before any signal: " + (r.isDone() ? r.join() : ""));
+                assertFalse(r.isDone(), () -> "await(" + d + ") returned before any signal: " + EventConcurrencyTest.outcomeOf(r));
                 e.signal();
                 assertEquals(SIGNALED, r.get(10, TimeUnit.SECONDS));
                 w.join();

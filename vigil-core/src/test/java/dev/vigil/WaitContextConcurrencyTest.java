@@ -17,6 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.vigil.EventConcurrencyTest.failure;
 import static dev.vigil.EventConcurrencyTest.spawn;
@@ -319,14 +320,17 @@ class WaitContextConcurrencyTest {
         try (WaitContext<String> ctx = new WaitContext<>()) {
             for (int round = 0; round < 600; round++) {
                 Event original = new Event();
+                AtomicReference<Throwable> adderFailure = new AtomicReference<>();
                 Thread adder = Thread.ofPlatform().start(() -> {
                     try {
                         for (int i = 0; i < 50; i++) {
                             ctx.add(original, "original");
                             ctx.delete(original);
                         }
-                    } catch (Exception closed) {
-                        // ClosedException once the Event is closed: expected
+                    } catch (ClosedException closed) {
+                        // the Event was closed under the loop: expected
+                    } catch (Throwable t) {
+                        adderFailure.set(t);
                     }
                 });
                 for (int spin = round * 37 % 2000; spin > 0; spin--) {
@@ -335,6 +339,9 @@ class WaitContextConcurrencyTest {
                 original.close();
                 try (Event reuser = new Event()) { // most likely takes the number just freed
                     adder.join();
+                    if (adderFailure.get() != null) {
+                        throw new AssertionError("round " + round + ": the adding thread failed", adderFailure.get());
+                    }
                     reuser.signal();
                     assertEquals(List.of(), ctx.await(Duration.ZERO),
                             "round " + round + ": the context watches the file that reused the number");

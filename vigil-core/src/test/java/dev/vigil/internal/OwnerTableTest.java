@@ -4,13 +4,16 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The number-to-owner registry behind Descriptor: paged slots, and a map past the pages. */
 class OwnerTableTest {
@@ -50,41 +53,111 @@ class OwnerTableTest {
         table.remove(-1, "x"); // nothing to remove, and no exception
     }
 
+    /**
+     * Racers claim numbers in a fresh table every round, all starting together, so that the
+     * first claim into a page also races the creation of that page. Each round every racer
+     * claims one shared number and one number of its own in the same page (half of them the
+     * own number first). Exactly one racer may win the shared number, and every racer's own
+     * claim must succeed and be found afterwards: a claim written into a page that lost the
+     * creation race would be missing from the table. Now and then the numbers lie past the
+     * pages, where the map takes them.
+     */
     @Test
-    void racingClaimsOfOneNumberHaveExactlyOneWinnerEachRound() throws Exception {
-        OwnerTable<Integer> table = new OwnerTable<>();
-        int threads = 4;
+    void racingClaimsInAFreshTableHaveExactlyOneWinnerAndLoseNoEntry() throws Exception {
+        int racers = 4;          // this thread and three partners
         int rounds = 20_000;
-        AtomicInteger[] wins = new AtomicInteger[rounds];
-        for (int r = 0; r < rounds; r++) {
-            wins[r] = new AtomicInteger();
-        }
-        CountDownLatch start = new CountDownLatch(1);
-        List<Thread> all = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
+        int pageSize = 1024;     // OwnerTable's page: the own numbers stay in the shared number's page
+        AtomicInteger posted = new AtomicInteger(-1);
+        AtomicInteger arrived = new AtomicInteger();
+        AtomicBoolean stop = new AtomicBoolean();
+        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        @SuppressWarnings("unchecked")
+        OwnerTable<Integer>[] table = new OwnerTable[1];
+        int[] base = new int[1];
+        boolean[] wonShared = new boolean[racers];
+        Integer[] ownBefore = new Integer[racers];
+        List<Thread> partners = new ArrayList<>();
+        for (int t = 1; t < racers; t++) {
             int me = t;
-            all.add(Thread.ofPlatform().start(() -> {
+            partners.add(Thread.ofPlatform().start(() -> {
                 try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                for (int r = 0; r < rounds; r++) {
-                    int number = 3000 + r % 2048; // the same numbers again, across two pages
-                    if (table.putIfAbsent(number, r * threads + me) == null) {
-                        wins[r].incrementAndGet();
+                    for (int round = 0; round < rounds; round++) {
+                        for (int spins = 0; posted.get() < round; spins++) {
+                            if (stop.get()) {
+                                return;
+                            }
+                            pause(spins);
+                        }
+                        for (int spin = (round * (me + 1)) % 32; spin > 0; spin--) {
+                            Thread.onSpinWait(); // shifts the start a little, differently each round
+                        }
+                        claim(table[0], base[0], me, round, wonShared, ownBefore);
+                        arrived.incrementAndGet(); // publishes this racer's results
                     }
+                } catch (Throwable e) {
+                    failures.add(e);
                 }
             }));
         }
-        start.countDown();
-        for (Thread t : all) {
-            t.join();
+        try {
+            for (int round = 0; round < rounds; round++) {
+                OwnerTable<Integer> fresh = new OwnerTable<>();
+                int number = round % 8 == 7
+                        ? OwnerTable.PAGED + round
+                        : (round % pageSize) * pageSize + (round * 37) % (pageSize - racers);
+                table[0] = fresh;
+                base[0] = number;
+                java.util.Arrays.fill(wonShared, false);
+                java.util.Arrays.fill(ownBefore, null);
+                posted.set(round); // publishes the table, the number and the cleared results
+                claim(fresh, number, 0, round, wonShared, ownBefore);
+                for (int spins = 0; arrived.get() < (round + 1) * (racers - 1); spins++) {
+                    if (!failures.isEmpty()) {
+                        throw new AssertionError("round " + round + ": a racing thread failed", failures.peek());
+                    }
+                    pause(spins);
+                }
+                int winner = -1;
+                for (int r = 0; r < racers; r++) {
+                    if (wonShared[r]) {
+                        assertEquals(-1, winner, "round " + round + ": racers " + winner + " and " + r + " both won " + number);
+                        winner = r;
+                    }
+                    assertNull(ownBefore[r], "round " + round + ": racer " + r + "'s own number was already taken");
+                    assertEquals(r, fresh.get(number + 1 + r), "round " + round + ": racer " + r + "'s claim was lost");
+                }
+                assertTrue(winner >= 0, "round " + round + ": nobody won " + number);
+                assertEquals(winner, fresh.get(number), "round " + round + ": the shared number's entry is not the winner's");
+                assertEquals(racers + 1, fresh.size(), "round " + round);
+            }
+        } finally {
+            stop.set(true);
+            for (Thread t : partners) {
+                t.join();
+            }
         }
-        // every number was claimed in its first round only, by exactly one thread
-        for (int r = 0; r < rounds; r++) {
-            assertEquals(r < 2048 ? 1 : 0, wins[r].get(), "round " + r);
+        if (!failures.isEmpty()) {
+            throw new AssertionError("a racing thread failed", failures.peek());
         }
-        assertEquals(2048, table.size());
+    }
+
+    /** One racer's claims for a round: the shared number and its own, in an order that alternates. */
+    private static void claim(OwnerTable<Integer> table, int number, int me, int round, boolean[] wonShared, Integer[] ownBefore) {
+        if (((round + me) & 1) == 0) {
+            ownBefore[me] = table.putIfAbsent(number + 1 + me, me);
+            wonShared[me] = table.putIfAbsent(number, me) == null;
+        } else {
+            wonShared[me] = table.putIfAbsent(number, me) == null;
+            ownBefore[me] = table.putIfAbsent(number + 1 + me, me);
+        }
+    }
+
+    /** Spins briefly, then yields: there may be more racers than processors. */
+    private static void pause(int spins) {
+        if (spins < 200) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
+        }
     }
 }

@@ -5,8 +5,10 @@ import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -25,13 +27,20 @@ class ScheduledIoRaceTest {
         ScheduledIo io = new ScheduledIo();
         AtomicInteger round = new AtomicInteger();
         AtomicInteger dispatched = new AtomicInteger();
+        // A throw on the dispatcher ends it; the main loop would then wait for a dispatch
+        // that never comes. The failure is kept here, and the main loop stops on seeing it.
+        AtomicReference<Throwable> dispatcherFailure = new AtomicReference<>();
         Thread dispatcher = Thread.ofPlatform().start(() -> {
-            for (int r = 1; r <= ROUNDS; r++) {
-                for (int spins = 0; round.get() < r; spins++) {
-                    pause(spins);
+            try {
+                for (int r = 1; r <= ROUNDS; r++) {
+                    for (int spins = 0; round.get() < r; spins++) {
+                        pause(spins);
+                    }
+                    io.dispatch(Readiness.READABLE);
+                    dispatched.set(r);
                 }
-                io.dispatch(Readiness.READABLE);
-                dispatched.set(r);
+            } catch (Throwable t) {
+                dispatcherFailure.set(t);
             }
         });
         int returned = 0;
@@ -45,6 +54,9 @@ class ScheduledIoRaceTest {
                 }
                 Readiness got = io.poll(ScheduledIo.READ, () -> calls[0]++);
                 for (int spins = 0; dispatched.get() < r; spins++) {
+                    if (dispatcherFailure.get() != null) {
+                        throw new AssertionError("round " + r + ": the dispatcher thread failed", dispatcherFailure.get());
+                    }
                     pause(spins);
                 }
                 if (got.isReadable()) {
@@ -61,6 +73,7 @@ class ScheduledIoRaceTest {
             round.set(Integer.MAX_VALUE);
             dispatcher.join();
         }
+        assertNull(dispatcherFailure.get(), "the dispatcher thread failed");
         assertEquals(ROUNDS, returned + woken);
     }
 

@@ -92,10 +92,13 @@ class SignalKickTest {
                     pendingAfterwards.completeExceptionally(t);
                 }
             });
-            entered.get(10, TimeUnit.SECONDS);
-            kick.kick();
-            assertTrue(left.get(), "round " + i + ": kick() returned while the waiter was still in its call");
-            kickReturned.complete(null);
+            try {
+                entered.get(10, TimeUnit.SECONDS);
+                kick.kick();
+                assertTrue(left.get(), "round " + i + ": kick() returned while the waiter was still in its call");
+            } finally {
+                kickReturned.complete(null); // also on failure: the waiter must not stay blocked in join()
+            }
             assertFalse(pendingAfterwards.get(30, TimeUnit.SECONDS), "round " + i + ": a signal was sent after the waiter left");
         }
     }

@@ -51,6 +51,16 @@ class MessageCleanupTest {
         return taken;
     }
 
+    /**
+     * Closes a descriptor the test took out of a message, also after a failed assertion. If
+     * the cleaner wrongly closed it, the number may now be another file's: that one is left.
+     */
+    private static void closeTaken(int number) throws Exception {
+        if (EVENTFD.equals(ProcFs.describe(number))) {
+            TestNative.close(number);
+        }
+    }
+
     /** Collects until the cleaner has closed {@code expected} more objects than {@code before}. */
     private static void awaitCleaned(long before, long expected) throws InterruptedException {
         for (int i = 0; i < 500 && Cleanup.unclosedCount() < before + expected; i++) {
@@ -65,12 +75,15 @@ class MessageCleanupTest {
             int open = openDescriptors();
             long before = Cleanup.unclosedCount();
             int[] taken = abandonAMessage(pair, 3, 1, false);
-            assertEquals(open + 3, openDescriptors(), "three received copies, one of them taken");
-            awaitCleaned(before, 2);
-            assertTrue(Cleanup.unclosedCount() >= before + 2, "the cleaner never closed the two untaken descriptors");
-            assertEquals(open + 1, openDescriptors(), "only the taken descriptor may stay open");
-            assertEquals(EVENTFD, ProcFs.describe(taken[0]), "the cleaner closed a descriptor the caller took");
-            TestNative.close(taken[0]);
+            try {
+                assertEquals(open + 3, openDescriptors(), "three received copies, one of them taken");
+                awaitCleaned(before, 2);
+                assertTrue(Cleanup.unclosedCount() >= before + 2, "the cleaner never closed the two untaken descriptors");
+                assertEquals(open + 1, openDescriptors(), "only the taken descriptor may stay open");
+                assertEquals(EVENTFD, ProcFs.describe(taken[0]), "the cleaner closed a descriptor the caller took");
+            } finally {
+                closeTaken(taken[0]);
+            }
         }
     }
 
@@ -101,19 +114,22 @@ class MessageCleanupTest {
         try (Tube.Pair pair = Tube.pair()) {
             int open = openDescriptors();
             int[] taken = abandonAMessage(pair, 2, 1, true);
-            assertEquals(open + 1, openDescriptors(), "close() closes what was not taken");
-            // A second, unclosed message proves the cleaner has run since the first was dropped.
-            long before = Cleanup.unclosedCount();
-            abandonAMessage(pair, 1, 0, false);
-            awaitCleaned(before, 1);
-            assertTrue(Cleanup.unclosedCount() >= before + 1, "the cleaner never ran");
-            for (int i = 0; i < 5; i++) {
-                System.gc();
-                Thread.sleep(10);
+            try {
+                assertEquals(open + 1, openDescriptors(), "close() closes what was not taken");
+                // A second, unclosed message proves the cleaner has run since the first was dropped.
+                long before = Cleanup.unclosedCount();
+                abandonAMessage(pair, 1, 0, false);
+                awaitCleaned(before, 1);
+                assertTrue(Cleanup.unclosedCount() >= before + 1, "the cleaner never ran");
+                for (int i = 0; i < 5; i++) {
+                    System.gc();
+                    Thread.sleep(10);
+                }
+                assertEquals(open + 1, openDescriptors());
+                assertEquals(EVENTFD, ProcFs.describe(taken[0]), "the cleaner closed a descriptor the caller took");
+            } finally {
+                closeTaken(taken[0]);
             }
-            assertEquals(open + 1, openDescriptors());
-            assertEquals(EVENTFD, ProcFs.describe(taken[0]), "the cleaner closed a descriptor the caller took");
-            TestNative.close(taken[0]);
         }
     }
 }

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A received message's descriptors are handed out without a lock: whoever wins the
@@ -128,7 +127,6 @@ class MessageConcurrencyTest {
             });
             assertEquals(ROUNDS, o[1] + o[3], "a take either wins or finds the message closed");
             assertEquals(0, o[2], "close must not look like a take");
-            assertTrue(o[1] > 0 || o[3] > 0);
         }
     }
 

@@ -153,6 +153,7 @@ class TubeBlockingReceiveTest {
     @ParameterizedTest(name = "{0}, descriptor={1}")
     @MethodSource("forms")
     void interruptEndsABlockedRecvmsgAndTheNextMessageArrivesIntact(Form form, boolean withDescriptor) throws Exception {
+        assumeTrue(SignalKick.signal() != 0, "no kick signal in this process"); // without one the receive waits in ppoll
         try (Tube.Pair p = Tube.pair(); Event e = new Event()) {
             for (int i = 0; i < 20; i++) {
                 Receiver r = Receiver.start(p.second(), form);
@@ -272,6 +273,7 @@ class TubeBlockingReceiveTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(Form.class)
     void closeEndsABlockedRecvmsgWithClosedException(Form form) throws Exception {
+        assumeTrue(SignalKick.signal() != 0, "no kick signal in this process"); // without one the receive waits in ppoll
         for (int i = 0; i < 20; i++) {
             Tube.Pair p = Tube.pair();
             try {
@@ -387,7 +389,7 @@ class TubeBlockingReceiveTest {
                     outcome.complete(e);
                 }
             });
-            Thread.sleep(20);
+            awaitParked(v, outcome);
             v.interrupt();
             assertInstanceOf(InterruptedException.class, outcome.get(30, TimeUnit.SECONDS));
             p.first().send(utf8("kept"));
@@ -395,6 +397,20 @@ class TubeBlockingReceiveTest {
                 assertEquals("kept", text(m));
             }
         }
+    }
+
+    /** Waits until virtual thread {@code v} is parked (WAITING), failing if it ends first or never parks. */
+    private static void awaitParked(Thread v, CompletableFuture<Object> outcome) throws Exception {
+        for (int i = 0; i < 10_000; i++) {
+            if (v.getState() == Thread.State.WAITING) {
+                return;
+            }
+            if (outcome.isDone()) {
+                fail("the receive returned before any message was sent: " + outcome.join());
+            }
+            Thread.sleep(1);
+        }
+        fail("the virtual thread never parked; it is " + v.getState());
     }
 
     private static void awaitBlockedInSometimes(Receiver r) throws Exception {

@@ -152,11 +152,12 @@ class TubeListenerTest {
     @Test
     void closeLeavesAFileThatIsNoLongerItsOwn() throws Exception {
         Path path = dir.resolve("moved.sock");
-        TubeListener listener = TubeListener.bind(path);
-        Files.delete(path);
-        Files.writeString(path, "someone else's");
-        listener.close();
-        assertEquals("someone else's", Files.readString(path));
+        try (TubeListener listener = TubeListener.bind(path)) { // the second close does nothing
+            Files.delete(path);
+            Files.writeString(path, "someone else's");
+            listener.close();
+            assertEquals("someone else's", Files.readString(path));
+        }
     }
 
     @Test

@@ -1,10 +1,12 @@
 package dev.vigil.ipc;
 
 import dev.vigil.Event;
+import dev.vigil.EventWaitResult;
 
 import java.io.EOFException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The second JVM of {@link TubeInteropTest}: vigil on both sides of a Tube.
@@ -14,8 +16,14 @@ import java.nio.file.Path;
  * own, then expects end-of-stream. Reports each step on stdout; exits 0 when all went as
  * expected. {@code TubePeerMain PATH die}: receives "ping", then halts without closing
  * anything, mid-conversation.
+ *
+ * <p>The wait for the test's signal is bounded: if it never comes, the child reports
+ * "await timed out" and exits with status 3, which closes its stdout and so also ends the
+ * test's (uninterruptible) read of that stream.
  */
 public final class TubePeerMain {
+    private static final Duration AWAIT_LIMIT = Duration.ofSeconds(60);
+
     private TubePeerMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -29,7 +37,10 @@ public final class TubePeerMain {
                     Runtime.getRuntime().halt(9);
                 }
                 tube.send("pong".getBytes(StandardCharsets.UTF_8), mine);
-                theirs.await();
+                if (theirs.await(AWAIT_LIMIT) != EventWaitResult.SIGNALED) {
+                    System.out.println("await timed out");
+                    System.exit(3);
+                }
                 System.out.println("signalled");
                 mine.signal();
             }

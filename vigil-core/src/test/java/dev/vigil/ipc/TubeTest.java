@@ -424,7 +424,9 @@ class TubeTest {
     void manyThreadsSendAndReceiveAtOnceAndEveryMessageArrivesWholeOnce() throws Exception {
         int threads = 4;
         int each = 2_000;
-        try (Tube.Pair p = Tube.pair(); ExecutorService pool = Executors.newFixedThreadPool(2 * threads)) {
+        // The pool first, so that the pair closes before it: closing the pair ends any receive
+        // still blocked after a failure, which the pool's close() would otherwise wait for forever.
+        try (ExecutorService pool = Executors.newFixedThreadPool(2 * threads); Tube.Pair p = Tube.pair()) {
             List<Future<Set<String>>> receivers = new java.util.ArrayList<>();
             for (int r = 0; r < threads; r++) {
                 receivers.add(pool.submit(() -> {

@@ -8,8 +8,10 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -99,9 +101,10 @@ class ReactorTest {
 
     @Test
     void closingTheReactorWakesAThousandWaitersWithAnError() throws Exception {
-        Reactor reactor = new Reactor();
-        Background bg = reactor.background();
-        try (Event e = new Event()) {
+        // try-with-resources as well as shutdownNow: a failure before the shutdown must not
+        // leave the reactor's thread and its thousand waiters behind (a second close does nothing)
+        try (Reactor reactor = new Reactor(); Event e = new Event()) {
+            Background bg = reactor.background();
             Registration reg = new Registration();
             reg.registerWith(e, bg.handle());
             List<CompletableFuture<Readiness>> waiters = awaitReadOnVirtualThreads(reg, 1000);
@@ -136,8 +139,7 @@ class ReactorTest {
 
     @Test
     void shutdownOnIdleCompletesOnceNoRegistrationRemains() throws Exception {
-        Reactor reactor = new Reactor();
-        try (Event e = new Event()) {
+        try (Reactor reactor = new Reactor(); Event e = new Event()) { // closed here too if the test fails early
             Background bg = reactor.background();
             assertThrows(IllegalStateException.class, reactor::background);
             Registration reg = new Registration();
@@ -246,20 +248,23 @@ class ReactorTest {
                 }
             });
             List<Thread> producers = new ArrayList<>();
+            Queue<Throwable> producerFailures = new ConcurrentLinkedQueue<>();
             for (int p = 0; p < 4; p++) {
                 producers.add(Thread.ofPlatform().start(() -> {
                     try {
                         for (long i = 0; i < perProducer; i++) {
                             e.signal();
                         }
-                    } catch (Exception x) {
-                        throw new RuntimeException(x);
+                    } catch (Throwable x) {
+                        producerFailures.add(x);
                     }
                 }));
             }
             for (Thread t : producers) {
                 t.join();
             }
+            // A producer that failed sent too few signals: report its cause, not the consumer's timeout.
+            RegistrationTest.assertNoFailures(producerFailures, "producers");
             assertEquals(4 * perProducer, consumer.get(120, TimeUnit.SECONDS));
             assertEquals(EventWaitResult.TIMED_OUT, e.await(Duration.ZERO));
         }

@@ -14,10 +14,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -66,6 +69,7 @@ class RegistrationTest {
                 Registration reg = new Registration();
                 CountDownLatch go = new CountDownLatch(1);
                 AtomicInteger trues = new AtomicInteger();
+                Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
                 List<Thread> threads = new ArrayList<>();
                 for (int t = 0; t < 16; t++) {
                     threads.add(Thread.ofPlatform().start(() -> {
@@ -74,8 +78,8 @@ class RegistrationTest {
                             if (reg.registerWith(e, reactor.handle())) {
                                 trues.incrementAndGet();
                             }
-                        } catch (Exception x) {
-                            throw new RuntimeException(x);
+                        } catch (Throwable x) {
+                            failures.add(x); // a thread that failed must not pass for one that got false
                         }
                     }));
                 }
@@ -83,6 +87,7 @@ class RegistrationTest {
                 for (Thread t : threads) {
                     t.join();
                 }
+                assertNoFailures(failures, "round " + round);
                 assertEquals(1, trues.get(), "round " + round);
                 assertEquals(1, reactor.stats().registrations());
                 reg.deregister(e);
@@ -468,17 +473,24 @@ class RegistrationTest {
             // The waker waits for another thread that polls the same registration: under a
             // lock held by the dispatcher, that poll would block and this would time out.
             assertTrue(reg.pollReadReady(() -> {
+                AtomicReference<Throwable> otherFailure = new AtomicReference<>();
                 Thread other = Thread.ofPlatform().start(() -> {
                     try {
                         reg.pollReadReady(() -> { });
                         reg.takeWriteReady();
-                    } catch (Exception x) {
-                        throw new RuntimeException(x);
+                    } catch (Throwable x) {
+                        otherFailure.set(x);
                     }
                 });
                 try {
                     other.join(10_000);
-                    outcome.complete(other.isAlive() ? "blocked: the waker ran under a lock" : "ok");
+                    if (other.isAlive()) {
+                        outcome.complete("blocked: the waker ran under a lock");
+                    } else if (otherFailure.get() != null) {
+                        outcome.completeExceptionally(new AssertionError("the polling thread failed", otherFailure.get()));
+                    } else {
+                        outcome.complete("ok");
+                    }
                 } catch (InterruptedException x) {
                     outcome.complete("interrupted");
                 }
@@ -539,6 +551,15 @@ class RegistrationTest {
             turn();
             assertTrue(reg.takeReadReady().isReadable(), "the new registration survives the stale deregister");
             reg.deregister(reused);
+        }
+    }
+
+    /** Fails with the first of the worker threads' failures as the cause, if there were any. */
+    static void assertNoFailures(Queue<Throwable> failures, String context) {
+        if (!failures.isEmpty()) {
+            AssertionError e = new AssertionError(context + ": " + failures.size() + " worker thread(s) failed", failures.peek());
+            failures.stream().skip(1).forEach(e::addSuppressed);
+            throw e;
         }
     }
 

@@ -11,12 +11,21 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@code python3} child process running a script from the test resources, spoken to one
  * line at a time. {@link #close()} ends it and closes every pipe, so nothing leaks.
+ *
+ * <p>A read from a pipe cannot be interrupted, so JUnit's timeout would not end a test stuck
+ * in {@link #readLine()}. Instead each read has its own limit: when no line has come after
+ * {@link #READ_LIMIT_SECONDS}, the peer is killed, which closes its end of the pipe and ends
+ * the read, and the read fails the test.
  */
 public final class PythonPeer implements AutoCloseable {
+    /** The longest a single {@link #readLine()} may wait for the peer. */
+    public static final long READ_LIMIT_SECONDS = 60;
+
     private final Process process;
     private final BufferedReader out;
     private final Writer in;
@@ -40,7 +49,31 @@ public final class PythonPeer implements AutoCloseable {
     }
 
     public String readLine() throws IOException {
-        String line = out.readLine();
+        AtomicBoolean killed = new AtomicBoolean();
+        Thread watchdog = Thread.ofVirtual().name("python-peer-watchdog").start(() -> {
+            try {
+                if (!process.waitFor(READ_LIMIT_SECONDS, TimeUnit.SECONDS)) {
+                    killed.set(true);
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException readEnded) {
+                // the line came (or the read failed) in time
+            }
+        });
+        String line;
+        try {
+            line = out.readLine();
+        } finally {
+            watchdog.interrupt();
+            try {
+                watchdog.join(); // after this, killed is final
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (killed.get()) {
+            throw new AssertionError("the python peer sent no line within " + READ_LIMIT_SECONDS + " s and was killed");
+        }
         if (line == null) throw new IOException("the python peer exited (status " + exitCode() + ")");
         return line;
     }
