@@ -110,14 +110,13 @@ final class DemoCommand implements Command {
     /** Publishes records for {@code nanos}; returns the time taken. */
     private static long produce(DemoSession session, long nanos, Progress progress)
             throws IOException, InterruptedException {
-        SharedRing ring = session.ring();
         long start = System.nanoTime();
         long now = start;
         long ticked = 0;
         long sequence = 0;
         while (now - start < nanos) {
             now = System.nanoTime();
-            ring.publish(now, sequence++, session.ping(), session.pong());
+            session.publish(now, sequence++);
             long seconds = (now - start) / SECOND;
             if (seconds > ticked) {
                 ticked = seconds;
