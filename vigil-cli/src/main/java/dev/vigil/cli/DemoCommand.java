@@ -72,7 +72,8 @@ final class DemoCommand implements Command {
         long ringNanos;
         Latencies.Summary ringSummary;
         try (DemoSession session = DemoSession.start(err)) {
-            pingPongNanos = pingPong(session, phase, doorbell, progress, err);
+            pingPongNanos = Measurement.roundTripsFor(session::roundTrip, phase, doorbell,
+                    second -> progress.show(pingPongLine(second, doorbell, err)));
             progress.finish();
             session.endPingPong();
             ringNanos = produce(session, phase, progress);
@@ -81,30 +82,17 @@ final class DemoCommand implements Command {
         } finally {
             progress.finish();
         }
-        report(out, "doorbell ping-pong (two Events, one round trip)", doorbell.summary(), pingPongNanos, "round trips");
+        out.println("doorbell ping-pong (two Events, one round trip)");
+        Measurement.report(out, "  ", "round trips", "latency", doorbell.summary(), pingPongNanos);
         out.println();
-        report(out, "shared-memory ring (64-byte records at full speed; one-way latency, queueing included)",
-                ringSummary, ringNanos, "messages");
+        out.println("shared-memory ring (64-byte records at full speed; one-way latency, queueing included)");
+        Measurement.report(out, "  ", "messages", "latency", ringSummary, ringNanos);
         return 0;
     }
 
-    /** Round trips through the two doorbells for {@code nanos}; returns the time taken. */
-    private static long pingPong(DemoSession session, long nanos, Latencies latencies, Progress progress,
-                                 PrintStream err) throws IOException, InterruptedException {
-        long start = System.nanoTime();
-        long now = start;
-        long ticked = 0;
-        while (now - start < nanos) {
-            latencies.record(session.roundTrip());
-            now = System.nanoTime();
-            long seconds = (now - start) / SECOND;
-            if (seconds > ticked) {
-                ticked = seconds;
-                progress.show(String.format(Locale.ROOT, "  doorbell ping-pong  %d s  %,d round trips  p50 %s %s",
-                        seconds, latencies.count(), PingCommand.micros(latencies.atPercentile(50)), unit(err)));
-            }
-        }
-        return now - start;
+    private static String pingPongLine(long second, Latencies latencies, PrintStream err) {
+        return String.format(Locale.ROOT, "  doorbell ping-pong  %d s  %,d round trips  p50 %s %s", second,
+                latencies.count(), Measurement.micros(latencies.atPercentile(50)), Measurement.microUnit(err));
     }
 
     /** Publishes records for {@code nanos}; returns the time taken. */
@@ -124,24 +112,5 @@ final class DemoCommand implements Command {
             }
         }
         return System.nanoTime() - start;
-    }
-
-    private static void report(PrintStream out, String title, Latencies.Summary summary, long elapsedNanos, String what) {
-        double elapsed = elapsedNanos / 1e9;
-        String unit = unit(out);
-        out.println(title);
-        out.printf(Locale.ROOT, "  %-14s %,d in %.2f s%n", what, summary.count(), elapsed);
-        out.printf(Locale.ROOT, "  %-14s %,.0f%n", "per second", summary.count() / elapsed);
-        out.printf(Locale.ROOT, "  latency, %s:%n", unit);
-        out.printf(Locale.ROOT, "    p50    %12s%n", PingCommand.micros(summary.p50()));
-        out.printf(Locale.ROOT, "    p90    %12s%n", PingCommand.micros(summary.p90()));
-        out.printf(Locale.ROOT, "    p99    %12s%n", PingCommand.micros(summary.p99()));
-        out.printf(Locale.ROOT, "    p99.9  %12s%n", PingCommand.micros(summary.p999()));
-        out.printf(Locale.ROOT, "    max    %12s%n", PingCommand.micros(summary.max()));
-        out.flush();
-    }
-
-    private static String unit(PrintStream stream) {
-        return stream.charset().newEncoder().canEncode('µ') ? "µs" : "us";
     }
 }
