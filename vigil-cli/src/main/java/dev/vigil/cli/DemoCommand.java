@@ -1,6 +1,5 @@
 package dev.vigil.cli;
 
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -12,8 +11,8 @@ import java.util.Set;
  * {@code vigil demo}: two processes, two Events as doorbells, and a shared-memory ring.
  *
  * <ol>
- *   <li>Binds a {@link TubeListener} in a fresh private directory and starts a child JVM
- *       ({@link DemoChild}, same class path), which connects to it.</li>
+ *   <li>Binds a {@link dev.vigil.ipc.TubeListener} in a fresh private directory and starts
+ *       a child JVM ({@link DemoChild}, same class path), which connects to it.</li>
  *   <li>Sends the child, in one message, two Events and the memfd of a {@link SharedRing}
  *       mapped in both processes.</li>
  *   <li>Doorbell ping-pong: signals {@code ping}, waits for {@code pong}, for
@@ -24,7 +23,8 @@ import java.util.Set;
  *   <li>Prints messages per second and p50/p90/p99/p99.9 for both, closes the Tube (the
  *       child exits on end-of-stream) and reaps the child.</li>
  * </ol>
- * Progress goes to stderr about once a second, the results to stdout.
+ * Progress goes to stderr about once a second, the results to stdout. Should the child die,
+ * the command stops at once and fails with its exit status (see {@link DemoSession}).
  */
 final class DemoCommand implements Command {
     static final String HELLO = "vigil-demo";
