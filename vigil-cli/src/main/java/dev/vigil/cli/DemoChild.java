@@ -23,7 +23,8 @@ import java.util.Locale;
  *       record's one-way latency, and sends the summary back over the Tube.</li>
  *   <li>Exits 0 once the parent closes the Tube.</li>
  * </ol>
- * Any failure is printed to stderr and exits 1; the parent then sees end-of-stream.
+ * Any failure is printed to stderr and exits 1; the parent notices the exit and stops
+ * waiting (see {@link DemoSession}).
  */
 public final class DemoChild {
     private DemoChild() {}

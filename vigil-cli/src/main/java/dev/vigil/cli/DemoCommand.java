@@ -1,6 +1,5 @@
 package dev.vigil.cli;
 
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -12,8 +11,8 @@ import java.util.Set;
  * {@code vigil demo}: two processes, two Events as doorbells, and a shared-memory ring.
  *
  * <ol>
- *   <li>Binds a {@link TubeListener} in a fresh private directory and starts a child JVM
- *       ({@link DemoChild}, same class path), which connects to it.</li>
+ *   <li>Binds a {@link dev.vigil.ipc.TubeListener} in a fresh private directory and starts
+ *       a child JVM ({@link DemoChild}, same class path), which connects to it.</li>
  *   <li>Sends the child, in one message, two Events and the memfd of a {@link SharedRing}
  *       mapped in both processes.</li>
  *   <li>Doorbell ping-pong: signals {@code ping}, waits for {@code pong}, for
@@ -24,7 +23,8 @@ import java.util.Set;
  *   <li>Prints messages per second and p50/p90/p99/p99.9 for both, closes the Tube (the
  *       child exits on end-of-stream) and reaps the child.</li>
  * </ol>
- * Progress goes to stderr about once a second, the results to stdout.
+ * Progress goes to stderr about once a second, the results to stdout. Should the child die,
+ * the command stops at once and fails with its exit status (see {@link DemoSession}).
  */
 final class DemoCommand implements Command {
     static final String HELLO = "vigil-demo";
@@ -72,7 +72,8 @@ final class DemoCommand implements Command {
         long ringNanos;
         Latencies.Summary ringSummary;
         try (DemoSession session = DemoSession.start(err)) {
-            pingPongNanos = pingPong(session, phase, doorbell, progress, err);
+            pingPongNanos = Measurement.roundTripsFor(session::roundTrip, phase, doorbell,
+                    second -> progress.show(pingPongLine(second, doorbell, err)));
             progress.finish();
             session.endPingPong();
             ringNanos = produce(session, phase, progress);
@@ -81,43 +82,29 @@ final class DemoCommand implements Command {
         } finally {
             progress.finish();
         }
-        report(out, "doorbell ping-pong (two Events, one round trip)", doorbell.summary(), pingPongNanos, "round trips");
+        out.println("doorbell ping-pong (two Events, one round trip)");
+        Measurement.report(out, "  ", "round trips", "latency", doorbell.summary(), pingPongNanos);
         out.println();
-        report(out, "shared-memory ring (64-byte records at full speed; one-way latency, queueing included)",
-                ringSummary, ringNanos, "messages");
+        out.println("shared-memory ring (64-byte records at full speed; one-way latency, queueing included)");
+        Measurement.report(out, "  ", "messages", "latency", ringSummary, ringNanos);
         return 0;
     }
 
-    /** Round trips through the two doorbells for {@code nanos}; returns the time taken. */
-    private static long pingPong(DemoSession session, long nanos, Latencies latencies, Progress progress,
-                                 PrintStream err) throws IOException, InterruptedException {
-        long start = System.nanoTime();
-        long now = start;
-        long ticked = 0;
-        while (now - start < nanos) {
-            latencies.record(session.roundTrip());
-            now = System.nanoTime();
-            long seconds = (now - start) / SECOND;
-            if (seconds > ticked) {
-                ticked = seconds;
-                progress.show(String.format(Locale.ROOT, "  doorbell ping-pong  %d s  %,d round trips  p50 %s %s",
-                        seconds, latencies.count(), PingCommand.micros(latencies.atPercentile(50)), unit(err)));
-            }
-        }
-        return now - start;
+    private static String pingPongLine(long second, Latencies latencies, PrintStream err) {
+        return String.format(Locale.ROOT, "  doorbell ping-pong  %d s  %,d round trips  p50 %s %s", second,
+                latencies.count(), Measurement.micros(latencies.atPercentile(50)), Measurement.microUnit(err));
     }
 
     /** Publishes records for {@code nanos}; returns the time taken. */
     private static long produce(DemoSession session, long nanos, Progress progress)
             throws IOException, InterruptedException {
-        SharedRing ring = session.ring();
         long start = System.nanoTime();
         long now = start;
         long ticked = 0;
         long sequence = 0;
         while (now - start < nanos) {
             now = System.nanoTime();
-            ring.publish(now, sequence++, session.ping(), session.pong());
+            session.publish(now, sequence++);
             long seconds = (now - start) / SECOND;
             if (seconds > ticked) {
                 ticked = seconds;
@@ -125,24 +112,5 @@ final class DemoCommand implements Command {
             }
         }
         return System.nanoTime() - start;
-    }
-
-    private static void report(PrintStream out, String title, Latencies.Summary summary, long elapsedNanos, String what) {
-        double elapsed = elapsedNanos / 1e9;
-        String unit = unit(out);
-        out.println(title);
-        out.printf(Locale.ROOT, "  %-14s %,d in %.2f s%n", what, summary.count(), elapsed);
-        out.printf(Locale.ROOT, "  %-14s %,.0f%n", "per second", summary.count() / elapsed);
-        out.printf(Locale.ROOT, "  latency, %s:%n", unit);
-        out.printf(Locale.ROOT, "    p50    %12s%n", PingCommand.micros(summary.p50()));
-        out.printf(Locale.ROOT, "    p90    %12s%n", PingCommand.micros(summary.p90()));
-        out.printf(Locale.ROOT, "    p99    %12s%n", PingCommand.micros(summary.p99()));
-        out.printf(Locale.ROOT, "    p99.9  %12s%n", PingCommand.micros(summary.p999()));
-        out.printf(Locale.ROOT, "    max    %12s%n", PingCommand.micros(summary.max()));
-        out.flush();
-    }
-
-    private static String unit(PrintStream stream) {
-        return stream.charset().newEncoder().canEncode('µ') ? "µs" : "us";
     }
 }

@@ -9,9 +9,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The options of one command, as {@code --name value} or {@code --name=value}, plus
- * {@code -h}/{@code --help}. Every option takes a value; a later occurrence overrides an
- * earlier one. Anything else is a {@link UsageException}.
+ * The options of one command: options with a value, as {@code --name value} or
+ * {@code --name=value}; flags without one, as {@code --name}; and {@code -h}/{@code --help}.
+ * A later occurrence overrides an earlier one. Anything else, including a flag given a
+ * value, is a {@link UsageException}.
  */
 final class Options {
     private final Map<String, String> values;

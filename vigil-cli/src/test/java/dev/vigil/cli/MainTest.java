@@ -75,7 +75,7 @@ class MainTest {
 
     @Test
     void microsecondsHaveOneDecimal() {
-        assertEquals("71.2", PingCommand.micros(71_234));
-        assertEquals("1,234.6", PingCommand.micros(1_234_567));
+        assertEquals("71.2", Measurement.micros(71_234));
+        assertEquals("1,234.6", Measurement.micros(1_234_567));
     }
 }
