@@ -127,8 +127,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
      * @throws IllegalStateException if another thread is using the Event right now
      */
     public int intoRawDescriptor() throws ClosedException {
-        int number = fd.intoRaw();
-        return number;
+        return fd.intoRaw(); // the Descriptor leaves the registry, and the cleaner's watch with it
     }
 
     /**

@@ -81,15 +81,21 @@ public final class Descriptor {
      */
     public static Descriptor adoptForeign(int fd, String what) {
         Descriptor d = new Descriptor(fd, what);
-        Descriptor prior = OWNED.putIfAbsent(fd, d);
-        if (prior != null) {
+        for (;;) {
+            Descriptor prior = OWNED.putIfAbsent(fd, d);
+            if (prior == null) {
+                return d;
+            }
             if (!prior.isClosed()) {
                 throw new IllegalArgumentException("descriptor " + fd + " is already owned by a vigil "
                         + prior.what + "; use duplicate() to get a second descriptor for it");
             }
-            OWNED.put(fd, d); // the prior owner closed it; the number was reused for this file
+            // The prior owner closed it and the number was reused for this file. A CAS, so that of
+            // two threads adopting the number at once, one wins and the other sees the winner.
+            if (OWNED.replace(fd, prior, d)) {
+                return d;
+            }
         }
-        return d;
     }
 
     /**
@@ -202,10 +208,6 @@ public final class Descriptor {
         }
     }
 
-    /** How many numbers vigil owns right now (for diagnostics and the leak guard). */
-    public static int ownedCount() {
-        return OWNED.size();
-    }
 
     @Override
     public String toString() {

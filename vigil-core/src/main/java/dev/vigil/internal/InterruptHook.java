@@ -24,10 +24,13 @@ public final class InterruptHook extends AbstractInterruptibleChannel {
     private static final ThreadLocal<InterruptHook> CURRENT = ThreadLocal.withInitial(InterruptHook::new);
 
     /**
-     * Plain, not volatile: written before {@code begin()} and cleared after {@code end()},
-     * each of which takes the thread's interrupt lock ({@code blockedOn}); the interrupting
-     * thread reads it under that same lock (or it is this thread, when already interrupted).
-     * The monitor orders both accesses, so two fences per wait are saved.
+     * Plain, not volatile: written before {@code begin()}, which takes the thread's interrupt
+     * lock ({@code blockedOn}). An interrupting thread finds this hook as the blocker under
+     * that same lock and reads the field afterwards (JDK 25 closes the channel, and so calls
+     * {@link #implCloseChannel()}, just after releasing it), so the write happens before the
+     * read. A read that comes after {@link #disarm()} may see the target or null: either is
+     * harmless, because every target ignores a call once its wait is over. This saves two
+     * fences per wait.
      */
     private Target target;
 

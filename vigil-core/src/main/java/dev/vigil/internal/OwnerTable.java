@@ -60,6 +60,20 @@ final class OwnerTable<T> {
         return page(number, true).compareAndExchange(number & (PAGE - 1), null, owner);
     }
 
+    /** Replaces the entry of {@code number} with {@code owner} if it is still {@code expected} (the same object). */
+    boolean replace(int number, T expected, T owner) {
+        check(number);
+        if (number >= PAGED) {
+            boolean[] replaced = {false};
+            beyond.computeIfPresent(number, (n, now) -> {
+                replaced[0] = now == expected;
+                return replaced[0] ? owner : now;
+            });
+            return replaced[0];
+        }
+        return page(number, true).compareAndSet(number & (PAGE - 1), expected, owner);
+    }
+
     /** Removes the entry of {@code number} if it is {@code owner} (the same object, not an equal one). */
     void remove(int number, T owner) {
         if (number < 0) {
@@ -87,7 +101,7 @@ final class OwnerTable<T> {
         return page == null ? null : page.get(number & (PAGE - 1));
     }
 
-    /** How many numbers have an entry (a walk over the pages: for diagnostics, not hot paths). */
+    /** How many numbers have an entry (a walk over the pages: for tests and diagnostics, not hot paths). */
     int size() {
         int count = beyond.size();
         for (int p = 0; p < pages.length(); p++) {

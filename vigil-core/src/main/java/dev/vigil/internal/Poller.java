@@ -94,21 +94,24 @@ public final class Poller implements InterruptHook.Target {
             throw new ErrnoException("epoll_create1", Native.errno(s));
         }
         epfd = Descriptor.adoptNew(fd, "Reactor");
+        Event wake = null;
         try {
-            wakeup = new Event();
+            wake = new Event();
             Arena arena = Arena.ofAuto();
             events = arena.allocate(EPoll.EVENT_SIZE * BATCH, 8);
             ctlEvent = arena.allocate(EPoll.EVENT_SIZE, 8);
             EPoll.set(ctlEvent, 0, EPoll.EPOLLIN, WAKE_TOKEN);
-            if (EPoll.ctl(s, fd, EPoll.EPOLL_CTL_ADD, wakeup.rawDescriptor(), ctlEvent) < 0) {
-                int errno = Native.errno(s);
-                wakeup.close();
-                throw new ErrnoException("epoll_ctl(ADD wake-up)", errno);
+            if (EPoll.ctl(s, fd, EPoll.EPOLL_CTL_ADD, wake.rawDescriptor(), ctlEvent) < 0) {
+                throw new ErrnoException("epoll_ctl(ADD wake-up)", Native.errno(s));
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable t) { // whatever failed, nothing opened here stays open
+            if (wake != null) {
+                wake.close();
+            }
             epfd.close();
-            throw e;
+            throw t;
         }
+        wakeup = wake;
     }
 
     // ---------------------------------------------------------------- the process-wide default
@@ -182,7 +185,6 @@ public final class Poller implements InterruptHook.Target {
             try {
                 int index = takeIndex();
                 int generation = ++generations[index];
-                io.reset();
                 io.poller = this;
                 io.index = index;
                 io.generation = generation;

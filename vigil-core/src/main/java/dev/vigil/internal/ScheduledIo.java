@@ -129,15 +129,6 @@ public final class ScheduledIo {
         return poller;
     }
 
-    /** Clears everything before (re-)registration. */
-    void reset() {
-        synchronized (lock) {
-            STATE.setVolatile(this, 0);
-            failure = null;
-            READ_WAKER.setVolatile(this, (Waker) null);
-            WRITE_WAKER.setVolatile(this, (Waker) null);
-        }
-    }
 
     /**
      * The kernel's bits (already mapped to Readiness bits) for this descriptor. Reactor

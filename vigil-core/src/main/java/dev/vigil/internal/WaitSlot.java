@@ -7,8 +7,9 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The single-waiter slot of an object that allows one reader at a time (an Event and its
- * duplicates, a WaitContext): who is waiting, through which object, and how to wake them.
+ * The single-waiter slot of an object that allows one waiter at a time (an Event and its
+ * duplicates, a WaitContext, each direction of a Tube, a TubeListener): who is waiting,
+ * through which object, and how to wake them.
  *
  * <p>Protocol with close: the waiter publishes itself ({@link #claim}, then
  * {@link #publish(Parker)} or {@link #enterRead(int)}) before it checks whether the object is

@@ -11,7 +11,8 @@ import java.io.IOException;
 
 /**
  * The one wait loop for "try without blocking, otherwise block until the descriptor is
- * ready (readable by default), then try again": used by Event waits and WaitContext waits.
+ * ready (readable by default), then try again": used by Event and WaitContext waits, Tube
+ * sends (and receives that cannot block in {@code recvmsg}) and TubeListener accepts.
  *
  * <p>It keeps the caller's deadline across every early return of the kernel (EINTR, a
  * spurious wake, a count taken by another process), honours interrupts

@@ -92,7 +92,7 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
     private final WaitSlot slot = new WaitSlot("TubeListener");
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicLong rejected = new AtomicLong();
-    private final Waiting.Attempt attempt = TubeListener::tryAccept;
+    private static final Waiting.Attempt ATTEMPT = TubeListener::tryAccept;
 
     private TubeListener(Descriptor fd, Path path, Object fileKey, Predicate<? super Tube.PeerCredentials> admit) {
         this.fd = fd;
@@ -160,8 +160,10 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
                 } finally {
                     fd.release();
                 }
+                // The key is read before the move, which keeps the inode: read after it, another
+                // process could have replaced the file in between, and close() would delete theirs.
+                Object key = Files.readAttributes(temporary, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
                 moveIntoPlace(temporaryAddress, targetAddress, target);
-                Object key = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
                 return new TubeListener(fd, target, key, admit);
             } catch (Throwable t) {
                 fd.close();
@@ -288,7 +290,7 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
         lock.lockInterruptibly();
         try {
             for (;;) {
-                long result = Waiting.await(fd, slot, this, Deadline.FOREVER, attempt, "TubeListener", Poll.POLLIN);
+                long result = Waiting.await(fd, slot, this, Deadline.FOREVER, ATTEMPT, "TubeListener", Poll.POLLIN);
                 Tube tube = Tube.adopt((int) (result - 1));
                 boolean admitted;
                 try {

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,7 +39,11 @@ class OwnerTableTest {
             assertSame(replacement, table.get(n), "put replaces");
             table.remove(n, new String(replacement)); // an equal owner is not the owner: identity counts
             assertSame(replacement, table.get(n));
-            table.remove(n, replacement);
+            String next = "d" + n;
+            assertFalse(table.replace(n, new String(replacement), next), "replace compares by identity");
+            assertTrue(table.replace(n, replacement, next));
+            assertSame(next, table.get(n));
+            table.remove(n, next);
             assertNull(table.get(n));
         }
         assertEquals(0, table.size());

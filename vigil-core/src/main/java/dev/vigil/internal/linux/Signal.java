@@ -42,7 +42,6 @@ public final class Signal {
 
     public static final long SIG_DFL = 0;
     public static final long SIG_IGN = 1;
-    public static final int SA_SIGINFO = 0x4;
     public static final int SA_RESTART = 0x10000000;
     public static final int SA_RESETHAND = 0x80000000;
     public static final int SIG_BLOCK = 0;
