@@ -325,13 +325,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
                         }
                         return count;
                     }
-                    if (fd.isClosed()) {
-                        throw new ClosedException("Event was closed while a thread waited on it");
-                    }
-                    if (interrupted) {
-                        Thread.interrupted();
-                        throw new InterruptedException();
-                    }
+                    Waiting.endIfClosedOrInterrupted(fd, interrupted, "Event");
                     if (errno == Errno.EAGAIN) {
                         // another process made the shared description non-blocking: poll instead
                         return Waiting.awaitClaimed(fd, slot, Deadline.FOREVER, READ_COUNT, "Event");

@@ -149,7 +149,7 @@ public final class WaitSlot implements InterruptHook.Target {
             }
             ScheduledIo io = parkedIo;
             if (io != null) {
-                io.shutdown(new dev.vigil.ClosedException(what + " was closed while a thread waited on it"));
+                io.shutdown(Waiting.closedDuringWait(what));
             }
             Thread t = owner;
             if (t != null) {

@@ -167,7 +167,23 @@ public final class Waiting {
         }
     }
 
-    private static ClosedException closedDuringWait(String what) {
+    /** The exception of a wait that the object's {@code close()} ended. */
+    public static ClosedException closedDuringWait(String what) {
         return new ClosedException(what + " was closed while a thread waited on it");
+    }
+
+    /**
+     * After a blocking call that consumed nothing: close wins over an interrupt, and an
+     * interrupt ends the wait with its status cleared; otherwise the caller goes on.
+     */
+    public static void endIfClosedOrInterrupted(Descriptor fd, boolean interrupted, String what)
+            throws ClosedException, InterruptedException {
+        if (fd.isClosed()) {
+            throw closedDuringWait(what);
+        }
+        if (interrupted) {
+            Thread.interrupted();
+            throw new InterruptedException();
+        }
     }
 }

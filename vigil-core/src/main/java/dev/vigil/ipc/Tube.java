@@ -545,7 +545,7 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                             errno = n < 0 ? Native.errno(s) : 0;
                         }
                     } finally {
-                        kick.leave();        // 3. before disarm: an interrupter holds the hook's lock while it kicks
+                        kick.leave();        // 3. waits out a kick in flight: no signal follows this call
                         interrupted = hook.disarm() | Thread.currentThread().isInterrupted();
                     }
                     if (n >= 0 && isBounded) {
@@ -556,13 +556,7 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                         return true;
                     }
                     // Nothing consumed yet (a failed call, or only a peek): close and interrupt win.
-                    if (fd.isClosed()) {
-                        throw new ClosedException("Tube was closed while a thread waited on it");
-                    }
-                    if (interrupted) {
-                        Thread.interrupted();
-                        throw new InterruptedException();
-                    }
+                    Waiting.endIfClosedOrInterrupted(fd, interrupted, "Tube");
                     if (n >= 0) {
                         if (takePeeked(s, raw, n) != 0) {
                             return true;
