@@ -4,7 +4,7 @@
 #   vigil-bench/compare.sh [event] [--rounds N] [--trips N] [--warmup N] [--placements cross,same]
 #       thread ping-pong: vigil Event vs the C reference (two eventfds), LockSupport
 #       park/unpark, two Semaphores, and two Pipes with Selectors
-#   vigil-bench/compare.sh waitcontext [--sizes 1,1000,10000] [--rounds N] [--iterations N]
+#   vigil-bench/compare.sh waitcontext [--sizes 1,1000,10000] [--rounds N] [--iterations N] [--warmup N]
 #       one ready descriptor among N: vigil WaitContext vs C epoll_wait vs JDK Selector
 #   vigil-bench/compare.sh tube [--fds 0,1] [--placements cross,same] [--rounds N] [--trips N] [--warmup N] [--peers seqpacket,ffm,...]
 #       64-byte message ping-pong, with and without one descriptor: vigil Tube vs C socketpair(SOCK_SEQPACKET)
