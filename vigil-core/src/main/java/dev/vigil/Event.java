@@ -1,9 +1,10 @@
 package dev.vigil;
 
+import dev.vigil.internal.Callers;
 import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
-import dev.vigil.internal.InterruptHook;
+import dev.vigil.internal.SignalKick;
 import dev.vigil.internal.ProcFs;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
@@ -11,6 +12,7 @@ import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.EventFd;
 import dev.vigil.internal.linux.Kcmp;
 import dev.vigil.internal.linux.Native;
+import dev.vigil.internal.linux.Poll;
 import dev.vigil.internal.linux.Unistd;
 
 import java.io.IOException;
@@ -64,13 +66,10 @@ import java.time.Duration;
  */
 public final class Event implements RawDescriptor, AutoCloseable {
     /**
-     * {@link #writeCount(long)} refuses an addition of at least {@code 2^32} that would
-     * leave the counter within this distance of its maximum, so that {@link #signal()} and
-     * small writes (which the kernel would block on a full counter) never block in practice.
+     * The largest value the kernel's counter holds, {@code 0xfffffffffffffffe} ({@code -2} as
+     * a long): the largest count {@link #writeCount(long)} can write, into an empty counter.
      */
-    static final long SIGNAL_HEADROOM = 1L << 32;
-    /** The largest count {@link #writeCount(long)} lets the counter reach with a large write. */
-    public static final long COUNT_LIMIT = EventFd.MAX_COUNT - SIGNAL_HEADROOM;
+    public static final long COUNT_LIMIT = EventFd.MAX_COUNT;
     private final Descriptor fd;
 
     static {
@@ -78,6 +77,10 @@ public final class Event implements RawDescriptor, AutoCloseable {
     }
 
     private final Shared shared;
+    /** The writes in progress through this Event, which {@link #close()} ends. */
+    private final Callers writers = new Callers();
+    /** Per thread: the slot of its writes (a thread makes one write at a time). */
+    private static final ThreadLocal<WaitSlot> WRITER = ThreadLocal.withInitial(() -> new WaitSlot("Event"));
 
     /** Creates an unsignalled Event: a new blocking, close-on-exec eventfd. */
     public Event() throws IOException {
@@ -140,75 +143,125 @@ public final class Event implements RawDescriptor, AutoCloseable {
         return fd.rawNumber();
     }
 
-    /** Sets the event: adds one to the counter, waking the waiter if there is one. */
+    /**
+     * Sets the event: adds one to the counter, waking the waiter if there is one.
+     *
+     * <p>A doorbell never blocks its ringer. A counter with no room for one more (another
+     * holder wrote a count that filled it) is already signalled, so {@code signal()} then
+     * returns at once without writing. Should another holder fill the counter between vigil's
+     * check and its write, the write waits for room, and {@link Thread#interrupt()} (the
+     * interrupt status stays set) or {@link #close()} ends it. An interrupt status set before
+     * the call does not stop the signal.
+     *
+     * @throws ClosedException if this Event is closed
+     */
     public void signal() throws IOException {
-        write(1L);
+        write(1L, true);
     }
 
     /**
-     * Adds {@code n} to the counter.
+     * Adds {@code n} to the counter, waiting for room when the counter cannot take it: its
+     * largest value is {@link #COUNT_LIMIT}, and the kernel makes a write that would pass it
+     * wait until someone reads. The wait is like any other vigil wait: {@link #close()} ends
+     * it, an interrupt ends it, and a virtual thread parks (until there is room for one; a
+     * write that needs more room than that then waits in the kernel, on its carrier).
      *
-     * <p>The counter holds at most {@code 0xfffffffffffffffe}; the kernel blocks a write
-     * that would pass that. So that no call blocks, an addition of {@code 2^32} or more
-     * that would take the counter beyond {@link #COUNT_LIMIT} is refused with
-     * {@link IllegalStateException} and changes nothing. (A concurrent large write from
-     * another process can still race with that check, exactly as in C.)
-     *
-     * @param n a count, read as unsigned by the kernel; 0 does nothing
-     * @throws IllegalArgumentException if {@code n} is negative: values of {@code 2^63} and
-     *                                  more cannot be written through this method
+     * @param n a count, read as unsigned by the kernel ({@code 2^63} and more are negative
+     *          longs), at most {@link #COUNT_LIMIT}; 0 does nothing
+     * @throws IllegalArgumentException if {@code n} is {@code -1} ({@code 2^64 - 1}), more
+     *                                  than any counter holds
+     * @throws java.io.InterruptedIOException if the thread is interrupted before or while it
+     *                                  waits; nothing was written and the interrupt status stays set
+     * @throws ClosedException          if this Event is closed, before or during the wait
      */
     public void writeCount(long n) throws IOException {
-        if (n < 0) {
-            throw new IllegalArgumentException("writeCount(n) takes 0 <= n < 2^63, got " + Long.toUnsignedString(n));
+        if (n == -1) {
+            throw new IllegalArgumentException("writeCount(n) takes n <= COUNT_LIMIT (0xfffffffffffffffe),"
+                    + " got 0xffffffffffffffff");
         }
         if (n == 0) {
             return;
         }
-        if (n >= SIGNAL_HEADROOM) {
-            checkRoomFor(n);
-        }
-        write(n);
+        write(n, false);
     }
 
-    private void checkRoomFor(long n) throws IOException {
+    /**
+     * The one write path: {@code signal} ({@code isSignal}) gives up on a full counter,
+     * {@code writeCount} waits for room. Either way the write is a call that an interrupt or
+     * {@link #close()} can end ({@link SignalKick#callUnmasked}); the writer's slot is published
+     * in {@link #writers} first, so that close finds it.
+     */
+    private void write(long n, boolean isSignal) throws IOException {
+        if (!isSignal && Thread.currentThread().isInterrupted()) {
+            throw interruptedWrite();
+        }
         int raw = fd.acquire();
+        WaitSlot me = WRITER.get();
+        me.claim(Thread.currentThread(), this);
+        int where = writers.add(me); // before the closed checks below: see WaitSlot
         try {
-            long count = ProcFs.fdinfoField(raw, "eventfd-count", 16);
-            if (count != -1 && (Long.compareUnsigned(count, COUNT_LIMIT) > 0
-                    || Long.compareUnsigned(n, COUNT_LIMIT - count) > 0)) {
-                throw new IllegalStateException("writeCount(" + n + ") would take the counter from "
-                        + Long.toUnsignedString(count) + " past its limit " + Long.toUnsignedString(COUNT_LIMIT)
-                        + "; nothing was written. Read the count first.");
+            Native.Scratch s = Native.Scratch.get();
+            boolean virtual = Thread.currentThread().isVirtual();
+            for (;;) {
+                if (isSignal || virtual) {
+                    int ready = Poll.now(s, raw, Poll.POLLOUT);
+                    if (ready == 0) {   // not even room for one (a failed poll goes on to the write)
+                        if (isSignal) {
+                            return;     // the counter is full: already signalled
+                        }
+                        awaitRoom(me);
+                        continue;
+                    }
+                }
+                s.word.set(Native.C_LONG, 0, n);
+                long r = me.kick.callUnmasked(s, fd, raw, WRITE, !isSignal);
+                if (r == 8) {
+                    return;
+                }
+                if (fd.isClosed()) {
+                    throw Waiting.closedDuringWait("Event");
+                }
+                if (!isSignal && Thread.currentThread().isInterrupted()) {
+                    throw interruptedWrite();
+                }
+                if (r == SignalKick.NOT_CALLED) {
+                    continue; // a kick meant for an earlier call
+                }
+                int errno = Native.errno(s);
+                if (errno == Errno.EAGAIN) {
+                    // another process made the shared description non-blocking: the counter had no room
+                    if (isSignal) {
+                        return;
+                    }
+                    awaitRoom(me);
+                } else if (errno != Errno.EINTR) {
+                    throw new ErrnoException("eventfd write", errno);
+                }
+                // EINTR: an interrupt of a signal() (it checks the room again and returns), or another signal
             }
         } finally {
+            writers.remove(where, me);
+            me.unclaim();
             fd.release();
         }
     }
 
-    private void write(long n) throws IOException {
-        int raw = fd.acquire();
+    private static final SignalKick.Syscall WRITE = (s, raw) -> Unistd.write(s, raw, s.word, 8);
+    private static final Waiting.Attempt HAS_ROOM = (s, raw) -> Poll.now(s, raw, Poll.POLLOUT) != 0 ? 1 : 0;
+
+    /** Waits (polls, or parks a virtual thread) until the counter has room for one. */
+    private void awaitRoom(WaitSlot me) throws IOException {
         try {
-            writeRaw(Native.Scratch.get(), raw, n);
-        } finally {
-            fd.release();
+            Waiting.awaitClaimed(fd, me, Deadline.FOREVER, HAS_ROOM, "Event", Poll.POLLOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw interruptedWrite();
         }
     }
 
-    /** Adds {@code n} to the counter of {@code raw}, which the caller holds. */
-    private static void writeRaw(Native.Scratch s, int raw, long n) throws ErrnoException {
-        for (;;) {
-            s.word.set(Native.C_LONG, 0, n);
-            long r = Unistd.write(s, raw, s.word, 8);
-            if (r == 8) {
-                return;
-            }
-            int errno = Native.errno(s);
-            if (r < 0 && errno == Errno.EINTR) {
-                continue;
-            }
-            throw new ErrnoException("eventfd write", errno);
-        }
+    private static java.io.InterruptedIOException interruptedWrite() {
+        return new java.io.InterruptedIOException("interrupted while waiting for room in the Event's counter;"
+                + " nothing was written");
     }
 
     /**
@@ -279,10 +332,10 @@ public final class Event implements RawDescriptor, AutoCloseable {
 
     /**
      * The untimed wait of a platform thread: one blocking {@code read(2)}, the same system
-     * call C makes, so a wait on a pending signal and a wait that blocks both cost one call.
-     * An interrupt or close ends the read by injecting one unit into the counter
-     * ({@link WaitSlot#kick()}); the wait then takes that unit out again and writes any real
-     * count back, so the signal is neither lost nor invented.
+     * call C makes, after a look at the thread's signal mask. An interrupt or close ends the
+     * read with a signal to this thread ({@link SignalKick}); nothing is ever written into
+     * the counter, which other processes may share. A thread that has that signal blocked
+     * polls beside a private wake descriptor instead ({@link Waiting}).
      */
     private long readBlocking() throws IOException, InterruptedException {
         if (Thread.interrupted()) {
@@ -295,42 +348,24 @@ public final class Event implements RawDescriptor, AutoCloseable {
             try {
                 Native.Scratch s = Native.Scratch.get();
                 for (;;) {
-                    InterruptHook hook = InterruptHook.current();
-                    long r = -1;
-                    int errno = 0;
-                    boolean interrupted;
-                    boolean kicked;
-                    slot.enterRead(raw);   // published before the closed check: see WaitSlot
-                    hook.arm(slot);
-                    try {
-                        if (!fd.isClosed()) {
-                            r = Unistd.read(s, raw, s.word, 8);
-                            errno = r < 0 ? Native.errno(s) : 0;
-                        }
-                    } finally {
-                        interrupted = hook.disarm();
-                        kicked = slot.leaveRead();
+                    int tid = SignalKick.kickableThreadId();
+                    if (tid < 0) {
+                        return Waiting.awaitClaimed(fd, slot, Deadline.FOREVER, READ_COUNT, "Event");
                     }
-                    long count = r == 8 ? s.word.get(Native.C_LONG, 0) : 0;
-                    if (kicked) {
-                        long rest = count + tryRead(s, raw) - 1; // remove the injected unit
-                        if (rest != 0) {
-                            writeRaw(s, raw, rest);              // and give back the real count
-                        }
-                        count = 0;
+                    long r = slot.kick.call(s, tid, fd, raw, READ, true);
+                    if (r == 8) {
+                        return s.word.get(Native.C_LONG, 0); // an interrupt that came too late stays set
                     }
-                    if (count != 0) {
-                        if (interrupted) {
-                            Thread.currentThread().interrupt(); // interrupted after the read won: keep the status
-                        }
-                        return count;
+                    Waiting.endIfClosedOrInterrupted(fd, Thread.currentThread().isInterrupted(), "Event");
+                    if (r == SignalKick.NOT_CALLED) {
+                        continue; // a kick meant for an earlier call
                     }
-                    Waiting.endIfClosedOrInterrupted(fd, interrupted, "Event");
+                    int errno = Native.errno(s);
                     if (errno == Errno.EAGAIN) {
                         // another process made the shared description non-blocking: poll instead
                         return Waiting.awaitClaimed(fd, slot, Deadline.FOREVER, READ_COUNT, "Event");
                     }
-                    if (r < 0 && errno != Errno.EINTR) {
+                    if (errno != Errno.EINTR) {
                         throw new ErrnoException("eventfd read", errno);
                     }
                 }
@@ -341,6 +376,8 @@ public final class Event implements RawDescriptor, AutoCloseable {
             slot.unclaim();
         }
     }
+
+    private static final SignalKick.Syscall READ = (s, raw) -> Unistd.read(s, raw, s.word, 8);
 
     /**
      * Returns a new Event on the same kernel eventfd, with its own close-on-exec descriptor
@@ -361,6 +398,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
     public void close() {
         if (fd.close()) {
             shared.slot.wake(this);
+            writers.wakeAll(this);
         }
     }
 

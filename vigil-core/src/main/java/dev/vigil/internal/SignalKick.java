@@ -7,21 +7,24 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Ends one platform thread's blocking system call early by sending that thread a signal:
- * how {@code Thread.interrupt()} and {@code close()} reach a thread blocked in a plain
- * {@code recvmsg(2)} on a Tube. One instance per object that allows one such caller at a time.
+ * Ends one thread's blocking system call early by sending that thread a signal: how
+ * {@code Thread.interrupt()} and {@code close()} reach a thread blocked in a plain
+ * {@code read(2)} of an Event, a {@code recvmsg(2)} of a Tube, or an Event write that found
+ * the counter full. One instance per {@link WaitSlot}.
  *
  * <h2>Why a signal</h2>
- * An Event's blocking read is ended by writing into the eventfd ({@link WaitSlot#kick()}).
- * A socket has no such side door: writing to it reaches the peer, and {@code shutdown(2)}
- * would change the socket for every process holding it. A signal, though, ends any blocking
- * call when its handler was installed without {@code SA_RESTART}: the call fails with
- * {@code EINTR}. The caller then looks for the reason (its interrupt status, the object's
- * close) and simply calls again if there is none, so {@code EINTR} from any other signal is
- * harmless. The JDK's NIO ends blocked socket calls the same way.
+ * A blocked call on a descriptor that other processes share has no private side door:
+ * writing into an eventfd puts a count where every holder can read it, writing to a socket
+ * reaches the peer, and {@code shutdown(2)} changes the socket for everyone. A signal ends any
+ * blocking call when its handler was installed without {@code SA_RESTART}: the call fails
+ * with {@code EINTR}. The caller then looks for the reason (its interrupt status, the
+ * object's close) and simply calls again if there is none, so {@code EINTR} from any other
+ * signal is harmless. The JDK's NIO ends blocked socket calls the same way.
  *
  * <h2>Which signal, and its handler</h2>
  * The JDK's own: on Linux, NIO uses {@code SIGRTMAX - 2} (62 with glibc) and installs a
@@ -34,18 +37,21 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code SIG_DFL} (this process has not used NIO yet) is replaced by vigil's handler:
  *       the address of libc's {@code getppid}, flags 0. A handler must be native and
  *       async-signal-safe, so never a Java upcall; {@code getppid} ignores its argument,
- *       cannot fail (so it never changes errno) and is on POSIX's async-signal-safe list.
- *       The JDK may later install its own no-op over it, or the reverse: either does nothing;</li>
+ *       cannot fail (so it never changes errno) and is on POSIX's async-signal-safe list;</li>
  *   <li>{@code SIG_IGN}, or a handler with one of those flags, means no kicks in this process:
- *       {@link #kickableThreadId()} answers -1 and callers wait in {@code ppoll} through a
- *       {@link Parker} as before.</li>
+ *       {@link #kickableThreadId()} answers -1 and waits poll beside a private wake
+ *       descriptor ({@link Parker}) instead.</li>
  * </ul>
  * The disposition is read again before every signal sent, and a signal is never sent while
- * it is {@code SIG_DFL}, which would end the process: if someone reset it, vigil's handler is
- * installed again; if it became unusable, the kick gives up (the waiter then stays blocked
- * until a message arrives), kicks are switched off for later calls, and a warning is logged.
- * A thread with the signal blocked in its mask (say a native thread attached to the VM) is
- * never sent it: {@link #kickableThreadId()} is -1 there too.
+ * it is {@code SIG_DFL}, which would end the process.
+ *
+ * <h2>The signal mask</h2>
+ * A signal the thread has blocked stays pending and ends nothing. Only the thread itself can
+ * change its mask, and a native library it calls may do so at any time, so the answer is
+ * never cached: {@link #kickableThreadId()} reads the mask (one {@code rt_sigprocmask}) right
+ * before every blocking call, and a wait whose thread has the signal blocked polls with a
+ * {@link Parker} instead. A write, which has no such alternative, takes the signal out of the
+ * mask for the length of its call ({@link #callUnmasked}).
  *
  * <h2>State</h2>
  * <pre>
@@ -55,48 +61,42 @@ import java.util.concurrent.locks.LockSupport;
  *                      v
  *                   KICKING --tgkill--> KICKED --leave (CAS)--> IDLE
  *                      ^                  |
- *                      +--- (CAS) --------+   no leave after a pause: send again
+ *                      +--- (CAS) --------+   still in the call after a pause: send again
  * </pre>
- * <b>Lost signals.</b> The waiter cannot announce itself and enter the kernel in one step.
- * A signal that arrives between the two runs the handler in user space and is gone, and the
- * call then blocks. So the kicker does not send once: it sends, waits for the waiter to
- * leave (a first pause of {@value #FIRST_RESEND_NANOS} ns, doubling up to
- * {@value #MAX_RESEND_NANOS} ns), and sends again while the waiter is still in
- * {@code KICKED}. Only the kicker that won {@code IN_CALL -> KICKING} sends; another kicker
- * (an interrupt and a close at once) finds {@code KICKING} or {@code KICKED} and returns,
- * because the first one does not stop before the waiter has left.
+ * <b>Lost signals.</b> The caller cannot announce itself and enter the kernel in one step. A
+ * signal that arrives between the two runs the handler in user space and is gone, and the
+ * call then blocks. So one signal is not enough: after the first, the kick is handed to a
+ * daemon thread, {@code vigil-kicker}, which sends again while the caller is still in
+ * {@code KICKED} (pauses of {@value #FIRST_RESEND_NANOS} ns, doubling up to
+ * {@value #MAX_RESEND_NANOS} ns). The interrupting or closing thread sends once and
+ * returns: it never waits for the caller. Only the thread that wins {@code IN_CALL -> KICKING}
+ * or {@code KICKED -> KICKING} sends, so an interrupt and a close at once send one signal.
  *
- * <p><b>Thread ids.</b> The signal goes to the kernel thread id the waiter recorded before it
+ * <p><b>Thread ids.</b> The signal goes to the kernel thread id the caller recorded before it
  * published {@code IN_CALL}, and only from {@code KICKING}. {@link #leave()} spins while the
- * state is {@code KICKING} and leaves only by CAS, so the waiter cannot return from the call,
+ * state is {@code KICKING} and leaves only by CAS, so the caller cannot return from the call,
  * let alone end and have its id reused, while a {@code tgkill} is in flight; once it has left,
- * every later CAS of the kicker fails. A signal can therefore reach the waiter only inside
- * the call or the few instructions around it, never in unrelated code. A kick can at worst
- * land on the same object's next call (the waiter left and entered again before the kicker
+ * every later CAS of a sender fails. A signal can therefore reach the caller only inside the
+ * call or the few instructions around it, never in unrelated code. A kick can at worst land
+ * on the same object's next call (the caller left and entered again before the sender
  * looked): that call sees {@code EINTR}, finds no reason and calls again.
  *
  * <p><b>Leaving.</b> {@code tgkill} marks the signal pending before it returns, but the
  * kernel runs the handler only on the thread's next way back to user space. A signal sent
- * just after the call returned on its own could therefore still be pending when the waiter
- * leaves, and would end its next blocking call, which may be someone else's. So a waiter
+ * just after the call returned on its own could therefore still be pending when the caller
+ * leaves, and would end its next blocking call, which may be someone else's. So a caller
  * that leaves a kick in which a signal was sent makes one trivial system call
  * ({@code getppid}) first: on its return the kernel runs the handler for every signal still
  * pending. Kicks are rare, so this costs nothing on the common path.
  *
- * <p><b>Order in the waiter, and the interrupt's locks.</b> {@code Thread.interrupt()} sets
- * the interrupt status, then closes the waiter's {@link InterruptHook}, whose
- * {@code implCloseChannel} runs this kick, re-sends included, while holding the hook's
- * close lock. The waiter's {@code begin()} and {@code end()} take that lock too when they see
- * an interrupt, so the waiter must never need it between {@link #enter} and {@link #leave}:
- * <ol>
- *   <li>arm the hook (its {@code begin()} is over before the state says {@code IN_CALL});</li>
- *   <li>{@link #enter}, then check the interrupt status and close, then
- *       {@link #notYetKicked()}, then make the call. An interrupt before {@code enter} finds
- *       {@code IDLE} and sends nothing, but its status, set before the hook is called, is
- *       seen by the check (a Dekker pair of volatile accesses); close is the same with the
- *       descriptor's closed bit;</li>
- *   <li>{@link #leave}, and only then disarm the hook.</li>
- * </ol>
+ * <p><b>Order in the caller, and the interrupt's locks.</b> {@code Thread.interrupt()} sets
+ * the interrupt status, then closes the caller's {@link InterruptHook}, whose
+ * {@code implCloseChannel} runs {@link #kick()} while holding the hook's close lock. The
+ * caller's {@code begin()} and {@code end()} take that lock too when they see an interrupt,
+ * so {@link #call} arms the hook before {@link #enter} and disarms it after {@link #leave};
+ * and it checks the interrupt status and the descriptor's close after {@code enter} (a
+ * Dekker pair of volatile accesses with the interrupter and the closer, who set their flag
+ * before they kick).
  */
 public final class SignalKick implements InterruptHook.Target {
     private static final System.Logger LOG = System.getLogger("dev.vigil");
@@ -106,8 +106,11 @@ public final class SignalKick implements InterruptHook.Target {
     private static final int KICKING = 2;
     private static final int KICKED = 3;
 
-    static final long FIRST_RESEND_NANOS = 20_000;
-    static final long MAX_RESEND_NANOS = 1_000_000;
+    static final long FIRST_RESEND_NANOS = 50_000;
+    static final long MAX_RESEND_NANOS = 20_000_000;
+
+    /** What {@link #call} returns when it did not make the call: interrupted, closed, or kicked first. */
+    public static final long NOT_CALLED = Long.MIN_VALUE;
 
     /** The signal sent: {@code SIGRTMAX - 2}, as the JDK's NIO; 0 if this C library cannot do it. */
     private static final int SIGNAL;
@@ -115,8 +118,8 @@ public final class SignalKick implements InterruptHook.Target {
     /** False once kicks are found impossible here; then every caller polls. */
     private static volatile boolean usable;
     private static final Object SETUP_LOCK = new Object();
-    /** Per platform thread: its kernel thread id, or -1 if it has the signal blocked. */
-    private static final ThreadLocal<Integer> THREAD_ID = ThreadLocal.withInitial(SignalKick::probeCurrentThread);
+    /** Per platform thread: its kernel thread id, which never changes. */
+    private static final ThreadLocal<Integer> THREAD_ID = ThreadLocal.withInitial(Signal::gettid);
 
     static {
         try {
@@ -136,18 +139,18 @@ public final class SignalKick implements InterruptHook.Target {
         PID = Signal.AVAILABLE ? Signal.getpid() : 0;
         usable = why == null;
         if (why != null) {
-            LOG.log(System.Logger.Level.INFO, "Tube receives on platform threads wait in ppoll instead of a blocking"
-                    + " recvmsg: " + why);
+            LOG.log(System.Logger.Level.INFO, "blocking Event reads and Tube receives on platform threads wait in ppoll"
+                    + " instead: " + why);
         }
     }
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
-    /** The waiter's kernel thread id and thread; written before the state becomes IN_CALL. */
+    /** The caller's kernel thread id and thread; written before the state becomes IN_CALL. */
     private int tid;
-    private Thread waiter;
-    /** The thread that sent the last signal; written before the state becomes KICKED. */
-    private Thread kicker;
+    private Thread caller;
+    /** True once a signal was sent in the current call; written before the state becomes KICKED. */
+    private boolean sent;
 
     public SignalKick() {}
 
@@ -157,25 +160,19 @@ public final class SignalKick implements InterruptHook.Target {
     }
 
     /**
-     * The calling thread's kernel thread id if a kick can end its blocking calls, or -1: on a
-     * virtual thread (which must not block its carrier anyway), where the signal cannot be
-     * used in this process, or where this thread has it blocked.
+     * The calling thread's kernel thread id if a kick can end a blocking call it makes now,
+     * or -1: on a virtual thread (which must not block its carrier anyway), where the signal
+     * cannot be used in this process, or where this thread has it blocked in its mask right
+     * now. Reads the mask: one system call.
      */
     public static int kickableThreadId() {
         if (!usable || Thread.currentThread().isVirtual()) {
             return -1;
         }
-        return THREAD_ID.get();
-    }
-
-    private static Integer probeCurrentThread() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment mask = arena.allocate(Signal.SIGSET_SIZE, 8);
-            if (Signal.currentMask(mask) != 0 || Signal.sigismember(mask, SIGNAL) != 0) {
-                return -1; // blocked here (or cannot tell): a signal would stay pending, not end the call
-            }
+        if (Signal.isBlockedHere(Native.Scratch.get(), SIGNAL)) {
+            return -1;
         }
-        return Signal.gettid();
+        return THREAD_ID.get();
     }
 
     /**
@@ -229,28 +226,84 @@ public final class SignalKick implements InterruptHook.Target {
         }
         if (usable) {
             usable = false;
-            LOG.log(System.Logger.Level.WARNING, "a Tube receive blocked in recvmsg could not be ended by a signal: " + why
-                    + ". It returns when a message arrives; later receives wait in ppoll.");
+            LOG.log(System.Logger.Level.WARNING, "a blocking call could not be ended by a signal: " + why
+                    + ". It returns when its descriptor is ready; later waits poll instead.");
         }
         return false;
     }
 
-    /** The waiter, thread {@code tid} (from {@link #kickableThreadId()}), is about to make its call. */
+    /** One blocking system call on {@code raw}; its raw result, errno in the scratch's call state. */
+    @FunctionalInterface
+    public interface Syscall {
+        long call(Native.Scratch s, int raw);
+    }
+
+    /**
+     * The blocking-call template: makes {@code syscall} once, so that {@link #kick()} (from
+     * an interrupt of this thread or a close of {@code fd}) can end it.
+     *
+     * @param tid this thread's kernel thread id, from {@link #kickableThreadId()}
+     * @param interruptible false for a call that an interrupt status set before it must not
+     *                      prevent (a signal); an interrupt during the call still ends it
+     * @return the call's result (errno in {@code s} after a failure), or {@link #NOT_CALLED}
+     *         if the thread was interrupted, {@code fd} closed or a kick had started before the
+     *         call. The interrupt status is left as it is: the caller decides, close first.
+     */
+    public long call(Native.Scratch s, int tid, Descriptor fd, int raw, Syscall syscall, boolean interruptible) {
+        InterruptHook hook = InterruptHook.current();
+        long r = NOT_CALLED;
+        hook.arm(this);          // 1. before enter: begin() is over before a kick can start
+        try {
+            enter(tid);          // 2. published before the interrupt and closed checks
+            if (!(interruptible && Thread.currentThread().isInterrupted()) && !fd.isClosed() && notYetKicked()) {
+                r = syscall.call(s, raw);
+            }
+        } finally {
+            leave();             // 3. waits out a send in flight: no signal follows this call
+            hook.disarm();
+        }
+        return r;
+    }
+
+    /**
+     * {@link #call} for a call that has no polling alternative (an Event write), on any kind
+     * of thread: a virtual thread's call pins its carrier, which is the thread kicked. If
+     * this thread has the signal blocked, it is unblocked for the length of the call and
+     * blocked again after it (the installed handler ends calls and does nothing else). Where
+     * kicks are impossible in this process, the call is made without one.
+     */
+    public long callUnmasked(Native.Scratch s, Descriptor fd, int raw, Syscall syscall, boolean interruptible) {
+        if (!usable) {
+            return fd.isClosed() ? NOT_CALLED : syscall.call(s, raw);
+        }
+        boolean wasBlocked = Signal.isBlockedHere(s, SIGNAL);
+        long oldMask = wasBlocked ? Signal.unblockHere(s, SIGNAL) : 0;
+        try {
+            int tid = Thread.currentThread().isVirtual() ? Signal.gettid() : THREAD_ID.get();
+            return call(s, tid, fd, raw, syscall, interruptible);
+        } finally {
+            if (wasBlocked) {
+                Signal.restoreMask(s, SIGNAL, oldMask);
+            }
+        }
+    }
+
+    /** The caller, thread {@code tid}, is about to make its call. */
     public void enter(int tid) {
         this.tid = tid;
-        this.waiter = Thread.currentThread();
+        this.caller = Thread.currentThread();
+        this.sent = false;
         STATE.setVolatile(this, IN_CALL);
     }
 
-    /** False once a kick has started: the waiter skips the call it was about to make. */
+    /** False once a kick has started: the caller skips the call it was about to make. */
     public boolean notYetKicked() {
         return (int) STATE.getVolatile(this) == IN_CALL;
     }
 
     /**
-     * The waiter's call returned (or was skipped). Waits while a signal is being sent; after
-     * this returns, no signal is sent for the call. The caller then checks for the reasons
-     * a kick has (interrupt, close) and otherwise calls again if the call failed with EINTR.
+     * The caller's call returned (or was skipped). Waits while a signal is being sent; after
+     * this returns, no signal is sent for the call.
      */
     public void leave() {
         int spins = 0;
@@ -261,21 +314,20 @@ public final class SignalKick implements InterruptHook.Target {
             }
             if (s == IN_CALL) {
                 if (STATE.compareAndSet(this, IN_CALL, IDLE)) {
-                    waiter = null;
+                    caller = null;
                     return;
                 }
             } else if (s == KICKED) {
-                Thread k = kicker;
-                if (STATE.compareAndSet(this, KICKED, IDLE)) { // a CAS: the kicker may be re-arming to send again
-                    waiter = null;
-                    if (k != null) {
-                        LockSupport.unpark(k); // ends its pause at once
-                        Signal.getppid();      // handles any signal of this kick still pending: see "Leaving"
+                boolean signalled = sent;
+                if (STATE.compareAndSet(this, KICKED, IDLE)) { // a CAS: the resender may be about to send again
+                    caller = null;
+                    if (signalled) {
+                        Signal.getppid(); // handles any signal of this kick still pending: see "Leaving"
                     }
                     return;
                 }
             } else if (++spins < 100) {
-                Thread.onSpinWait(); // KICKING: the kicker is inside one tgkill
+                Thread.onSpinWait(); // KICKING: a sender is inside one tgkill
             } else {
                 Thread.yield(); // ... or was preempted there
             }
@@ -283,13 +335,9 @@ public final class SignalKick implements InterruptHook.Target {
     }
 
     /**
-     * Ends the waiter's call if one is in progress: sends the signal, and sends it again
-     * until the waiter has left. Returns at once when nobody is in the call or another kick
-     * already sees to it. Safe from any thread. Runs on the interrupting or closing thread,
-     * which returns as soon as the waiter has left, whether the signal ended the call or
-     * the call returned on its own: microseconds once the waiter runs (longer only while it
-     * cannot run at all, for example suspended by a debugger; re-sends then slow to one per
-     * {@value #MAX_RESEND_NANOS} ns).
+     * Ends the caller's call if one is in progress: sends the signal once and leaves the
+     * re-sends to the {@code vigil-kicker} thread. Returns at once; never waits for the
+     * caller. Safe from any thread.
      */
     public void kick() {
         if ((int) STATE.getVolatile(this) != IN_CALL) {
@@ -299,45 +347,34 @@ public final class SignalKick implements InterruptHook.Target {
         if (!stillUsable(s) || !STATE.compareAndSet(this, IN_CALL, KICKING)) {
             return;
         }
-        Thread me = Thread.currentThread();
-        if (waiter == me) { // the waiter kicking itself: it has not made its call, and must not wait for itself
-            kicker = null;
+        if (caller == Thread.currentThread()) { // the caller kicking itself: it has not made its call
             STATE.setVolatile(this, KICKED);
             return;
         }
-        long pause = FIRST_RESEND_NANOS;
-        for (;;) {
-            Signal.tgkill(s, PID, tid, SIGNAL); // a failure (EAGAIN: signal queue full) is retried like a lost signal
-            kicker = me;
-            STATE.setVolatile(this, KICKED);
-            awaitLeave(pause);
-            if ((int) STATE.getVolatile(this) != KICKED || !stillUsable(s) || !STATE.compareAndSet(this, KICKED, KICKING)) {
-                return; // the waiter left (perhaps already into its next call), or no signal may be sent
-            }
-            pause = Math.min(2 * pause, MAX_RESEND_NANOS);
-        }
+        send(s);
+        Resender.watch(this);
     }
 
-    /** Waits up to {@code nanos} for the waiter to leave {@code KICKED}. */
-    private void awaitLeave(long nanos) {
-        long deadline = System.nanoTime() + nanos;
-        for (;;) {
-            if ((int) STATE.getVolatile(this) != KICKED) {
-                return;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            if (Thread.currentThread().isInterrupted()) {
-                Thread.yield(); // parkNanos would return at once, and the status must stay set
-            } else {
-                LockSupport.parkNanos(this, left);
-            }
-        }
+    /** From KICKING: one tgkill, then KICKED. */
+    private void send(Native.Scratch s) {
+        Signal.tgkill(s, PID, tid, SIGNAL); // a failure (EAGAIN: signal queue full) is retried like a lost signal
+        sent = true;
+        STATE.setVolatile(this, KICKED);
     }
 
-    /** An interrupt of the waiting thread ends its call. */
+    /** Sends again if the caller is still in the kicked call; false once it has left. */
+    private boolean resend(Native.Scratch s) {
+        if ((int) STATE.getVolatile(this) != KICKED) {
+            return false;
+        }
+        if (!stillUsable(s) || !STATE.compareAndSet(this, KICKED, KICKING)) {
+            return false;
+        }
+        send(s);
+        return true;
+    }
+
+    /** An interrupt of the calling thread ends its call. */
     @Override
     public void interrupted() {
         kick();
@@ -351,5 +388,68 @@ public final class SignalKick implements InterruptHook.Target {
             case KICKED -> "SignalKick[kicked]";
             default -> "SignalKick[idle]";
         };
+    }
+
+    /**
+     * The daemon that re-sends kicks until their callers have left. Kicks are rare and end
+     * within microseconds, so it sleeps almost always; the pause doubles while a caller stays
+     * in its call (it cannot run, for example a stopped debugger thread), so a stuck caller
+     * costs a few signals a second, never a busy loop.
+     */
+    static final class Resender implements Runnable {
+        private static final ConcurrentLinkedQueue<SignalKick> NEW = new ConcurrentLinkedQueue<>();
+        private static final Object START_LOCK = new Object();
+        private static volatile Thread thread;
+        /** Signals sent again, for tests. */
+        static volatile long resent;
+
+        static void watch(SignalKick k) {
+            NEW.add(k);
+            Thread t = thread;
+            if (t == null) {
+                synchronized (START_LOCK) {
+                    t = thread;
+                    if (t == null) {
+                        t = Thread.ofPlatform().daemon().name("vigil-kicker").unstarted(new Resender());
+                        thread = t;
+                        t.start();
+                    }
+                }
+            }
+            LockSupport.unpark(t);
+        }
+
+        @Override
+        public void run() {
+            ArrayList<SignalKick> watched = new ArrayList<>();
+            long pause = FIRST_RESEND_NANOS;
+            for (;;) {
+                try {
+                    SignalKick k;
+                    while ((k = NEW.poll()) != null) {
+                        watched.add(k);
+                        pause = FIRST_RESEND_NANOS;
+                    }
+                    if (watched.isEmpty()) {
+                        LockSupport.park(this);
+                        Thread.interrupted(); // nothing stops this thread
+                        continue;
+                    }
+                    LockSupport.parkNanos(this, pause);
+                    Native.Scratch s = Native.Scratch.get();
+                    watched.removeIf(w -> {
+                        if (!w.resend(s)) {
+                            return true;
+                        }
+                        resent++;
+                        return false;
+                    });
+                    pause = Math.min(2 * pause, MAX_RESEND_NANOS);
+                } catch (Throwable e) {
+                    LOG.log(System.Logger.Level.ERROR, "vigil-kicker", e);
+                    LockSupport.parkNanos(MAX_RESEND_NANOS);
+                }
+            }
+        }
     }
 }

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -63,43 +63,45 @@ class SignalKickTest {
     }
 
     @Test
-    void aKickSendsUntilTheWaiterLeavesAndNeverAfter() throws Exception {
+    void aKickReturnsAtOnceAndSignalsAreSentAgainUntilTheWaiterLeavesAndNeverAfter() throws Exception {
         int signal = SignalKick.signal();
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < 50; i++) {
             SignalKick kick = new SignalKick();
-            long stay = ThreadLocalRandom.current().nextLong(1_000_000); // how long the waiter ignores the kick
+            boolean stay = i % 2 == 0; // whether the waiter ignores signals until one is sent again
             CompletableFuture<Void> entered = new CompletableFuture<>();
             CompletableFuture<Void> kickReturned = new CompletableFuture<>();
             CompletableFuture<Boolean> pendingAfterwards = new CompletableFuture<>();
-            java.util.concurrent.atomic.AtomicBoolean left = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean left = new AtomicBoolean();
+            AtomicBoolean sawResend = new AtomicBoolean();
+            long resentBefore = SignalKick.Resender.resent;
             Thread.ofPlatform().start(() -> {
                 try {
                     kick.enter(SignalKick.kickableThreadId());
                     entered.complete(null);
-                    while (kick.notYetKicked()) {
-                        Thread.onSpinWait(); // "in the call": signals run the handler here, which does nothing
-                    }
-                    long until = System.nanoTime() + stay;
-                    while (System.nanoTime() < until) {
+                    kickReturned.get(20, TimeUnit.SECONDS); // "in the call" until kick() is back: it must not wait for us
+                    long until = System.nanoTime() + 20_000_000_000L;
+                    while (stay && SignalKick.Resender.resent == resentBefore && System.nanoTime() < until) {
                         Thread.onSpinWait(); // as if each signal had been lost
                     }
+                    sawResend.set(SignalKick.Resender.resent != resentBefore);
                     left.set(true);
                     kick.leave();
                     TestNative.blockSignalInThisThread(signal); // from here on, a signal would stay pending
-                    kickReturned.join();
+                    Thread.sleep(30); // longer than the resender's first pauses: a late send would be caught
                     pendingAfterwards.complete(TestNative.isPending(signal));
                 } catch (Throwable t) {
                     pendingAfterwards.completeExceptionally(t);
                 }
             });
-            try {
-                entered.get(10, TimeUnit.SECONDS);
-                kick.kick();
-                assertTrue(left.get(), "round " + i + ": kick() returned while the waiter was still in its call");
-            } finally {
-                kickReturned.complete(null); // also on failure: the waiter must not stay blocked in join()
-            }
+            entered.get(10, TimeUnit.SECONDS);
+            kick.kick();
+            boolean waited = left.get();
+            kickReturned.complete(null);
+            assertFalse(waited, "round " + i + ": kick() waited for the waiter to leave");
             assertFalse(pendingAfterwards.get(30, TimeUnit.SECONDS), "round " + i + ": a signal was sent after the waiter left");
+            if (stay) {
+                assertTrue(sawResend.get(), "round " + i + ": nothing was sent again while the waiter stayed in its call");
+            }
         }
     }
 

@@ -36,22 +36,31 @@ public final class Blocked {
         return Files.readString(Path.of("/proc/self/task/" + tid + "/syscall")).trim();
     }
 
-    /** Waits (up to 20 s) until thread {@code tid} of this process sleeps in system call {@code name}. */
-    public static void awaitInSyscall(int tid, String name) throws Exception {
-        int number = syscallNumber(name);
-        if (number < 0) {
-            fail("no system call number known for " + name + " on " + System.getProperty("os.arch"));
+    /**
+     * Waits (up to 20 s) until thread {@code tid} of this process sleeps in system call
+     * {@code name}, or in one of {@code others}; returns the name of the call it is in.
+     */
+    public static String awaitInSyscall(int tid, String name, String... others) throws Exception {
+        String[] names = new String[1 + others.length];
+        names[0] = name;
+        System.arraycopy(others, 0, names, 1, others.length);
+        for (String n : names) {
+            if (syscallNumber(n) < 0) {
+                fail("no system call number known for " + n + " on " + System.getProperty("os.arch"));
+            }
         }
         String last = "";
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < deadline) {
             last = currentSyscall(tid);
-            if (last.startsWith(number + " ")) {
-                return;
+            for (String n : names) {
+                if (last.startsWith(syscallNumber(n) + " ")) {
+                    return n;
+                }
             }
             Thread.sleep(1);
         }
-        fail("thread " + tid + " never blocked in " + name + " (" + number + "); it is in: " + last);
+        return fail("thread " + tid + " never blocked in " + String.join(" or ", names) + "; it is in: " + last);
     }
 
     /** Waits (up to 20 s) until {@code t} is parked or waiting (a virtual thread off its carrier). */

@@ -138,15 +138,18 @@ public final class Native {
         public final MemorySegment timespec;
         /** 256 bytes for paths and other short strings. */
         public final MemorySegment text;
+        /** 128 bytes: one {@code sigset_t}. */
+        public final MemorySegment sigset;
 
         private Scratch() {
-            MemorySegment all = Arena.ofAuto().allocate(512, 16);
+            MemorySegment all = Arena.ofAuto().allocate(640, 16);
             callState = all.asSlice(0, CALL_STATE.byteSize());
             word = all.asSlice(64, 8);
             iovec = all.asSlice(80, 16);
             pollfds = all.asSlice(96, 2 * Poll.POLLFD_SIZE);
             timespec = all.asSlice(128, 16);
             text = all.asSlice(256, 256);
+            sigset = all.asSlice(512, 128);
             iovec.set(ValueLayout.ADDRESS, 0, word);
             iovec.set(ValueLayout.JAVA_LONG, 8, 8L);
         }

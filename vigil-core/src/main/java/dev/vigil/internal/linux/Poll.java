@@ -36,6 +36,12 @@ public final class Poll {
             () -> java.lang.invoke.MethodHandles.dropArguments(Native.blocking("ppoll",
                     FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_POINTER, C_POINTER)), 5, long.class));
     private static final long SIGSET_SIZE = 8;
+    /** The same call linked critical, for {@link #now}: a zero timeout never blocks. */
+    private static final MethodHandle PPOLL_NOW = java.util.Objects.requireNonNullElseGet(
+            Native.direct(FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_POINTER, C_POINTER, C_LONG), 271, 73, true),
+            () -> java.lang.invoke.MethodHandles.dropArguments(Native.critical("ppoll",
+                    FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_POINTER, C_POINTER)), 5, long.class));
+    private static final MemorySegment ZERO_TIMEOUT = java.lang.foreign.Arena.global().allocate(16, 8);
 
     public static void setPollFd(MemorySegment fds, int index, int fd, short events) {
         long base = (long) index * POLLFD_SIZE;
@@ -61,6 +67,22 @@ public final class Poll {
         setPollFd(s.pollfds, 0, fd, events);
         setTimespec(s.timespec, 0);
         return ppoll(s, s.pollfds, 1, s.timespec) == 1 ? revents(s.pollfds, 0) : 0;
+    }
+
+    /**
+     * {@link #probe} as one critical call: the descriptor's {@code revents} for
+     * {@code events} right now, 0 if none, -1 if the call failed (errno in the scratch's call
+     * state). Uses the scratch's first pollfd.
+     */
+    public static int now(Native.Scratch s, int fd, short events) {
+        setPollFd(s.pollfds, 0, fd, events);
+        int n;
+        try {
+            n = (int) PPOLL_NOW.invokeExact(s.callState, s.pollfds, 1L, ZERO_TIMEOUT, MemorySegment.NULL, SIGSET_SIZE);
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+        return n < 0 ? -1 : n == 1 ? revents(s.pollfds, 0) : 0;
     }
 
     /** {@code timeout} is {@code MemorySegment.NULL} to wait without limit. */

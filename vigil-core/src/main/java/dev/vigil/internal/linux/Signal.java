@@ -45,6 +45,8 @@ public final class Signal {
     public static final int SA_RESTART = 0x10000000;
     public static final int SA_RESETHAND = 0x80000000;
     public static final int SIG_BLOCK = 0;
+    public static final int SIG_UNBLOCK = 1;
+    public static final int SIG_SETMASK = 2;
 
     /** {@code sizeof(sigset_t)} in glibc: 1024 bits. */
     public static final long SIGSET_SIZE = 128;
@@ -123,6 +125,70 @@ public final class Signal {
     public static int sigismember(MemorySegment set, int sig) {
         try {
             return (int) SIGISMEMBER.invokeExact(set, sig);
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code rt_sigprocmask(SIG_BLOCK, NULL, old, 8)} straight to the kernel: reads the
+     * calling thread's mask (64 bits, signals 1 to 64) without changing it. Null where the
+     * number is not known; then {@link #PTHREAD_SIGMASK} answers.
+     */
+    private static final MethodHandle RT_SIGPROCMASK = Native.direct(
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, Native.C_LONG), 14, 135, true);
+
+    /**
+     * True if the calling thread has {@code sig} (1 to 64) blocked in its signal mask right
+     * now, or if the mask cannot be read. One system call; only the thread itself can change
+     * its mask, so the answer holds until it calls code that does.
+     */
+    public static boolean isBlockedHere(Native.Scratch s, int sig) {
+        MemorySegment set = s.sigset;
+        set.set(Native.C_LONG, 0, 0L);
+        int r;
+        try {
+            r = RT_SIGPROCMASK != null
+                    ? (int) RT_SIGPROCMASK.invokeExact(s.callState, SIG_BLOCK, MemorySegment.NULL, set, 8L)
+                    : (int) PTHREAD_SIGMASK.invokeExact(SIG_BLOCK, MemorySegment.NULL, set);
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+        return r != 0 || (set.get(Native.C_LONG, 0) & (1L << (sig - 1))) != 0;
+    }
+
+    /**
+     * Takes {@code sig} out of the calling thread's mask and returns the mask as it was
+     * (signals 1 to 64), for {@link #restoreMask}. {@code pthread_sigmask(SIG_UNBLOCK)}.
+     */
+    public static long unblockHere(Native.Scratch s, int sig) {
+        MemorySegment set = s.sigset;
+        set.fill((byte) 0);
+        set.set(Native.C_LONG, 0, 1L << (sig - 1));
+        MemorySegment old = s.text;
+        old.asSlice(0, SIGSET_SIZE).fill((byte) 0);
+        try {
+            int r = (int) PTHREAD_SIGMASK.invokeExact(SIG_UNBLOCK, set, old);
+            if (r != 0) {
+                throw new IllegalStateException("pthread_sigmask failed with error " + r);
+            }
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+        return old.get(Native.C_LONG, 0);
+    }
+
+    /** Blocks {@code sig} again in the calling thread if {@code oldMask} (from {@link #unblockHere}) had it. */
+    public static void restoreMask(Native.Scratch s, int sig, long oldMask) {
+        long bit = 1L << (sig - 1);
+        if ((oldMask & bit) == 0) {
+            return;
+        }
+        MemorySegment set = s.sigset;
+        set.fill((byte) 0);
+        set.set(Native.C_LONG, 0, bit);
+        try {
+            int ignored = (int) PTHREAD_SIGMASK.invokeExact(SIG_BLOCK, set, MemorySegment.NULL);
         } catch (Throwable t) {
             throw Unistd.rethrow(t);
         }
