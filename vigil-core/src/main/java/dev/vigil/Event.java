@@ -3,6 +3,7 @@ package dev.vigil;
 import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.EventFdInfo;
 import dev.vigil.internal.InterruptHook;
 import dev.vigil.internal.ProcFs;
 import dev.vigil.internal.WaitSlot;
@@ -59,6 +60,12 @@ import java.time.Duration;
  * {@link #equals} is true exactly when two Events refer to the same kernel eventfd: a
  * duplicate, or a copy received from another process.
  *
+ * <h2>What vigil needs from {@code /proc}</h2>
+ * {@link #fromRawDescriptor} (and so {@code Tube.Message.event}) reads
+ * {@code /proc/self/fdinfo} to learn whether a descriptor is an eventfd, and refuses with an
+ * {@link IOException} naming {@code /proc} when it is not mounted; {@link #writeCount(long)}
+ * of {@code 2^32} or more reads the counter there too. {@code new Event()} works without it.
+ *
  * <p>An Event that becomes unreachable without {@link #close()} is closed by a
  * vigil's cleaner thread and reported at WARNING on the {@code dev.vigil} logger.
  */
@@ -103,21 +110,82 @@ public final class Event implements RawDescriptor, AutoCloseable {
      * Takes ownership of an eventfd descriptor, for example one inherited or received from
      * another process. The Event closes it.
      *
-     * @throws IllegalArgumentException if {@code fd} is negative, not open, not an eventfd,
-     *                                  or already owned by a vigil object
+     * <p>Whether {@code fd} is open is asked of the kernel ({@code fcntl}); what it is comes
+     * from one read of {@code /proc/self/fdinfo/fd}, so this needs {@code /proc} mounted. When
+     * the descriptor is refused, it is left open: it is still the caller's.
+     *
+     * @throws IllegalArgumentException if {@code fd} is negative, not open, not an eventfd, an
+     *                                  eventfd made with {@code EFD_SEMAPHORE} (a read of it
+     *                                  takes only one from the counter, so neither a wait nor
+     *                                  {@link #reset()} would clear a signal), or already owned
+     *                                  by a vigil object
+     * @throws IOException              if {@code /proc/self/fdinfo} cannot be read ({@code /proc}
+     *                                  is not mounted), so it cannot be told what {@code fd} is
      */
     public static Event fromRawDescriptor(int fd) throws IOException {
         if (fd < 0) {
             throw new IllegalArgumentException("not a descriptor: " + fd);
         }
-        String what = ProcFs.describe(fd);
-        if (what == null) {
-            throw new IllegalArgumentException("descriptor " + fd + " is not open in this process");
-        }
-        if (!EventFd.PROC_LINK.equals(what)) {
-            throw new IllegalArgumentException("descriptor " + fd + " is not an eventfd but " + what);
-        }
+        inspect(fd);
         return new Event(fd, new Shared(), false);
+    }
+
+    /**
+     * What {@code fd} is, for {@link #fromRawDescriptor}: the kernel says whether it is open;
+     * everything else comes from one read of its fdinfo.
+     */
+    private static EventFdInfo inspect(int fd) throws IOException {
+        if (!isOpen(fd)) {
+            throw notOpen(fd);
+        }
+        EventFdInfo info;
+        try {
+            info = EventFdInfo.read(fd);
+        } catch (IOException unreadable) {
+            if (!isOpen(fd)) {
+                throw notOpen(fd); // closed meanwhile by its owner
+            }
+            throw new IOException("cannot tell whether descriptor " + fd + " is an eventfd: /proc/self/fdinfo/" + fd
+                    + " cannot be read (" + unreadable.getClass().getSimpleName() + "). Adopting a descriptor needs"
+                    + " /proc mounted;"
+                    + " the descriptor was left open", unreadable);
+        }
+        if (info == null) {
+            throw new IllegalArgumentException("descriptor " + fd + " is not an eventfd" + kindOf(fd)
+                    + "; it was left open");
+        }
+        if (info.semaphore()) {
+            throw new IllegalArgumentException("descriptor " + fd + " is an EFD_SEMAPHORE eventfd: a read of it takes"
+                    + " only 1 from the counter, so neither a wait nor reset() would clear a signal. An Event needs"
+                    + " an eventfd made without EFD_SEMAPHORE; the descriptor was left open");
+        }
+        return info;
+    }
+
+    private static boolean isOpen(int fd) throws ErrnoException {
+        Native.Scratch s = Native.Scratch.get();
+        if (Unistd.fcntl(s, fd, Unistd.F_GETFD, 0) >= 0) {
+            return true;
+        }
+        int errno = Native.errno(s);
+        if (errno == Errno.EBADF) {
+            return false;
+        }
+        throw new ErrnoException("fcntl(F_GETFD)", errno);
+    }
+
+    private static IllegalArgumentException notOpen(int fd) {
+        return new IllegalArgumentException("descriptor " + fd + " is not open in this process");
+    }
+
+    /** " but" and what {@code /proc/self/fd} says {@code fd} is, for a message; empty if it cannot say. */
+    private static String kindOf(int fd) {
+        try {
+            String what = ProcFs.describe(fd);
+            return what == null ? "" : " but " + what;
+        } catch (IOException unknown) {
+            return "";
+        }
     }
 
     /**

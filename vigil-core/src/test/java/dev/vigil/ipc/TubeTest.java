@@ -280,6 +280,29 @@ class TubeTest {
     }
 
     @Test
+    void eventOfASemaphoreEventfdFailsAndKeepsIt() throws Exception {
+        try (Tube.Pair p = Tube.pair()) {
+            try (RawFd semaphore = new RawFd(TestNative.eventfd(0, TestNative.EFD_SEMAPHORE | TestNative.EFD_CLOEXEC))) {
+                p.first().send(utf8("semaphore"), semaphore);
+            }
+            try (Tube.Message m = p.second().receive()) {
+                Event wrong = null;
+                try {
+                    wrong = m.event(0);
+                } catch (IllegalArgumentException x) {
+                    assertTrue(x.getMessage().contains("EFD_SEMAPHORE"), x.getMessage());
+                }
+                if (wrong != null) {
+                    wrong.close();
+                    throw new AssertionError("a semaphore eventfd became an Event");
+                }
+                int fd = m.takeDescriptor(0); // still there
+                TestNative.close(fd);
+            }
+        }
+    }
+
+    @Test
     void peerCloseIsEndOfStreamAfterEveryQueuedMessage() throws Exception {
         try (Tube.Pair p = Tube.pair()) {
             p.first().send(utf8("last words"));
