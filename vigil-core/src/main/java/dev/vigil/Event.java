@@ -4,13 +4,13 @@ import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.EventFdInfo;
+import dev.vigil.internal.EventFdRegistry;
 import dev.vigil.internal.InterruptHook;
 import dev.vigil.internal.ProcFs;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
 import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.EventFd;
-import dev.vigil.internal.linux.Kcmp;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Unistd;
 
@@ -38,8 +38,10 @@ import java.time.Duration;
  *
  * <h2>One reader at a time</h2>
  * As in crosvm, one thread may wait at a time. Where crosvm leaves a second concurrent
- * waiter undefined, vigil detects it within this process, across duplicates too, and throws
- * {@link IllegalStateException}. (A waiter in another process cannot be seen.)
+ * waiter undefined, vigil detects it within this process and throws
+ * {@link IllegalStateException}, across every Event on the same kernel eventfd: duplicates,
+ * numbers adopted with {@link #fromRawDescriptor}, and copies received in a message (also
+ * from this same process). (A waiter in another process cannot be seen.)
  *
  * <h2>Blocking, interruption and close</h2>
  * On a platform thread, {@link #await()} and {@link #readCount()} block in one plain
@@ -58,13 +60,20 @@ import java.time.Duration;
  *
  * <h2>Identity</h2>
  * {@link #equals} is true exactly when two Events refer to the same kernel eventfd: a
- * duplicate, or a copy received from another process.
+ * duplicate, an adopted copy of its descriptor, or a copy received from another process.
+ * It is settled when an Event is made, by the {@code eventfd-id} that the kernel shows in
+ * {@code /proc/self/fdinfo}: the new Event joins the Events on that eventfd that are open in
+ * this process. So closing never changes what an Event equals, and {@link #hashCode} never
+ * changes. (An Event made after every other Event on its eventfd here was closed is the
+ * first of a new identity, since the kernel may give a freed eventfd's id to another.)
  *
  * <h2>What vigil needs from {@code /proc}</h2>
  * {@link #fromRawDescriptor} (and so {@code Tube.Message.event}) reads
  * {@code /proc/self/fdinfo} to learn whether a descriptor is an eventfd, and refuses with an
  * {@link IOException} naming {@code /proc} when it is not mounted; {@link #writeCount(long)}
- * of {@code 2^32} or more reads the counter there too. {@code new Event()} works without it.
+ * of {@code 2^32} or more reads the counter there too. {@code new Event()} works without it;
+ * such an Event is equal only to its duplicates, which also share its one-reader rule. The
+ * same holds on a kernel that shows no {@code eventfd-id}.
  *
  * <p>An Event that becomes unreachable without {@link #close()} is closed by a
  * vigil's cleaner thread and reported at WARNING on the {@code dev.vigil} logger.
@@ -88,13 +97,26 @@ public final class Event implements RawDescriptor, AutoCloseable {
 
     /** Creates an unsignalled Event: a new blocking, close-on-exec eventfd. */
     public Event() throws IOException {
-        this(newEventFd(), new Shared(), true);
+        int number = newEventFd();
+        Shared shared = Shared.enter(idOfNew(number));
+        this(Descriptor.adoptNew(number, "Event", shared::leave), shared);
     }
 
-    private Event(int number, Shared shared, boolean fresh) {
-        this.fd = fresh ? Descriptor.adoptNew(number, "Event") : Descriptor.adoptForeign(number, "Event");
+    /** @param fd owned, telling {@code shared} when its ownership ends */
+    private Event(Descriptor fd, Shared shared) {
+        this.fd = fd;
         this.shared = shared;
         Cleanup.watch(this, fd, "Event");
+    }
+
+    /** The kernel's id of a new eventfd, or {@code NO_ID} if {@code /proc} cannot tell. */
+    private static long idOfNew(int number) {
+        try {
+            EventFdInfo info = EventFdInfo.read(number);
+            return info != null ? info.id() : EventFdInfo.NO_ID;
+        } catch (IOException procUnavailable) {
+            return EventFdInfo.NO_ID;
+        }
     }
 
     private static int newEventFd() throws IOException {
@@ -108,7 +130,8 @@ public final class Event implements RawDescriptor, AutoCloseable {
 
     /**
      * Takes ownership of an eventfd descriptor, for example one inherited or received from
-     * another process. The Event closes it.
+     * another process. The Event closes it. If the eventfd is open as an Event in this process
+     * already, the new Event is equal to that one and shares its one-reader rule.
      *
      * <p>Whether {@code fd} is open is asked of the kernel ({@code fcntl}); what it is comes
      * from one read of {@code /proc/self/fdinfo/fd}, so this needs {@code /proc} mounted. When
@@ -126,8 +149,16 @@ public final class Event implements RawDescriptor, AutoCloseable {
         if (fd < 0) {
             throw new IllegalArgumentException("not a descriptor: " + fd);
         }
-        inspect(fd);
-        return new Event(fd, new Shared(), false);
+        EventFdInfo info = inspect(fd);
+        Shared shared = Shared.enter(info.id());
+        Descriptor owned;
+        try {
+            owned = Descriptor.adoptForeign(fd, "Event", shared::leave);
+        } catch (RuntimeException alreadyOwned) {
+            shared.leave();
+            throw alreadyOwned;
+        }
+        return new Event(owned, shared);
     }
 
     /**
@@ -195,7 +226,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
      * @throws IllegalStateException if another thread is using the Event right now
      */
     public int intoRawDescriptor() throws ClosedException {
-        return fd.intoRaw(); // the Descriptor leaves the registry, and the cleaner's watch with it
+        return fd.intoRaw(); // leaves the registries (and the cleaner's watch) through the release hook
     }
 
     /**
@@ -417,7 +448,8 @@ public final class Event implements RawDescriptor, AutoCloseable {
      */
     public Event duplicate() throws IOException {
         int number = fd.duplicateCloexec();
-        return new Event(number, shared, true);
+        Shared same = shared.enterAgain(); // the new number keeps the eventfd, and so its id, alive
+        return new Event(Descriptor.adoptNew(number, "Event", same::leave), same);
     }
 
     /**
@@ -438,53 +470,19 @@ public final class Event implements RawDescriptor, AutoCloseable {
     }
 
     /**
-     * True iff {@code other} is an Event on the same kernel eventfd (a duplicate, or a copy
-     * received from another process). Closed Events equal only their own duplicates.
+     * True iff {@code other} is an Event on the same kernel eventfd: a duplicate, an adopted
+     * copy of its descriptor, or a copy received in a message. Settled when the Events were
+     * made (see "Identity" above); closing does not change it.
      */
     @Override
     public boolean equals(Object other) {
-        if (this == other) return true;
-        if (!(other instanceof Event that)) return false;
-        if (shared == that.shared) return true;
-        try {
-            int a = fd.acquire();
-            try {
-                int b = that.fd.acquire();
-                try {
-                    Native.Scratch s = Native.Scratch.get();
-                    long r = Kcmp.compareFiles(s, a, b);
-                    if (r >= 0) {
-                        return r == 0;
-                    }
-                    return shared.kernelId(a) == that.shared.kernelId(b); // kcmp not permitted here
-                } finally {
-                    that.fd.release();
-                }
-            } finally {
-                fd.release();
-            }
-        } catch (IOException closed) {
-            return false;
-        }
+        return other instanceof Event that && shared == that.shared;
     }
 
-    /** Consistent with {@link #equals}: derived from the kernel's id of the eventfd. */
+    /** Consistent with {@link #equals}: settled when the Event is made, never changed. */
     @Override
     public int hashCode() {
-        long id = shared.cachedId;
-        if (id == Shared.UNKNOWN) {
-            try {
-                int raw = fd.acquire();
-                try {
-                    id = shared.kernelId(raw);
-                } finally {
-                    fd.release();
-                }
-            } catch (IOException e) {
-                return 0;
-            }
-        }
-        return Long.hashCode(id);
+        return shared.hash;
     }
 
     @Override
@@ -492,20 +490,49 @@ public final class Event implements RawDescriptor, AutoCloseable {
         return "Event[" + fd + (shared.slot.isClaimed() ? ", awaited" : "") + "]";
     }
 
-    /** What duplicates share: the single-waiter slot, and the kernel's id of the eventfd. */
+    /**
+     * What every Event on one kernel eventfd in this process shares: the single-waiter slot,
+     * and the identity behind {@code equals} and {@code hashCode}. An Event finds it by the
+     * kernel's {@code eventfd-id} in {@link #REGISTRY} when it is made, and counts itself out
+     * through its Descriptor's release hook (close, the cleaner, or giving the number up),
+     * before its number is closed; see {@link EventFdRegistry} for why that keeps an id from
+     * joining an unrelated eventfd that reuses it.
+     *
+     * <p>Without an id ({@code /proc} unavailable when the Event was made, or a kernel that
+     * shows none) a Shared is not registered: it is the Event's own, shared by its duplicates,
+     * and its hash code is its identity hash code.
+     */
     private static final class Shared {
-        static final long UNKNOWN = Long.MIN_VALUE;
+        private static final EventFdRegistry<Shared> REGISTRY = new EventFdRegistry<>();
 
         final WaitSlot slot = new WaitSlot("Event");
-        volatile long cachedId = UNKNOWN;
+        /** The kernel's {@code eventfd-id}, or {@link EventFdInfo#NO_ID}. */
+        final long id;
+        final int hash;
 
-        long kernelId(int raw) throws IOException {
-            long id = cachedId;
-            if (id == UNKNOWN) {
-                id = ProcFs.fdinfoField(raw, "eventfd-id", 10);
-                cachedId = id;
+        private Shared(long id) {
+            this.id = id;
+            this.hash = id == EventFdInfo.NO_ID ? System.identityHashCode(this) : Long.hashCode(id);
+        }
+
+        /** The Shared of eventfd {@code id}, counting one more Event; the caller owns an open descriptor of it. */
+        static Shared enter(long id) {
+            return id == EventFdInfo.NO_ID ? new Shared(id) : REGISTRY.enter(id, () -> new Shared(id));
+        }
+
+        /**
+         * The Shared for a duplicate of an Event on this one, counting it: this one, unless
+         * every Event on it was closed meanwhile and a copy adopted since registered another.
+         */
+        Shared enterAgain() {
+            return id == EventFdInfo.NO_ID ? this : REGISTRY.enter(id, () -> this);
+        }
+
+        /** Counts one Event out; its Descriptor's release hook. */
+        void leave() {
+            if (id != EventFdInfo.NO_ID) {
+                REGISTRY.leave(id, this);
             }
-            return id;
         }
     }
 }

@@ -559,8 +559,9 @@ class TubeTest {
                                 break;
                             }
                             try (Event received = m.event(0)) {
-                                // kcmp: the reuser's file must never arrive (the kernel may hand the
-                                // freed eventfd-id to the reuser too, so an id alone cannot tell)
+                                // the reuser's file must never arrive: it would be equal to the reuser
+                                // (the hash code alone cannot tell: the kernel may hand the freed
+                                // eventfd-id to the reuser once no copy of the original is left)
                                 assertNotEquals(reuser, received, "round " + round + ": a message carried the file that reused the number");
                                 assertEquals(id, received.hashCode(), "round " + round + ": a message carried another file");
                             }
