@@ -64,8 +64,9 @@ import java.time.Duration;
  * It is settled when an Event is made, by the {@code eventfd-id} that the kernel shows in
  * {@code /proc/self/fdinfo}: the new Event joins the Events on that eventfd that are open in
  * this process. So closing never changes what an Event equals, and {@link #hashCode} never
- * changes. (An Event made after every other Event on its eventfd here was closed is the
- * first of a new identity, since the kernel may give a freed eventfd's id to another.)
+ * changes. (vigil forgets an eventfd once no Event here holds it open, because the kernel
+ * gives a freed eventfd's id to a new one: an Event made on it after that starts a new
+ * identity.)
  *
  * <h2>What vigil needs from {@code /proc}</h2>
  * {@link #fromRawDescriptor} (and so {@code Tube.Message.event}) reads
