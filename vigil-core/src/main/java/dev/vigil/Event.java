@@ -4,13 +4,14 @@ import dev.vigil.internal.Callers;
 import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.EventFdInfo;
+import dev.vigil.internal.EventFdRegistry;
 import dev.vigil.internal.SignalKick;
 import dev.vigil.internal.ProcFs;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
 import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.EventFd;
-import dev.vigil.internal.linux.Kcmp;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Poll;
 import dev.vigil.internal.linux.Unistd;
@@ -39,13 +40,16 @@ import java.time.Duration;
  *
  * <h2>One reader at a time</h2>
  * As in crosvm, one thread may wait at a time. Where crosvm leaves a second concurrent
- * waiter undefined, vigil detects it within this process, across duplicates too, and throws
- * {@link IllegalStateException}. (A waiter in another process cannot be seen.)
+ * waiter undefined, vigil detects it within this process and throws
+ * {@link IllegalStateException}, across every Event on the same kernel eventfd: duplicates,
+ * numbers adopted with {@link #fromRawDescriptor}, and copies received in a message (also
+ * from this same process). (A waiter in another process cannot be seen.)
  *
  * <h2>Blocking, interruption and close</h2>
  * On a platform thread, {@link #await()} and {@link #readCount()} block in one plain
  * {@code read(2)}, as a C program would; timed waits try a non-blocking read
- * ({@code preadv2} with {@code RWF_NOWAIT}) and then block in {@code ppoll}. They are interruptible: an interrupted wait throws
+ * ({@code preadv2} with {@code RWF_NOWAIT}) and then block in {@code ppoll}; a virtual
+ * thread parks. They are interruptible: an interrupted wait throws
  * {@link InterruptedException}, clears the interrupt status and does not consume the signal.
  * {@link #close()} while another thread waits on this Event ends that wait with a
  * {@link ClosedException}; the descriptor number is released only after the waiter has
@@ -53,13 +57,38 @@ import java.time.Duration;
  * {@link EventWaitResult#TIMED_OUT} early, and durations up to
  * {@code Duration.ofSeconds(Long.MAX_VALUE)} mean "practically forever".
  *
+ * <p>An interrupt or close ends a blocked {@code read(2)} or {@code write(2)} with a signal to
+ * the blocked thread, {@code SIGRTMAX - 2}, the signal the JDK's NIO uses for its own blocked
+ * calls (vigil installs a handler that does nothing if none is installed yet). Nothing is
+ * ever written into the counter to end a wait, so no other holder of the eventfd, in this
+ * process or another, can delay that or see a count nobody signalled. A thread that has the
+ * signal blocked in its mask waits in {@code ppoll} beside a private wake descriptor instead;
+ * where the process ignores the signal, every thread does.
+ *
+ * <p>{@link #signal()} never blocks: a counter already at its limit is signalled, so the
+ * signal returns without writing. {@link #writeCount(long)}, whose count matters, waits for
+ * room like any other wait.
+ *
  * <h2>Memory visibility</h2>
  * Actions before {@code signal()} happen-before the return of the {@code await()} that
  * consumes that signal (the kernel's counter update is a full barrier pair).
  *
  * <h2>Identity</h2>
  * {@link #equals} is true exactly when two Events refer to the same kernel eventfd: a
- * duplicate, or a copy received from another process.
+ * duplicate, an adopted copy of its descriptor, or a copy received from another process.
+ * It is settled when an Event is made, by the {@code eventfd-id} that the kernel shows in
+ * {@code /proc/self/fdinfo}: the new Event joins the Events on that eventfd that are open in
+ * this process. So closing never changes what an Event equals, and {@link #hashCode} never
+ * changes. (vigil forgets an eventfd once no Event here holds it open, because the kernel
+ * gives a freed eventfd's id to a new one: an Event made on it after that starts a new
+ * identity.)
+ *
+ * <h2>What vigil needs from {@code /proc}</h2>
+ * {@link #fromRawDescriptor} (and so {@code Tube.Message.event}) reads
+ * {@code /proc/self/fdinfo} to learn whether a descriptor is an eventfd, and refuses with an
+ * {@link IOException} naming {@code /proc} when it is not mounted. {@code new Event()} works without it;
+ * such an Event is equal only to its duplicates, which also share its one-reader rule. The
+ * same holds on a kernel that shows no {@code eventfd-id}.
  *
  * <p>An Event that becomes unreachable without {@link #close()} is closed by a
  * vigil's cleaner thread and reported at WARNING on the {@code dev.vigil} logger.
@@ -84,13 +113,26 @@ public final class Event implements RawDescriptor, AutoCloseable {
 
     /** Creates an unsignalled Event: a new blocking, close-on-exec eventfd. */
     public Event() throws IOException {
-        this(newEventFd(), new Shared(), true);
+        int number = newEventFd();
+        Shared shared = Shared.enter(idOfNew(number));
+        this(Descriptor.adoptNew(number, "Event", shared::leave), shared);
     }
 
-    private Event(int number, Shared shared, boolean fresh) {
-        this.fd = fresh ? Descriptor.adoptNew(number, "Event") : Descriptor.adoptForeign(number, "Event");
+    /** @param fd owned, telling {@code shared} when its ownership ends */
+    private Event(Descriptor fd, Shared shared) {
+        this.fd = fd;
         this.shared = shared;
         Cleanup.watch(this, fd, "Event");
+    }
+
+    /** The kernel's id of a new eventfd, or {@code NO_ID} if {@code /proc} cannot tell. */
+    private static long idOfNew(int number) {
+        try {
+            EventFdInfo info = EventFdInfo.read(number);
+            return info != null ? info.id() : EventFdInfo.NO_ID;
+        } catch (IOException procUnavailable) {
+            return EventFdInfo.NO_ID;
+        }
     }
 
     private static int newEventFd() throws IOException {
@@ -104,23 +146,93 @@ public final class Event implements RawDescriptor, AutoCloseable {
 
     /**
      * Takes ownership of an eventfd descriptor, for example one inherited or received from
-     * another process. The Event closes it.
+     * another process. The Event closes it. If the eventfd is open as an Event in this process
+     * already, the new Event is equal to that one and shares its one-reader rule.
      *
-     * @throws IllegalArgumentException if {@code fd} is negative, not open, not an eventfd,
-     *                                  or already owned by a vigil object
+     * <p>Whether {@code fd} is open is asked of the kernel ({@code fcntl}); what it is comes
+     * from one read of {@code /proc/self/fdinfo/fd}, so this needs {@code /proc} mounted. When
+     * the descriptor is refused, it is left open: it is still the caller's.
+     *
+     * @throws IllegalArgumentException if {@code fd} is negative, not open, not an eventfd, an
+     *                                  eventfd made with {@code EFD_SEMAPHORE} (a read of it
+     *                                  takes only one from the counter, so neither a wait nor
+     *                                  {@link #reset()} would clear a signal), or already owned
+     *                                  by a vigil object
+     * @throws IOException              if {@code /proc/self/fdinfo} cannot be read ({@code /proc}
+     *                                  is not mounted), so it cannot be told what {@code fd} is
      */
     public static Event fromRawDescriptor(int fd) throws IOException {
         if (fd < 0) {
             throw new IllegalArgumentException("not a descriptor: " + fd);
         }
-        String what = ProcFs.describe(fd);
-        if (what == null) {
-            throw new IllegalArgumentException("descriptor " + fd + " is not open in this process");
+        EventFdInfo info = inspect(fd);
+        Shared shared = Shared.enter(info.id());
+        Descriptor owned;
+        try {
+            owned = Descriptor.adoptForeign(fd, "Event", shared::leave);
+        } catch (RuntimeException alreadyOwned) {
+            shared.leave();
+            throw alreadyOwned;
         }
-        if (!EventFd.PROC_LINK.equals(what)) {
-            throw new IllegalArgumentException("descriptor " + fd + " is not an eventfd but " + what);
+        return new Event(owned, shared);
+    }
+
+    /**
+     * What {@code fd} is, for {@link #fromRawDescriptor}: the kernel says whether it is open;
+     * everything else comes from one read of its fdinfo.
+     */
+    private static EventFdInfo inspect(int fd) throws IOException {
+        if (!isOpen(fd)) {
+            throw notOpen(fd);
         }
-        return new Event(fd, new Shared(), false);
+        EventFdInfo info;
+        try {
+            info = EventFdInfo.read(fd);
+        } catch (IOException unreadable) {
+            if (!isOpen(fd)) {
+                throw notOpen(fd); // closed meanwhile by its owner
+            }
+            throw new IOException("cannot tell whether descriptor " + fd + " is an eventfd: /proc/self/fdinfo/" + fd
+                    + " cannot be read (" + unreadable.getClass().getSimpleName() + "). Adopting a descriptor needs"
+                    + " /proc mounted;"
+                    + " the descriptor was left open", unreadable);
+        }
+        if (info == null) {
+            throw new IllegalArgumentException("descriptor " + fd + " is not an eventfd" + kindOf(fd)
+                    + "; it was left open");
+        }
+        if (info.semaphore()) {
+            throw new IllegalArgumentException("descriptor " + fd + " is an EFD_SEMAPHORE eventfd: a read of it takes"
+                    + " only 1 from the counter, so neither a wait nor reset() would clear a signal. An Event needs"
+                    + " an eventfd made without EFD_SEMAPHORE; the descriptor was left open");
+        }
+        return info;
+    }
+
+    private static boolean isOpen(int fd) throws ErrnoException {
+        Native.Scratch s = Native.Scratch.get();
+        if (Unistd.fcntl(s, fd, Unistd.F_GETFD, 0) >= 0) {
+            return true;
+        }
+        int errno = Native.errno(s);
+        if (errno == Errno.EBADF) {
+            return false;
+        }
+        throw new ErrnoException("fcntl(F_GETFD)", errno);
+    }
+
+    private static IllegalArgumentException notOpen(int fd) {
+        return new IllegalArgumentException("descriptor " + fd + " is not open in this process");
+    }
+
+    /** " but" and what {@code /proc/self/fd} says {@code fd} is, for a message; empty if it cannot say. */
+    private static String kindOf(int fd) {
+        try {
+            String what = ProcFs.describe(fd);
+            return what == null ? "" : " but " + what;
+        } catch (IOException unknown) {
+            return "";
+        }
     }
 
     /**
@@ -130,7 +242,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
      * @throws IllegalStateException if another thread is using the Event right now
      */
     public int intoRawDescriptor() throws ClosedException {
-        return fd.intoRaw(); // the Descriptor leaves the registry, and the cleaner's watch with it
+        return fd.intoRaw(); // leaves the registries (and the cleaner's watch) through the release hook
     }
 
     /**
@@ -386,7 +498,8 @@ public final class Event implements RawDescriptor, AutoCloseable {
      */
     public Event duplicate() throws IOException {
         int number = fd.duplicateCloexec();
-        return new Event(number, shared, true);
+        Shared same = shared.enterAgain(); // the new number keeps the eventfd, and so its id, alive
+        return new Event(Descriptor.adoptNew(number, "Event", same::leave), same);
     }
 
     /**
@@ -408,53 +521,19 @@ public final class Event implements RawDescriptor, AutoCloseable {
     }
 
     /**
-     * True iff {@code other} is an Event on the same kernel eventfd (a duplicate, or a copy
-     * received from another process). Closed Events equal only their own duplicates.
+     * True iff {@code other} is an Event on the same kernel eventfd: a duplicate, an adopted
+     * copy of its descriptor, or a copy received in a message. Settled when the Events were
+     * made (see "Identity" above); closing does not change it.
      */
     @Override
     public boolean equals(Object other) {
-        if (this == other) return true;
-        if (!(other instanceof Event that)) return false;
-        if (shared == that.shared) return true;
-        try {
-            int a = fd.acquire();
-            try {
-                int b = that.fd.acquire();
-                try {
-                    Native.Scratch s = Native.Scratch.get();
-                    long r = Kcmp.compareFiles(s, a, b);
-                    if (r >= 0) {
-                        return r == 0;
-                    }
-                    return shared.kernelId(a) == that.shared.kernelId(b); // kcmp not permitted here
-                } finally {
-                    that.fd.release();
-                }
-            } finally {
-                fd.release();
-            }
-        } catch (IOException closed) {
-            return false;
-        }
+        return other instanceof Event that && shared == that.shared;
     }
 
-    /** Consistent with {@link #equals}: derived from the kernel's id of the eventfd. */
+    /** Consistent with {@link #equals}: settled when the Event is made, never changed. */
     @Override
     public int hashCode() {
-        long id = shared.cachedId;
-        if (id == Shared.UNKNOWN) {
-            try {
-                int raw = fd.acquire();
-                try {
-                    id = shared.kernelId(raw);
-                } finally {
-                    fd.release();
-                }
-            } catch (IOException e) {
-                return 0;
-            }
-        }
-        return Long.hashCode(id);
+        return shared.hash;
     }
 
     @Override
@@ -462,20 +541,49 @@ public final class Event implements RawDescriptor, AutoCloseable {
         return "Event[" + fd + (shared.slot.isClaimed() ? ", awaited" : "") + "]";
     }
 
-    /** What duplicates share: the single-waiter slot, and the kernel's id of the eventfd. */
+    /**
+     * What every Event on one kernel eventfd in this process shares: the single-waiter slot,
+     * and the identity behind {@code equals} and {@code hashCode}. An Event finds it by the
+     * kernel's {@code eventfd-id} in {@link #REGISTRY} when it is made, and counts itself out
+     * through its Descriptor's release hook (close, the cleaner, or giving the number up),
+     * before its number is closed; see {@link EventFdRegistry} for why that keeps an id from
+     * joining an unrelated eventfd that reuses it.
+     *
+     * <p>Without an id ({@code /proc} unavailable when the Event was made, or a kernel that
+     * shows none) a Shared is not registered: it is the Event's own, shared by its duplicates,
+     * and its hash code is its identity hash code.
+     */
     private static final class Shared {
-        static final long UNKNOWN = Long.MIN_VALUE;
+        private static final EventFdRegistry<Shared> REGISTRY = new EventFdRegistry<>();
 
         final WaitSlot slot = new WaitSlot("Event");
-        volatile long cachedId = UNKNOWN;
+        /** The kernel's {@code eventfd-id}, or {@link EventFdInfo#NO_ID}. */
+        final long id;
+        final int hash;
 
-        long kernelId(int raw) throws IOException {
-            long id = cachedId;
-            if (id == UNKNOWN) {
-                id = ProcFs.fdinfoField(raw, "eventfd-id", 10);
-                cachedId = id;
+        private Shared(long id) {
+            this.id = id;
+            this.hash = id == EventFdInfo.NO_ID ? System.identityHashCode(this) : Long.hashCode(id);
+        }
+
+        /** The Shared of eventfd {@code id}, counting one more Event; the caller owns an open descriptor of it. */
+        static Shared enter(long id) {
+            return id == EventFdInfo.NO_ID ? new Shared(id) : REGISTRY.enter(id, () -> new Shared(id));
+        }
+
+        /**
+         * The Shared for a duplicate of an Event on this one, counting it: this one, unless
+         * every Event on it was closed meanwhile and a copy adopted since registered another.
+         */
+        Shared enterAgain() {
+            return id == EventFdInfo.NO_ID ? this : REGISTRY.enter(id, () -> this);
+        }
+
+        /** Counts one Event out; its Descriptor's release hook. */
+        void leave() {
+            if (id != EventFdInfo.NO_ID) {
+                REGISTRY.leave(id, this);
             }
-            return id;
         }
     }
 }

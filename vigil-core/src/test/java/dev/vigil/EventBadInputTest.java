@@ -96,6 +96,35 @@ class EventBadInputTest {
     }
 
     @Test
+    void fromRawDescriptorRefusesASemaphoreEventfdAndLeavesItOpen() throws Exception {
+        int fd = TestNative.eventfd(0, TestNative.EFD_SEMAPHORE | TestNative.EFD_CLOEXEC);
+        try {
+            IllegalArgumentException x = adoptionRefused(fd);
+            assertTrue(x.getMessage().contains("EFD_SEMAPHORE"), x.getMessage());
+            assertTrue(TestNative.fcntl(fd, TestNative.F_GETFD) >= 0, "a refused descriptor must not be closed");
+            TestNative.writeLong(fd, 5);
+            assertEquals(1, TestNative.readLong(fd), "it is still the caller's semaphore eventfd");
+        } finally {
+            TestNative.close(fd);
+        }
+    }
+
+    /**
+     * The exception {@code Event.fromRawDescriptor(fd)} refuses {@code fd} with. Should it adopt
+     * the number instead, the test fails with the number given back, so the caller still owns it.
+     */
+    static IllegalArgumentException adoptionRefused(int fd) throws Exception {
+        Event adopted;
+        try {
+            adopted = Event.fromRawDescriptor(fd);
+        } catch (IllegalArgumentException refused) {
+            return refused;
+        }
+        adopted.intoRawDescriptor();
+        throw new AssertionError("descriptor " + fd + " was adopted as an Event");
+    }
+
+    @Test
     void fromRawDescriptorRefusesANumberVigilAlreadyOwns() throws Exception {
         try (Event e = new Event()) {
             IllegalArgumentException x = assertThrows(IllegalArgumentException.class,

@@ -166,8 +166,8 @@ class EventTest {
 
     @Test
     void equalsRecognisesTheSameEventfdAdoptedFromARawNumber() throws Exception {
-        // The kernel-level identity check (kcmp), not the shared Java state, decides here:
-        // the raw number given up and adopted again is a new Java object on the same eventfd.
+        // The raw number given up and adopted again is a new Java object on the same eventfd:
+        // the kernel's eventfd-id leads it to the identity of the Events open on it.
         try (Event e = new Event(); Event d = e.duplicate()) {
             int raw = d.intoRawDescriptor();
             try (Event adopted = Event.fromRawDescriptor(raw)) {

@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>while any watched descriptor is open, the watch is reachable, and the collector
  *       queues it once the owner is gone; the cleaner thread then closes every watched
  *       descriptor that is still open (through {@link Descriptor#close()}, which does
- *       nothing to one already closed or given up);</li>
+ *       nothing to one already closed or given up, and which ends ownership as any close
+ *       does: the owner's release hook runs, so an abandoned Event also leaves
+ *       {@link EventFdRegistry});</li>
  *   <li>once the owner has closed them all (or given them up), they leave the registry and
  *       the watch becomes garbage with them: closing needs no step of its own.</li>
  * </ul>

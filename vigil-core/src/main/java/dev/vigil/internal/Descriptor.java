@@ -32,6 +32,14 @@ import java.lang.invoke.VarHandle;
  * A process-wide registry maps every number owned by a live Descriptor to it, so taking
  * ownership of a number that vigil already owns ({@code Event.fromRawDescriptor} on the
  * number of an open Event) is refused instead of leading to a double close later.
+ *
+ * <h2>The end of ownership</h2>
+ * An owner may ask to be told when ownership ends ({@code onRelease}): once, in whichever
+ * thread ends it, before the number is closed or just after it is given up. Every way
+ * ownership ends passes through it: {@link #close()} or the last {@link #release()} (so also
+ * the cleaner closing an abandoned owner, which calls {@code close()}), and {@link #intoRaw()}.
+ * No user holds the number then, and the file is still open, which an owner that keeps
+ * per-file state (an Event's entry in {@link EventFdRegistry}) relies on.
  */
 public final class Descriptor {
     private static final int CLOSED = 1;
@@ -50,6 +58,8 @@ public final class Descriptor {
 
     private final int fd;
     private final String what;
+    /** Run once when ownership ends, before the number is closed; null for none. */
+    private final Runnable onRelease;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
     /** True once this Descriptor gave the number up without closing it. */
@@ -61,9 +71,10 @@ public final class Descriptor {
     @SuppressWarnings("unused")
     private Cleanup.Watch watch;
 
-    private Descriptor(int fd, String what) {
+    private Descriptor(int fd, String what, Runnable onRelease) {
         this.fd = fd;
         this.what = what;
+        this.onRelease = onRelease;
     }
 
     /**
@@ -71,7 +82,16 @@ public final class Descriptor {
      * live Descriptor can hold it: a stale registry entry is one whose close is finishing).
      */
     public static Descriptor adoptNew(int fd, String what) {
-        Descriptor d = new Descriptor(fd, what);
+        return adoptNew(fd, what, null);
+    }
+
+    /**
+     * {@link #adoptNew(int, String)}, telling {@code onRelease} when ownership ends (see the
+     * class comment). It must be quick, must not throw, and must not refer to the owner,
+     * which the registry would then keep reachable from the cleaner.
+     */
+    public static Descriptor adoptNew(int fd, String what, Runnable onRelease) {
+        Descriptor d = new Descriptor(fd, what, onRelease);
         OWNED.put(fd, d);
         return d;
     }
@@ -80,7 +100,15 @@ public final class Descriptor {
      * Takes ownership of a number handed in by a caller. Refused if vigil already owns it.
      */
     public static Descriptor adoptForeign(int fd, String what) {
-        Descriptor d = new Descriptor(fd, what);
+        return adoptForeign(fd, what, null);
+    }
+
+    /**
+     * {@link #adoptForeign(int, String)}, telling {@code onRelease} when ownership ends, as
+     * {@link #adoptNew(int, String, Runnable)} does. Not told if the adoption is refused.
+     */
+    public static Descriptor adoptForeign(int fd, String what, Runnable onRelease) {
+        Descriptor d = new Descriptor(fd, what, onRelease);
         for (;;) {
             Descriptor prior = OWNED.putIfAbsent(fd, d);
             if (prior == null) {
@@ -179,13 +207,24 @@ public final class Descriptor {
         }
         released = true;
         OWNED.remove(fd, this);
+        ownershipEnded();
         return fd;
     }
 
     private void closeNumber() {
-        // EINTR from close(2) on Linux still means the number was released: never retry.
-        Unistd.close(Native.Scratch.get(), fd);
-        OWNED.remove(fd, this);
+        try {
+            ownershipEnded(); // while the file is still open: see the class comment
+        } finally {
+            // EINTR from close(2) on Linux still means the number was released: never retry.
+            Unistd.close(Native.Scratch.get(), fd);
+            OWNED.remove(fd, this);
+        }
+    }
+
+    private void ownershipEnded() {
+        if (onRelease != null) {
+            onRelease.run();
+        }
     }
 
     /** Keeps {@code w} reachable for as long as this Descriptor is (see {@link Cleanup}). */

@@ -22,11 +22,20 @@ public final class ProcFs {
     }
 
     /**
+     * The text of {@code /proc/self/fdinfo/N}.
+     *
+     * @throws IOException if it cannot be read: N is not open, or {@code /proc} is not mounted
+     */
+    public static String fdinfo(int fd) throws IOException {
+        return Files.readString(Path.of("/proc/self/fdinfo/" + fd));
+    }
+
+    /**
      * A field of {@code /proc/self/fdinfo/N} as an unsigned number in the given radix, or -1
      * if absent. (The kernel prints {@code eventfd-count} in hex, {@code eventfd-id} in decimal.)
      */
     public static long fdinfoField(int fd, String field, int radix) throws IOException {
-        String text = Files.readString(Path.of("/proc/self/fdinfo/" + fd));
+        String text = fdinfo(fd);
         for (String line : text.split("\n")) {
             if (line.startsWith(field + ":")) {
                 return Long.parseUnsignedLong(line.substring(field.length() + 1).strip(), radix);

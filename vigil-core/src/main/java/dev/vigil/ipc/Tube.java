@@ -758,8 +758,12 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         /**
          * Takes descriptor {@code i} as an {@link Event}; the Event owns it from now on.
          *
-         * @throws IllegalArgumentException  if it is not an eventfd (it stays in the message,
-         *                                   unless the message was closed meanwhile)
+         * @throws IllegalArgumentException  if it is not an eventfd, or is one made with
+         *                                   {@code EFD_SEMAPHORE} (it stays in the message, unless
+         *                                   the message was closed meanwhile)
+         * @throws IOException               if {@code /proc} is not mounted, so it cannot be told
+         *                                   what the descriptor is (it stays in the message too);
+         *                                   see {@link Event#fromRawDescriptor(int)}
          * @throws IllegalStateException     if it was already taken
          * @throws IndexOutOfBoundsException if there is no descriptor {@code i}
          * @throws ClosedException           if the message is closed

@@ -280,6 +280,29 @@ class TubeTest {
     }
 
     @Test
+    void eventOfASemaphoreEventfdFailsAndKeepsIt() throws Exception {
+        try (Tube.Pair p = Tube.pair()) {
+            try (RawFd semaphore = new RawFd(TestNative.eventfd(0, TestNative.EFD_SEMAPHORE | TestNative.EFD_CLOEXEC))) {
+                p.first().send(utf8("semaphore"), semaphore);
+            }
+            try (Tube.Message m = p.second().receive()) {
+                Event wrong = null;
+                try {
+                    wrong = m.event(0);
+                } catch (IllegalArgumentException x) {
+                    assertTrue(x.getMessage().contains("EFD_SEMAPHORE"), x.getMessage());
+                }
+                if (wrong != null) {
+                    wrong.close();
+                    throw new AssertionError("a semaphore eventfd became an Event");
+                }
+                int fd = m.takeDescriptor(0); // still there
+                TestNative.close(fd);
+            }
+        }
+    }
+
+    @Test
     void peerCloseIsEndOfStreamAfterEveryQueuedMessage() throws Exception {
         try (Tube.Pair p = Tube.pair()) {
             p.first().send(utf8("last words"));
@@ -536,8 +559,9 @@ class TubeTest {
                                 break;
                             }
                             try (Event received = m.event(0)) {
-                                // kcmp: the reuser's file must never arrive (the kernel may hand the
-                                // freed eventfd-id to the reuser too, so an id alone cannot tell)
+                                // the reuser's file must never arrive: it would be equal to the reuser
+                                // (the hash code alone cannot tell: the kernel may hand the freed
+                                // eventfd-id to the reuser once no copy of the original is left)
                                 assertNotEquals(reuser, received, "round " + round + ": a message carried the file that reused the number");
                                 assertEquals(id, received.hashCode(), "round " + round + ": a message carried another file");
                             }

@@ -35,12 +35,16 @@ public final class TestNative {
     private static final MethodHandle SIGISMEMBER = h("sigismember", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle WRITE = h("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle READ = h("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle EVENTFD = h("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
     public static final int SIGPIPE = 13;
     public static final int F_GETFD = 1;
     public static final int F_GETFL = 3;
     public static final int F_SETFL = 4;
+    public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int O_NONBLOCK = 0x800;
+    public static final int EFD_SEMAPHORE = 1;
+    public static final int EFD_CLOEXEC = 0x80000;
 
     private static MethodHandle h(String name, FunctionDescriptor fd) {
         return L.downcallHandle(L.defaultLookup().find(name).orElseThrow(), fd);
@@ -87,6 +91,24 @@ public final class TestNative {
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
+    }
+
+    /** {@code eventfd(initval, flags)}, made by the test itself (for kinds vigil never makes). */
+    public static int eventfd(int initval, int flags) {
+        try {
+            int fd = (int) EVENTFD.invokeExact(initval, flags);
+            if (fd < 0) throw new AssertionError("eventfd failed");
+            return fd;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** A new close-on-exec number for the file {@code fd} refers to. */
+    public static int dup(int fd) {
+        int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (copy < 0) throw new AssertionError("F_DUPFD_CLOEXEC failed on fd " + fd);
+        return copy;
     }
 
     public static void close(int fd) {

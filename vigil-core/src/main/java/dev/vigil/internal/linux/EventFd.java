@@ -19,8 +19,6 @@ public final class EventFd {
     public static final int EFD_NONBLOCK = 0x800;
     /** The largest value the counter can hold, {@code 0xfffffffffffffffe}, as a Java long. */
     public static final long MAX_COUNT = 0xfffffffffffffffeL;
-    /** What {@code readlink("/proc/self/fd/N")} answers for an eventfd. */
-    public static final String PROC_LINK = "anon_inode:[eventfd]";
 
     private static final MethodHandle EVENTFD = Native.critical("eventfd",
             FunctionDescriptor.of(C_INT, C_INT, C_INT));
