@@ -36,6 +36,12 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #add} and {@link #remove} may run on any thread at any time (a lock keeps the table
  * and the kernel's interest list in step). {@link #close()} wakes the turning thread and
  * shuts every registration down, so every waiter gets an IOException and nothing hangs.
+ *
+ * <h2>Virtual threads</h2>
+ * A turn on a virtual thread must not hold its carrier in {@code epoll_wait}. An epoll
+ * descriptor is itself readable while events are ready, so such a turn waits for that
+ * through the default reactor, as an Event wait does ({@link Waiting}), and then collects
+ * the events with a zero timeout. The default reactor's own thread is a platform thread.
  */
 public final class Poller implements InterruptHook.Target {
     private static final long WAKE_TOKEN = -1L;
@@ -75,6 +81,8 @@ public final class Poller implements InterruptHook.Target {
     private volatile Thread turner;
     /** A driver pausing after a failed turn, for {@link #wake()} to unpark; null otherwise. */
     private volatile Thread pausedDriver;
+    /** For {@link Waiting}: a virtual turner publishes its park here. The turner role is its claim. */
+    private final WaitSlot parkSlot = new WaitSlot("Reactor");
     private final java.util.concurrent.atomic.AtomicBoolean resourcesClosed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final Object lock = new Object();
@@ -449,7 +457,8 @@ public final class Poller implements InterruptHook.Target {
     /**
      * Waits up to {@code nanos} ({@link Deadline#FOREVER}: no limit) for kernel events and
      * dispatches them. Returns early, with the interrupt status set, if the thread is
-     * interrupted, and when {@link #wake()} is called.
+     * interrupted, and when {@link #wake()} is called. A virtual thread parks meanwhile (see
+     * "Virtual threads" above).
      *
      * @return how many registration events were dispatched
      * @throws ClosedException       if the reactor was closed before the call
@@ -479,7 +488,11 @@ public final class Poller implements InterruptHook.Target {
     private int turnAsTurner(long nanos) throws IOException {
         int raw = epfd.acquire();
         try {
-            return dispatch(waitForEvents(raw, nanos));
+            // The default reactor cannot park through itself; its driver is a platform thread anyway.
+            int n = Thread.currentThread().isVirtual() && this != defaultPoller
+                    ? parkForEvents(raw, nanos)
+                    : waitForEvents(raw, nanos);
+            return dispatch(n);
         } catch (Throwable t) {
             if (!closed) {
                 failedTurns.incrementAndGet();
@@ -488,6 +501,35 @@ public final class Poller implements InterruptHook.Target {
         } finally {
             epfd.release();
         }
+    }
+
+    /**
+     * The wait of a turn on a virtual thread: parks until the epoll descriptor is readable
+     * (through the default reactor, by the one wait loop of {@link Waiting}), then collects
+     * the ready events without blocking. {@link #wake()}, and so {@link #close()}, makes it
+     * readable as it ends an {@code epoll_wait}. An interrupt ends the park with the status
+     * kept, as on a platform thread.
+     */
+    private int parkForEvents(int raw, long nanos) throws IOException {
+        try {
+            return (int) Waiting.awaitClaimed(epfd, parkSlot, nanos, this::readyNow, "Reactor");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return (int) readyNow(Native.Scratch.get(), raw); // nothing was collected yet: take what is ready
+        }
+    }
+
+    /** {@code epoll_wait} with a zero timeout: how many events are in the batch now, 0 for none. */
+    private long readyNow(Native.Scratch s, int raw) throws ErrnoException {
+        int n = EPoll.await(s, raw, events, BATCH, 0);
+        if (n < 0) {
+            int errno = Native.errno(s);
+            if (errno == Errno.EINTR) {
+                return 0;
+            }
+            throw new ErrnoException("epoll_wait", errno);
+        }
+        return n;
     }
 
     private int waitForEvents(int raw, long nanos) throws IOException {

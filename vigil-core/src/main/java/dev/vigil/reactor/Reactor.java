@@ -21,10 +21,10 @@ import java.time.Duration;
  * }
  * }</pre>
  *
- * <p>Drive it either by hand with {@link #turn(Duration)} from one thread at a time, or on
- * its own thread with {@link #background()}, which then is its only turner.
- * {@link #defaultHandle()} is a process-wide
- * reactor that runs on a daemon thread named {@code vigil-reactor}, started on first use.
+ * <p>Drive it either by hand with {@link #turn(Duration)} from one thread at a time (a
+ * virtual thread parks while it turns), or on its own thread with {@link #background()},
+ * which then is its only turner. {@link #defaultHandle()} is a process-wide reactor that runs
+ * on a daemon thread named {@code vigil-reactor}, started on first use.
  *
  * <p>{@link #close()} shuts every registration down: all waiters (threads, futures, wakers)
  * are woken with an IOException saying the reactor is closed, and later polls,
@@ -81,6 +81,12 @@ public final class Reactor implements AutoCloseable {
      * <p>One thread turns a reactor at a time. While {@link #background()} drives it, its
      * thread is the turner for as long as it runs, and a turn on any other thread fails at
      * once; so does a turn from inside a turn (a waker or callback calling it).
+     *
+     * <p>On a virtual thread the turn does not hold the carrier while it waits: the thread
+     * parks until the reactor's epoll descriptor is readable (the default reactor, see
+     * {@link #defaultHandle()}, watches it, as for any virtual-thread wait of vigil), then
+     * collects the ready events without blocking. Timeouts, interrupts and close end it as on
+     * a platform thread.
      *
      * @return how many readiness events were dispatched
      * @throws dev.vigil.ClosedException if the reactor is closed

@@ -1,6 +1,7 @@
 package dev.vigil.reactor;
 
 import dev.vigil.Event;
+import dev.vigil.internal.ScheduledIo;
 import dev.vigil.testing.Blocked;
 import dev.vigil.testing.TestNative;
 import org.junit.jupiter.api.Test;
@@ -10,23 +11,29 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Who turns a reactor: one turner at a time (a background thread holds the role for its whole
- * life), and a background thread that survives a persistent error without spinning.
+ * life), a background thread that survives a persistent error without spinning, and turns on
+ * virtual threads, which park instead of holding their carrier in {@code epoll_wait}.
  */
 class ReactorTurnerTest {
 
@@ -167,5 +174,166 @@ class ReactorTurnerTest {
             }
         }
         return numbers;
+    }
+
+    // ---------------------------------------------------------------- turns on virtual threads
+
+    /** The outcome of a turn on a virtual thread: what it returned, and its interrupt status then. */
+    private record Outcome(int dispatched, boolean interrupted) {
+    }
+
+    private static Thread turnOnVirtualThread(Reactor reactor, Duration maxWait, CompletableFuture<Outcome> outcome) {
+        return Thread.ofVirtual().start(() -> {
+            try {
+                int n = reactor.turn(maxWait);
+                outcome.complete(new Outcome(n, Thread.currentThread().isInterrupted()));
+            } catch (Throwable t) {
+                outcome.completeExceptionally(t);
+            }
+        });
+    }
+
+    /** Waits until {@code t} is parked in a reactor wait, not merely off its carrier for a moment. */
+    private static void awaitParkedInReactor(Thread t) throws InterruptedException {
+        Blocked.awaitParked(t);
+        assertInstanceOf(ScheduledIo.class, LockSupport.getBlocker(t),
+                "the virtual turner is parked, but not for the reactor's epoll descriptor");
+    }
+
+    @Test
+    void aVirtualThreadTurnParksAndDispatchesReadinessThatArrivesLater() throws Exception {
+        try (Reactor reactor = new Reactor(); Event e = new Event()) {
+            Registration reg = new Registration();
+            reg.registerWith(e, reactor.handle());
+            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+            Thread turner = turnOnVirtualThread(reactor, null, outcome);
+            try {
+                awaitParkedInReactor(turner); // in epoll_wait instead, it would stay RUNNABLE
+                e.signal();
+                assertEquals(new Outcome(1, false), outcome.get(30, TimeUnit.SECONDS));
+                assertTrue(reg.takeReadReady().isReadable(), "the turn did not dispatch the readiness");
+                reg.deregister(e);
+            } finally {
+                reactor.close(); // ends the turn if an assertion failed first
+                turner.join();
+            }
+        }
+    }
+
+    @Test
+    void interruptingAParkedVirtualThreadTurnEndsItAndKeepsTheStatus() throws Exception {
+        try (Reactor reactor = new Reactor()) {
+            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+            Thread turner = turnOnVirtualThread(reactor, null, outcome);
+            try {
+                awaitParkedInReactor(turner);
+                turner.interrupt();
+                assertEquals(new Outcome(0, true), outcome.get(30, TimeUnit.SECONDS));
+            } finally {
+                reactor.close();
+                turner.join();
+            }
+        }
+    }
+
+    @Test
+    void closingTheReactorEndsAParkedVirtualThreadTurn() throws Exception {
+        try (Reactor reactor = new Reactor()) {
+            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+            Thread turner = turnOnVirtualThread(reactor, null, outcome);
+            try {
+                awaitParkedInReactor(turner);
+                reactor.close();
+                assertEquals(new Outcome(0, false), outcome.get(30, TimeUnit.SECONDS));
+                assertThrows(dev.vigil.ClosedException.class, () -> reactor.turn(Duration.ZERO));
+            } finally {
+                reactor.close();
+                turner.join();
+            }
+        }
+    }
+
+    @Test
+    void aTimedVirtualThreadTurnWithNothingReadyParksAndEndsWithNothing() throws Exception {
+        try (Reactor reactor = new Reactor()) {
+            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+            Thread turner = turnOnVirtualThread(reactor, Duration.ofSeconds(1), outcome);
+            try {
+                awaitParkedInReactor(turner);
+                assertEquals(new Outcome(0, false), outcome.get(30, TimeUnit.SECONDS));
+                assertEquals(1, reactor.stats().turns());
+            } finally {
+                reactor.close();
+                turner.join();
+            }
+        }
+    }
+
+    /**
+     * As many private reactors as there are carriers, each turned without limit by a virtual
+     * thread: the turners park, so the carriers stay free for a hundred other virtual threads
+     * that wait on Events through the default reactor, and every turner still dispatches its
+     * own readiness afterwards.
+     */
+    @Test
+    void virtualThreadTurnersLeaveTheCarriersToVirtualThreadsWaitingThroughTheDefaultReactor() throws Exception {
+        int carriers = Integer.getInteger("jdk.virtualThreadScheduler.parallelism",
+                Runtime.getRuntime().availableProcessors());
+        List<Reactor> reactors = new ArrayList<>();
+        List<Event> events = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        try {
+            List<Registration> registrations = new ArrayList<>();
+            List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
+            for (int i = 0; i < carriers; i++) {
+                Reactor reactor = new Reactor();
+                reactors.add(reactor);
+                Event e = new Event();
+                events.add(e);
+                Registration reg = new Registration();
+                reg.registerWith(e, reactor.handle());
+                registrations.add(reg);
+                CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+                outcomes.add(outcome);
+                threads.add(turnOnVirtualThread(reactor, null, outcome));
+            }
+            for (Thread t : threads) {
+                awaitParkedInReactor(t);
+            }
+            int waiters = 100;
+            CountDownLatch woken = new CountDownLatch(waiters);
+            List<Event> waited = new ArrayList<>();
+            for (int i = 0; i < waiters; i++) {
+                Event e = new Event();
+                events.add(e);
+                waited.add(e);
+                threads.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        e.await();
+                        woken.countDown();
+                    } catch (Exception ignored) {
+                        // the count stays short and the assertion below says so
+                    }
+                }));
+            }
+            for (Event e : waited) {
+                e.signal();
+            }
+            assertTrue(woken.await(60, TimeUnit.SECONDS), woken.getCount() + " waiters never ran or never woke");
+            for (int i = 0; i < carriers; i++) {
+                events.get(i).signal();
+                assertEquals(new Outcome(1, false), outcomes.get(i).get(30, TimeUnit.SECONDS));
+                assertTrue(registrations.get(i).takeReadReady().isReadable());
+                registrations.get(i).deregister(events.get(i));
+            }
+        } finally {
+            reactors.forEach(Reactor::close); // ends any turn still parked
+            for (Thread t : threads) {
+                t.interrupt();
+                t.join();
+            }
+            events.forEach(Event::close);
+        }
+        assertFalse(reactors.isEmpty());
     }
 }
