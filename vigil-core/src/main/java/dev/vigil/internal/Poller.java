@@ -17,6 +17,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The engine of a reactor: an edge-triggered epoll set, a table of {@link ScheduledIo}s, and
@@ -29,10 +30,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * reserved token {@link #WAKE_TOKEN} names the wake-up eventfd.
  *
  * <h2>Threads</h2>
- * One thread turns at a time. {@link #add} and {@link #remove} may run on any thread at
- * any time (a lock keeps the table and the kernel's interest list in step). {@link #close()}
- * wakes the turning thread and shuts every registration down, so every waiter gets an
- * IOException and nothing hangs.
+ * One thread turns at a time: the turner role ({@code turner}) is taken with a CAS for one
+ * {@link #turn}, or for the whole life of a driver thread ({@link #holdTurner}, then
+ * {@link #drive}), so a hand-driven turn never slips in between two turns of a driver.
+ * {@link #add} and {@link #remove} may run on any thread at any time (a lock keeps the table
+ * and the kernel's interest list in step). {@link #close()} wakes the turning thread and
+ * shuts every registration down, so every waiter gets an IOException and nothing hangs.
+ *
+ * <h2>Virtual threads</h2>
+ * A turn on a virtual thread must not hold its carrier in {@code epoll_wait}. An epoll
+ * descriptor is itself readable while events are ready, so such a turn waits for that
+ * through the default reactor, as an Event wait does ({@link Waiting}), and then collects
+ * the events with a zero timeout. The default reactor's own thread is a platform thread.
  */
 public final class Poller implements InterruptHook.Target {
     private static final long WAKE_TOKEN = -1L;
@@ -48,6 +57,10 @@ public final class Poller implements InterruptHook.Target {
     private static final int BATCH = 1024;
     private static final System.Logger LOG = System.getLogger("dev.vigil");
     private static final VarHandle ENTRIES = MethodHandles.arrayElementVarHandle(ScheduledIo[].class);
+    /** The first pause of {@link #drive} after a failed turn; it doubles with each failure in a row. */
+    private static final long FIRST_PAUSE_NANOS = 1_000_000L;
+    /** The longest pause of {@link #drive} between two failing turns. */
+    private static final long MAX_PAUSE_NANOS = 1_000_000_000L;
     private static final VarHandle TURNER;
 
     static {
@@ -66,6 +79,10 @@ public final class Poller implements InterruptHook.Target {
     private volatile boolean closed;
     @SuppressWarnings("unused") // accessed through TURNER
     private volatile Thread turner;
+    /** A driver pausing after a failed turn, for {@link #wake()} to unpark; null otherwise. */
+    private volatile Thread pausedDriver;
+    /** For {@link Waiting}: a virtual turner publishes its park here. The turner role is its claim. */
+    private final WaitSlot parkSlot = new WaitSlot("Reactor");
     private final java.util.concurrent.atomic.AtomicBoolean resourcesClosed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final Object lock = new Object();
@@ -85,6 +102,7 @@ public final class Poller implements InterruptHook.Target {
     private final AtomicLong wakeups = new AtomicLong();
     private final AtomicLong registrations = new AtomicLong();
     private final AtomicLong wakerFailures = new AtomicLong();
+    private final AtomicLong failedTurns = new AtomicLong();
 
     public Poller(String name) throws IOException {
         this.name = name;
@@ -127,8 +145,9 @@ public final class Poller implements InterruptHook.Target {
         synchronized (Poller.class) {
             if (defaultPoller == null) {
                 Poller created = new Poller("default");
-                Thread t = new Thread(created::runForever, "vigil-reactor");
+                Thread t = new Thread(() -> created.drive(() -> false), "vigil-reactor");
                 t.setDaemon(true);
+                created.holdTurner(t);
                 t.start();
                 defaultPoller = created;
             }
@@ -136,19 +155,95 @@ public final class Poller implements InterruptHook.Target {
         }
     }
 
-    /** Turns until closed; logs (and survives) anything unexpected. */
-    public void runForever() {
-        while (!closed) {
-            // Nobody should interrupt this thread, but if someone does, the status would end
-            // every turn at once (the interrupt hook fires on arming): clear it and go on.
-            Thread.interrupted();
-            try {
-                turn(Deadline.FOREVER);
-            } catch (ClosedException e) {
-                return;
-            } catch (Throwable t) {
-                LOG.log(System.Logger.Level.ERROR, "reactor " + name + ": turn failed", t);
+    // ---------------------------------------------------------------- a thread of its own
+
+    /**
+     * Gives {@code driver} the turner role until it ends {@link #drive}, so that {@link #turn}
+     * fails on every other thread meanwhile. Called before the driver starts; if it then does
+     * not, {@link #releaseTurner} gives the role back.
+     *
+     * @throws IllegalStateException if a thread is turning now
+     */
+    public void holdTurner(Thread driver) {
+        if (!TURNER.compareAndSet(this, (Thread) null, driver)) {
+            throw new IllegalStateException("a thread is turning this reactor by hand (" + turner
+                    + "): a reactor has one turner at a time; let that thread stop turning before background()");
+        }
+    }
+
+    /** Gives up the role {@code holder} took; then closes the resources if close() left that to it. */
+    public void releaseTurner(Thread holder) {
+        if (TURNER.compareAndSet(this, holder, (Thread) null) && closed) {
+            closeResources(); // close() saw a turner and left this to it
+        }
+    }
+
+    /**
+     * Turns on the calling thread, which {@link #holdTurner holds the turner role}, until the
+     * reactor is closed or {@code stop} is true (checked before every turn; {@link #wake()}
+     * makes it be checked again), then gives the role up.
+     *
+     * <p>An interrupt status is cleared before each turn: nobody should interrupt this
+     * thread, but the status would end every turn at once. A failing turn never makes the
+     * thread spin: it pauses, from 1 ms doubling to at most 1 s while the turns keep failing
+     * (close() and {@code stop} end a pause), and it logs the first failure of a row with its
+     * stack trace, then only the 2nd, 4th, 8th... with the count, and the recovery.
+     */
+    public void drive(java.util.function.BooleanSupplier stop) {
+        Thread me = Thread.currentThread();
+        if (TURNER.getVolatile(this) != me) {
+            throw new IllegalStateException("drive() is for the thread given the turner role by holdTurner()");
+        }
+        long failures = 0; // in a row
+        long pause = FIRST_PAUSE_NANOS;
+        try {
+            while (!closed && !stop.getAsBoolean()) {
+                Thread.interrupted();
+                try {
+                    turnAsTurner(Deadline.FOREVER);
+                    if (failures != 0) {
+                        LOG.log(System.Logger.Level.INFO, "reactor " + name + ": turns succeed again after "
+                                + failures + " failures in a row");
+                        failures = 0;
+                        pause = FIRST_PAUSE_NANOS;
+                    }
+                } catch (Throwable t) {
+                    if (closed) {
+                        return; // a close() during the turn
+                    }
+                    failures++;
+                    logFailure(failures, t);
+                    pauseAfterFailure(pause, stop);
+                    pause = Math.min(pause * 2, MAX_PAUSE_NANOS);
+                }
             }
+        } finally {
+            releaseTurner(me);
+        }
+    }
+
+    /** The first failure of a row with its stack trace, then the power-of-two-th ones with the count. */
+    private void logFailure(long failures, Throwable t) {
+        if (failures == 1) {
+            LOG.log(System.Logger.Level.ERROR, "reactor " + name
+                    + ": turn failed; retrying after a pause that doubles up to 1 s while turns keep failing", t);
+        } else if ((failures & (failures - 1)) == 0) {
+            LOG.log(System.Logger.Level.ERROR, "reactor " + name + ": turn failed " + failures
+                    + " times in a row, the latest with " + t + "; still retrying");
+        }
+    }
+
+    /** Sleeps {@code nanos}, or less if the reactor is closed or {@code stop} becomes true meanwhile. */
+    private void pauseAfterFailure(long nanos, java.util.function.BooleanSupplier stop) {
+        long start = System.nanoTime();
+        pausedDriver = Thread.currentThread(); // before the checks: wake() either unparks us or is seen by them
+        try {
+            for (long left = nanos; left > 0 && !closed && !stop.getAsBoolean(); left = Deadline.remaining(start, nanos)) {
+                Thread.interrupted(); // a set status would end every park at once: a spin
+                LockSupport.parkNanos(this, left);
+            }
+        } finally {
+            pausedDriver = null;
         }
     }
 
@@ -362,11 +457,13 @@ public final class Poller implements InterruptHook.Target {
     /**
      * Waits up to {@code nanos} ({@link Deadline#FOREVER}: no limit) for kernel events and
      * dispatches them. Returns early, with the interrupt status set, if the thread is
-     * interrupted, and when {@link #wake()} is called.
+     * interrupted, and when {@link #wake()} is called. A virtual thread parks meanwhile (see
+     * "Virtual threads" above).
      *
      * @return how many registration events were dispatched
      * @throws ClosedException       if the reactor was closed before the call
-     * @throws IllegalStateException if another thread is turning
+     * @throws IllegalStateException if another thread is turning, a driver holds the role, or
+     *                               this thread is inside a turn already (a waker)
      */
     public int turn(long nanos) throws IOException {
         if (closed) {
@@ -374,21 +471,65 @@ public final class Poller implements InterruptHook.Target {
         }
         Thread me = Thread.currentThread();
         if (!TURNER.compareAndSet(this, (Thread) null, me)) {
-            throw new IllegalStateException("another thread is already turning this reactor (" + turner + ")");
+            Thread other = turner;
+            throw new IllegalStateException(other == me
+                    ? "turn() was called from inside a turn of this reactor (by a waker or a callback): return instead"
+                    : "this reactor is already being turned by " + other + ": one thread turns a reactor at a time,"
+                    + " and a reactor driven by background() is turned by its own thread only");
         }
         try {
-            int raw = epfd.acquire();
-            try {
-                return dispatch(waitForEvents(raw, nanos));
-            } finally {
-                epfd.release();
-            }
+            return turnAsTurner(nanos);
         } finally {
-            TURNER.setVolatile(this, (Thread) null);
-            if (closed) {
-                closeResources(); // close() saw us turning and left this to us
-            }
+            releaseTurner(me);
         }
+    }
+
+    /** One turn by the thread that holds the turner role. */
+    private int turnAsTurner(long nanos) throws IOException {
+        int raw = epfd.acquire();
+        try {
+            // The default reactor cannot park through itself; its driver is a platform thread anyway.
+            int n = Thread.currentThread().isVirtual() && this != defaultPoller
+                    ? parkForEvents(raw, nanos)
+                    : waitForEvents(raw, nanos);
+            return dispatch(n);
+        } catch (Throwable t) {
+            if (!closed) {
+                failedTurns.incrementAndGet();
+            }
+            throw t;
+        } finally {
+            epfd.release();
+        }
+    }
+
+    /**
+     * The wait of a turn on a virtual thread: parks until the epoll descriptor is readable
+     * (through the default reactor, by the one wait loop of {@link Waiting}), then collects
+     * the ready events without blocking. {@link #wake()}, and so {@link #close()}, makes it
+     * readable as it ends an {@code epoll_wait}. An interrupt ends the park with the status
+     * kept, as on a platform thread.
+     */
+    private int parkForEvents(int raw, long nanos) throws IOException {
+        try {
+            return (int) Waiting.awaitClaimed(epfd, parkSlot, nanos, this::readyNow, "Reactor");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return (int) readyNow(Native.Scratch.get(), raw); // nothing was collected yet: take what is ready
+        }
+    }
+
+    /** {@code epoll_wait} with a zero timeout: how many events are in the batch now, 0 for none. */
+    private long readyNow(Native.Scratch s, int raw) throws ErrnoException {
+        int n = EPoll.await(s, raw, events, BATCH, 0);
+        if (n < 0) {
+            int errno = Native.errno(s);
+            if (errno == Errno.EINTR) {
+                return 0;
+            }
+            throw new ErrnoException("epoll_wait", errno);
+        }
+        return n;
     }
 
     private int waitForEvents(int raw, long nanos) throws IOException {
@@ -480,12 +621,16 @@ public final class Poller implements InterruptHook.Target {
         wake();
     }
 
-    /** Makes the current or next {@link #turn} return promptly. Any thread. */
+    /** Makes the current or next {@link #turn} return promptly, and a driver's pause re-check. Any thread. */
     public void wake() {
         try {
             wakeup.signal();
         } catch (IOException closed) {
             // nothing to wake any more
+        }
+        Thread paused = pausedDriver;
+        if (paused != null) {
+            LockSupport.unpark(paused);
         }
     }
 
@@ -537,8 +682,9 @@ public final class Poller implements InterruptHook.Target {
         if (TURNER.getVolatile(this) == null) {
             closeResources();
         }
-        // else the turning thread closes them when its turn ends. Closing the wake-up eventfd
-        // now would drop its queued event from epoll's ready list and leave the turner asleep.
+        // else the turning thread closes them when it gives up the role (at the end of its
+        // turn, or of drive()). Closing the wake-up eventfd now would drop its queued event
+        // from epoll's ready list and leave the turner asleep.
         // (closed and turner form a Dekker pair: at least one side sees the other.)
     }
 
@@ -567,6 +713,10 @@ public final class Poller implements InterruptHook.Target {
 
     public long wakerFailures() {
         return wakerFailures.get();
+    }
+
+    public long failedTurns() {
+        return failedTurns.get();
     }
 
     @Override

@@ -1,46 +1,45 @@
 package dev.vigil.reactor;
 
-import dev.vigil.ClosedException;
-
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A reactor driven on its own daemon thread (from {@link Reactor#background()}): it turns
- * until shut down.
+ * A reactor driven on its own daemon thread, {@code vigil-reactor-background} (from
+ * {@link Reactor#background()}): it turns until the reactor is closed or, after
+ * {@link #shutdownOnIdle()}, no resource is registered.
+ *
+ * <p>The thread is the reactor's only turner for its whole life: a {@link Reactor#turn}
+ * on any other thread meanwhile throws {@link IllegalStateException} and leaves this thread
+ * undisturbed. A turn that fails (which should not happen) never makes the thread spin: it
+ * pauses before the next turn, 1 ms after the first failure in a row, doubling up to 1 s
+ * while the turns keep failing, and it logs the first failure ({@code System.Logger}
+ * {@code "dev.vigil"}, ERROR, with its stack trace), then only the 2nd, 4th, 8th... with the
+ * count, and the recovery. {@link #shutdownNow()} and {@link #shutdownOnIdle()} end a pause at
+ * once. The counters of {@link Reactor#stats()} show the failures.
  */
 public final class Background {
-    private static final System.Logger LOG = System.getLogger("dev.vigil");
-
     private final Reactor reactor;
     private final Thread thread;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean stopWhenIdle;
 
+    /** @throws IllegalStateException if a thread is turning the reactor by hand now */
     Background(Reactor reactor) {
         this.reactor = reactor;
         this.thread = new Thread(this::run, "vigil-reactor-background");
         this.thread.setDaemon(true);
-        this.thread.start();
+        reactor.poller.holdTurner(thread); // before the start: no hand turn slips in from now on
+        try {
+            this.thread.start();
+        } catch (Throwable t) {
+            reactor.poller.releaseTurner(thread);
+            throw t;
+        }
     }
 
     private void run() {
         try {
-            while (true) {
-                if (stopWhenIdle && reactor.isIdle()) {
-                    reactor.close();
-                    break;
-                }
-                try {
-                    reactor.turn(null);
-                } catch (ClosedException closed) {
-                    break;
-                } catch (Throwable t) {
-                    LOG.log(System.Logger.Level.ERROR, "background reactor: turn failed", t);
-                    if (reactor.isClosed()) {
-                        break;
-                    }
-                }
-            }
+            reactor.poller.drive(() -> stopWhenIdle && reactor.isIdle());
+            reactor.close(); // stopped because idle; nothing happens if it is closed already
         } finally {
             stopped.complete(null);
         }

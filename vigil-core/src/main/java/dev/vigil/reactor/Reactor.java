@@ -21,9 +21,10 @@ import java.time.Duration;
  * }
  * }</pre>
  *
- * <p>Drive it either by hand with {@link #turn(Duration)} from one thread at a time, or on
- * its own thread with {@link #background()}. {@link #defaultHandle()} is a process-wide
- * reactor that runs on a daemon thread named {@code vigil-reactor}, started on first use.
+ * <p>Drive it either by hand with {@link #turn(Duration)} from one thread at a time (a
+ * virtual thread parks while it turns), or on its own thread with {@link #background()},
+ * which then is its only turner. {@link #defaultHandle()} is a process-wide reactor that runs
+ * on a daemon thread named {@code vigil-reactor}, started on first use.
  *
  * <p>{@link #close()} shuts every registration down: all waiters (threads, futures, wakers)
  * are woken with an IOException saying the reactor is closed, and later polls,
@@ -71,12 +72,27 @@ public final class Reactor implements AutoCloseable {
 
     /**
      * Waits up to {@code maxWait} ({@code null}: no limit) for readiness events and
-     * dispatches them to their registrations. Returns early if interrupted (the interrupt
-     * status stays set) or woken.
+     * dispatches them to their registrations, on the calling thread (wakers and future
+     * callbacks run here). Returns as soon as a batch of events has been dispatched, when the
+     * time is up (returning 0), and early when the thread is interrupted (the interrupt status
+     * stays set; events already ready are still dispatched) or when {@link #close()} is
+     * called, which ends a turn in progress normally (later turns throw).
+     *
+     * <p>One thread turns a reactor at a time. While {@link #background()} drives it, its
+     * thread is the turner for as long as it runs, and a turn on any other thread fails at
+     * once; so does a turn from inside a turn (a waker or callback calling it).
+     *
+     * <p>On a virtual thread the turn does not hold the carrier while it waits: the thread
+     * parks until the reactor's epoll descriptor is readable (the default reactor, see
+     * {@link #defaultHandle()}, watches it, as for any virtual-thread wait of vigil), then
+     * collects the ready events without blocking. Timeouts, interrupts and close end it as on
+     * a platform thread.
      *
      * @return how many readiness events were dispatched
      * @throws dev.vigil.ClosedException if the reactor is closed
-     * @throws IllegalStateException     if another thread is turning this reactor
+     * @throws IllegalStateException     if another thread is turning this reactor, or
+     *                                   {@link #background()} drives it
+     * @throws IOException               if the kernel fails the wait
      */
     public int turn(Duration maxWait) throws IOException {
         return poller.turn(maxWait == null ? Deadline.FOREVER : Deadline.toNanos(maxWait));
@@ -88,9 +104,13 @@ public final class Reactor implements AutoCloseable {
     }
 
     /**
-     * Starts driving this reactor on a new daemon thread.
+     * Starts driving this reactor on a new daemon thread, {@code vigil-reactor-background},
+     * that turns until the reactor is closed (or, after {@link Background#shutdownOnIdle()},
+     * is idle). From this call on, that thread is the reactor's only turner: {@link #turn} on
+     * any other thread throws {@link IllegalStateException}. A failing turn does not make the
+     * thread spin or flood the log: see {@link Background}.
      *
-     * @throws IllegalStateException if it already has one
+     * @throws IllegalStateException if it already has one, or a thread is turning it by hand now
      */
     public synchronized Background background() {
         if (background != null) {
@@ -103,7 +123,7 @@ public final class Reactor implements AutoCloseable {
     /** Counters since the reactor was created. */
     public Stats stats() {
         return new Stats(poller.turns(), poller.eventsDispatched(), poller.wakeups(), poller.size(),
-                poller.registrationsEver(), poller.wakerFailures());
+                poller.registrationsEver(), poller.wakerFailures(), poller.failedTurns());
     }
 
     /**
@@ -115,9 +135,11 @@ public final class Reactor implements AutoCloseable {
      * @param registrations    live registrations now
      * @param registered       registrations made since creation
      * @param wakerFailures    wakers that threw (each was logged)
+     * @param failedTurns      turns that failed with an error (not counting a close), by hand or
+     *                         on the background thread, which pauses after each
      */
     public record Stats(long turns, long eventsDispatched, long wakeups, int registrations, long registered,
-                        long wakerFailures) {
+                        long wakerFailures, long failedTurns) {
     }
 
     public boolean isClosed() {

@@ -21,6 +21,7 @@ public final class TestNative {
     private static final MethodHandle SHUTDOWN = h("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle OPEN = h("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CLOSE = h("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle DUP3 = h("dup3", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle GETTID = h("gettid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETPID = h("getpid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle TGKILL = h("tgkill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
@@ -114,6 +115,18 @@ public final class TestNative {
     public static void close(int fd) {
         try {
             int r = (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * Makes number {@code newFd} refer to {@code oldFd}'s file (close-on-exec), closing what it
+     * referred to before: {@code dup3(oldFd, newFd, O_CLOEXEC)}.
+     */
+    public static void dup3(int oldFd, int newFd) {
+        try {
+            if ((int) DUP3.invokeExact(oldFd, newFd, 0x80000) != newFd) throw new AssertionError("dup3 failed");
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
