@@ -613,10 +613,16 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             return tryReceive(s, raw);
         }
 
-        /** Points {@link #header} at the data buffer and room for the current limits; returns the control capacity. */
+        /**
+         * Points {@link #header} at the data buffer and room for the current limits; returns the
+         * control capacity. That is {@code CMSG_LEN}, not {@code CMSG_SPACE}: the padding of the
+         * latter holds one more int after an odd count, and the kernel would fill it. With room
+         * for exactly {@link #maxDescriptors}, the kernel installs no more than that and reports
+         * the rest with {@code MSG_CTRUNC}.
+         */
         private long prepareHeader() {
             Socket.setIovec(iov, data, maxBytes);
-            long controlCapacity = maxDescriptors == 0 ? 0 : Socket.cmsgSpace(4L * maxDescriptors);
+            long controlCapacity = maxDescriptors == 0 ? 0 : Socket.cmsgLen(4L * maxDescriptors);
             Socket.setMsghdr(header, iov, 1, controlCapacity == 0 ? MemorySegment.NULL : control, controlCapacity);
             return controlCapacity;
         }
@@ -655,7 +661,8 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             if (count != 0) {
                 walkDescriptors(owned);
             }
-            boolean truncated = (flags & (Socket.MSG_TRUNC | Socket.MSG_CTRUNC)) != 0;
+            // More descriptors than allowed is the same error as MSG_CTRUNC, whatever room the kernel found.
+            boolean truncated = (flags & (Socket.MSG_TRUNC | Socket.MSG_CTRUNC)) != 0 || count > maxDescriptors;
             if (truncated) {
                 for (Descriptor d : owned) {
                     d.close();

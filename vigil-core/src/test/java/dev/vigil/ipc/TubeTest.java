@@ -8,6 +8,7 @@ import dev.vigil.EventWaitResult;
 import dev.vigil.RawDescriptor;
 import dev.vigil.TriggeredEvent;
 import dev.vigil.WaitContext;
+import dev.vigil.testing.DescriptorLeakGuard;
 import dev.vigil.testing.RawFd;
 import dev.vigil.testing.TestNative;
 import org.junit.jupiter.api.Test;
@@ -135,6 +136,28 @@ class TubeTest {
             // the one descriptor that arrived was closed (the leak guard checks), the kernel dropped the rest
             try (Tube.Message m = p.second().receive()) {
                 assertEquals("none", text(m));
+            }
+        }
+    }
+
+    @Test
+    void oneDescriptorMoreThanAllowedIsAnErrorAndLeaksNothing() throws Exception {
+        // The control buffer is rounded up to a multiple of 8 bytes: room for one more int
+        // than asked after an odd count. That rounding must not admit a descriptor.
+        try (Tube.Pair p = Tube.pair(); Event a = new Event(); Event b = new Event(); Event c = new Event();
+             Event d = new Event()) {
+            var before = DescriptorLeakGuard.snapshot();
+            p.first().send(utf8("two"), a, b);
+            p.first().send(utf8("four"), a, b, c, d);
+            p.first().send(utf8("next"), a);
+            Tube.TruncatedException two = assertThrows(Tube.TruncatedException.class, () -> p.second().receive(100, 1));
+            assertTrue(two.getMessage().contains("descriptors"), two.getMessage());
+            Tube.TruncatedException four = assertThrows(Tube.TruncatedException.class, () -> p.second().receive(100, 3));
+            assertTrue(four.getMessage().contains("descriptors"), four.getMessage());
+            assertEquals(before, DescriptorLeakGuard.snapshot(), "every descriptor that arrived was closed");
+            try (Tube.Message m = p.second().receive(100, 1)) {
+                assertEquals("next", text(m));
+                assertEquals(1, m.descriptorCount());
             }
         }
     }
