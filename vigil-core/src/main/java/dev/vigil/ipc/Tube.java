@@ -54,9 +54,11 @@ import java.util.function.Predicate;
  * Boundaries are kept: a message arrives whole or not at all. {@link #receive()} never cuts
  * a message short, whatever its size: it first asks the kernel for the length of the next
  * message ({@code recvmsg(MSG_PEEK | MSG_TRUNC)}, no data copied), grows the receive buffer
- * if needed, then takes the message. {@link #receive(int, int)} makes one system call with
- * caller-chosen limits instead; a message beyond them is consumed, every descriptor it
- * brought is closed, and {@link TruncatedException} is thrown. A truncated payload or
+ * if needed, then takes the message. {@link #receive(int, int)} takes caller-chosen limits
+ * instead, in one system call when the byte limit fits the receive buffer the Tube already
+ * has; a message beyond the limits is consumed, every descriptor it brought is closed, and
+ * {@link TruncatedException} is thrown. The receive buffer grows with the messages
+ * received, never with a limit asked. A truncated payload or
  * control message ({@code MSG_TRUNC}, {@code MSG_CTRUNC}, also when this process runs out
  * of descriptor numbers) is always that error, never a silently shortened message.
  * Received descriptors are close-on-exec ({@code MSG_CMSG_CLOEXEC}) and owned by the
@@ -101,6 +103,8 @@ public final class Tube implements RawDescriptor, AutoCloseable {
     /** Buffers above this size are dropped after use, so one huge message does not pin memory. */
     private static final int KEEP_BUFFER = 1 << 20;
     private static final int INITIAL_BUFFER = 4096;
+    /** The longest message a Java array can hold: the limit of {@link #receive()}. */
+    private static final int MAX_MESSAGE = Integer.MAX_VALUE - 8;
     private static final long CONTROL_CAPACITY = Socket.cmsgSpace(4L * MAX_DESCRIPTORS);
 
     /** Two connected ends. Closing the pair closes both. */
@@ -273,11 +277,23 @@ public final class Tube implements RawDescriptor, AutoCloseable {
     }
 
     /**
-     * Receives the next message in one system call, refusing one larger than
-     * {@code maxBytes} or carrying more than {@code maxDescriptors} descriptors: such a
-     * message is consumed, its descriptors are closed, and {@link TruncatedException} is
-     * thrown. A buffer of {@code maxBytes} is kept for later calls.
+     * Receives the next message, refusing one larger than {@code maxBytes} or carrying more
+     * than {@code maxDescriptors} descriptors: such a message is consumed, every descriptor
+     * that came with it is closed, and {@link TruncatedException} is thrown. Blocks, and is
+     * interrupted or ended by {@link #close()}, as {@link #receive()} does.
      *
+     * <p>When {@code maxBytes} fits the receive buffer this Tube already has (4 KiB at first,
+     * more after larger messages), this is one {@code recvmsg}, as C makes it. A larger
+     * limit costs what {@link #receive()} costs: the message's length is learnt first
+     * ({@code MSG_PEEK | MSG_TRUNC}), and the buffer grows to that length if the message is
+     * within the limit, never to the limit itself. So {@code receive(Integer.MAX_VALUE, n)}
+     * is a fine way to say "no limit on bytes".
+     *
+     * @throws TruncatedException       if the message was beyond the limits; the Tube stays usable
+     * @throws EOFException             once the peer has closed its end and every message it sent
+     *                                  has been received
+     * @throws ClosedException          if this Tube is closed, before or during the wait
+     * @throws InterruptedException     if interrupted; no message was consumed
      * @throws IllegalArgumentException if {@code maxBytes} is negative or {@code maxDescriptors}
      *                                  is not between 0 and {@value #MAX_DESCRIPTORS}
      * @see #receive()
@@ -342,6 +358,11 @@ public final class Tube implements RawDescriptor, AutoCloseable {
     @Override
     public String toString() {
         return "Tube[" + fd + "]";
+    }
+
+    /** The size of the receive buffer now, for tests; read without the receive lock. */
+    long receiveBufferSize() {
+        return receiver.data.byteSize();
     }
 
     // --------------------------------------------------------------------------------
@@ -474,9 +495,11 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         MemorySegment data;
         final Waiting.Attempt unbounded = this::tryReceiveAny;
         final Waiting.Attempt bounded = this::tryReceive;
-        /** Limits of the current receive; maxBytes is set by the peek when unbounded. */
-        int maxBytes;
+        /** The caller's limits for the current receive ({@link #MAX_MESSAGE} bytes for {@link Tube#receive()}). */
+        int allowedBytes;
         int maxDescriptors;
+        /** The room the next recvmsg is given: the limit, or what a peek found the message needs. */
+        int maxBytes;
         /** What the last recvmsg returned: the real length, msg_flags, msg_controllen. */
         long length;
         int flags;
@@ -492,23 +515,29 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             Socket.setMsghdr(peekHeader, MemorySegment.NULL, 0, MemorySegment.NULL, 0);
         }
 
+        /**
+         * Receives one message of at most {@code limitBytes} bytes ({@code -1}: as long as a Java
+         * array can be). The buffer follows the messages, never the limit: a limit that fits the
+         * buffer is one recvmsg (the "bounded" mode below); a larger one, or none, first peeks at
+         * the message's length and grows the buffer to that if the message is within the limit.
+         */
         Message receive(int limitBytes, int limitDescriptors) throws IOException, InterruptedException {
             lock.lockInterruptibly();
             try {
                 maxDescriptors = limitDescriptors;
-                boolean isBounded = limitBytes >= 0;
-                if (isBounded) {
+                allowedBytes = limitBytes < 0 ? MAX_MESSAGE : limitBytes;
+                boolean oneCall = limitBytes >= 0 && limitBytes <= data.byteSize();
+                if (oneCall) {
                     maxBytes = limitBytes;
-                    ensureCapacity(limitBytes);
                 }
                 int tid = SignalKick.kickableThreadId();
-                if (tid < 0 || !receiveBlocking(tid, isBounded)) {
-                    Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, isBounded ? bounded : unbounded, "Tube", Poll.POLLIN);
+                if (tid < 0 || !receiveBlocking(tid, oneCall)) {
+                    Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, oneCall ? bounded : unbounded, "Tube", Poll.POLLIN);
                 }
                 return takeMessage();
             } finally {
-                if (limitBytes < 0 && data.byteSize() > KEEP_BUFFER) {
-                    data = Arena.ofAuto().allocate(INITIAL_BUFFER); // a caller's own limit is kept
+                if (data.byteSize() > KEEP_BUFFER) {
+                    data = Arena.ofAuto().allocate(INITIAL_BUFFER);
                 }
                 lock.unlock();
             }
@@ -603,13 +632,18 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             }
         }
 
-        /** Takes the message a peek found to be {@code length} bytes long; 0 if it is gone. */
+        /**
+         * Takes the message a peek found to be {@code length} bytes long; 0 if it is gone. One
+         * within the caller's limit gets a buffer of its size; a longer one is consumed into the
+         * buffer there is, and the recvmsg's {@code MSG_TRUNC} makes it a {@link TruncatedException}.
+         */
         private long takePeeked(Native.Scratch s, int raw, long length) throws IOException {
-            if (length > Integer.MAX_VALUE - 8) {
-                throw new IOException("a message of " + length + " bytes is too large for a Java array");
+            if (length <= allowedBytes) {
+                ensureCapacity(length);
+                maxBytes = (int) length;
+            } else {
+                maxBytes = (int) Math.min(data.byteSize(), allowedBytes);
             }
-            ensureCapacity(length);
-            maxBytes = (int) length;
             return tryReceive(s, raw);
         }
 
@@ -668,7 +702,9 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                     d.close();
                 }
                 String what = (flags & Socket.MSG_TRUNC) != 0
-                        ? "a message of " + length + " bytes was longer than the " + maxBytes + " allowed"
+                        ? "a message of " + length + " bytes was longer than the " + (length > allowedBytes
+                                ? allowedBytes + " allowed"
+                                : maxBytes + " its length was first given as (another process received from this socket meanwhile)")
                         : "a message carried more descriptors than the " + maxDescriptors
                                 + " allowed, or this process has no descriptor numbers left";
                 throw new TruncatedException(what + "; it was discarded and the " + owned.length
