@@ -21,6 +21,7 @@ import dev.vigil.internal.linux.Unistd;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.Serial;
+import java.net.SocketTimeoutException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,7 +29,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
@@ -80,16 +83,22 @@ import java.util.function.Predicate;
  * {@link #close()} ends every blocked call with {@link ClosedException}.
  *
  * <p>On a platform thread a receive blocks in {@code recvmsg} itself, as a C program's does:
- * one call for {@link #receive(int, int)}; for {@link #receive()}, a blocking peek at the
- * length and then the take. An interrupt or {@code close()} ends that call with a signal to
+ * one call for {@link #receive(int, int)} with a limit that fits the receive buffer;
+ * otherwise a blocking peek at the length and then the take. An interrupt or {@code close()} ends that call with a signal to
  * the blocked thread, the one the JDK's NIO uses for the same purpose (see
  * {@code docs/ARCHITECTURE.md}); any other signal arriving meanwhile is ignored. On a
  * virtual thread, {@link #receive()} and {@link #send} park without holding a carrier. A
  * send that finds the queue full waits in {@code ppoll} on a platform thread.
  *
+ * <p>{@link #connect(Path, Duration, Predicate)} never waits in the kernel: a listener
+ * with a full backlog is tried again after short sleeps, which an interrupt ends and during
+ * which a virtual thread holds no carrier; a timeout bounds them.
+ *
  * <h2>The descriptor</h2>
- * The socket is created close-on-exec and stays in blocking mode: vigil never changes its
- * file status flags, which an end handed to another process shares with it; calls that
+ * The socket is created close-on-exec and is in blocking mode from the moment anyone else
+ * can hold it (a connecting socket is non-blocking until connected, while it is still
+ * private); from then on vigil never changes its file status flags, which an end handed
+ * to another process shares with it; calls that
  * must not block pass {@code MSG_DONTWAIT}. (If another holder makes the socket
  * non-blocking, a blocking receive notices {@code EAGAIN} and waits in {@code ppoll}
  * instead.) A Tube is a {@link RawDescriptor}: in a
@@ -105,6 +114,9 @@ public final class Tube implements RawDescriptor, AutoCloseable {
     private static final int INITIAL_BUFFER = 4096;
     /** The longest message a Java array can hold: the limit of {@link #receive()}. */
     private static final int MAX_MESSAGE = Integer.MAX_VALUE - 8;
+    /** The pauses of a connect that finds the listener's backlog full: the first, and the longest. */
+    private static final long CONNECT_PAUSE_FIRST = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long CONNECT_PAUSE_MAX = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long CONTROL_CAPACITY = Socket.cmsgSpace(4L * MAX_DESCRIPTORS);
 
     /** Two connected ends. Closing the pair closes both. */
@@ -179,27 +191,94 @@ public final class Tube implements RawDescriptor, AutoCloseable {
 
     /**
      * Meets the {@link TubeListener} at {@code path}, which must run as this process's user
-     * (the listener may be anyone's if the path is in a shared directory). The connection is
-     * made by one blocking {@code connect(2)}, which returns at once unless the listener's
-     * backlog is full.
+     * (the listener may be anyone's if the path is in a shared directory). Waits without
+     * limit while the listener's backlog is full, as
+     * {@link #connect(Path, Duration, Predicate)} describes.
      *
-     * @throws IOException              if nobody listens there ({@code ECONNREFUSED},
-     *                                  {@code ENOENT}) or the listener runs as another user
+     * @throws ErrnoException           if nobody listens there ({@code ECONNREFUSED},
+     *                                  {@code ENOENT}), or no descriptor number is left
+     *                                  ({@code EMFILE})
+     * @throws IOException              if the listener runs as another user
+     * @throws InterruptedException     if interrupted on entry or while waiting for room; no
+     *                                  connection was made
      * @throws IllegalArgumentException if the path is too long for a socket address (107 bytes)
      */
-    public static Tube connect(Path path) throws IOException {
+    public static Tube connect(Path path) throws IOException, InterruptedException {
         return connect(path, PeerCredentials.sameUser());
     }
 
     /**
      * Meets the listener at {@code path} if {@code accept} admits its credentials; for
-     * example {@code c -> true} to talk to a listener of any user.
+     * example {@code c -> true} to talk to a listener of any user. Waits without limit while
+     * the listener's backlog is full, as {@link #connect(Path, Duration, Predicate)} describes.
      */
-    public static Tube connect(Path path, Predicate<? super PeerCredentials> accept) throws IOException {
+    public static Tube connect(Path path, Predicate<? super PeerCredentials> accept) throws IOException, InterruptedException {
         Objects.requireNonNull(accept, "accept must not be null: use PeerCredentials.sameUser() or c -> true");
+        return connect(path, Deadline.FOREVER, null, accept);
+    }
+
+    /**
+     * Meets the {@link TubeListener} at {@code path}, which must run as this process's user,
+     * waiting at most {@code timeout} while its backlog is full, as
+     * {@link #connect(Path, Duration, Predicate)} describes.
+     */
+    public static Tube connect(Path path, Duration timeout) throws IOException, InterruptedException {
+        return connect(path, timeout, PeerCredentials.sameUser());
+    }
+
+    /**
+     * Meets the listener at {@code path} if {@code accept} admits its credentials, waiting at
+     * most {@code timeout} while the listener's backlog is full.
+     *
+     * <p>A listener with room in its backlog of connections not yet accepted is met at once.
+     * When that backlog is full, the kernel gives no notice once there is room again, so the
+     * caller tries again after a pause that starts at 1 ms and doubles up to 50 ms, until
+     * the listener accepts one, the timeout passes, the thread is interrupted, or the
+     * listener goes away ({@code ENOENT} once its file is removed, {@code ECONNREFUSED} if
+     * the file is left behind). Between tries the thread sleeps: a virtual
+     * thread is unmounted and holds no carrier, and no thread waits inside
+     * {@code connect(2)}. There is no object to close while this waits; interrupt the
+     * thread, or pass a timeout.
+     *
+     * <pre>{@code
+     * try (Tube tube = Tube.connect(path, Duration.ofSeconds(5), PeerCredentials.sameUser())) {
+     *     tube.send("hello".getBytes(UTF_8));
+     * }
+     * }</pre>
+     *
+     * @param timeout how long to wait for room in the backlog: {@link Duration#ZERO} tries
+     *                once, and durations too long to count in nanoseconds mean no limit
+     * @throws SocketTimeoutException   if the backlog stayed full for {@code timeout}; no
+     *                                  connection was made
+     * @throws ErrnoException           if nobody listens there ({@code ECONNREFUSED},
+     *                                  {@code ENOENT}), or no descriptor number is left
+     *                                  ({@code EMFILE})
+     * @throws IOException              if {@code accept} refuses the listener's credentials;
+     *                                  the connection is closed
+     * @throws InterruptedException     if interrupted on entry or while waiting for room (the
+     *                                  interrupt status is cleared); no connection was made
+     *                                  and no descriptor is left open
+     * @throws IllegalArgumentException if {@code timeout} is negative, or the path is too long
+     *                                  for a socket address (107 bytes)
+     * @throws NullPointerException     if an argument is null
+     */
+    public static Tube connect(Path path, Duration timeout, Predicate<? super PeerCredentials> accept)
+            throws IOException, InterruptedException {
+        Objects.requireNonNull(accept, "accept must not be null: use PeerCredentials.sameUser() or c -> true");
+        return connect(path, Deadline.toNanos(timeout), timeout, accept);
+    }
+
+    /** @param timeout the caller's, for the message, or null with {@link Deadline#FOREVER} */
+    private static Tube connect(Path path, long timeoutNanos, Duration timeout, Predicate<? super PeerCredentials> accept)
+            throws IOException, InterruptedException {
         byte[] address = socketPath(path);
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
         Native.Scratch s = Native.Scratch.get();
-        int number = Socket.socket(s, Socket.AF_UNIX, Socket.SOCK_SEQPACKET | Socket.SOCK_CLOEXEC, 0);
+        // Non-blocking until connected, which it may be as it is nobody else's yet: a full
+        // backlog is then EAGAIN at once rather than a wait inside connect(2).
+        int number = Socket.socket(s, Socket.AF_UNIX, Socket.SOCK_SEQPACKET | Socket.SOCK_CLOEXEC | Socket.SOCK_NONBLOCK, 0);
         if (number < 0) {
             throw new ErrnoException("socket", Native.errno(s));
         }
@@ -207,15 +286,11 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         try {
             int raw = tube.fd.acquire();
             try {
-                for (;;) {
-                    int len = Socket.setSockaddrUn(s.text, address);
-                    if (Socket.connect(s, raw, s.text, len) == 0) {
-                        break;
-                    }
-                    int errno = Native.errno(s);
-                    if (errno != Errno.EINTR) {
-                        throw new ErrnoException("connect to " + path, errno);
-                    }
+                connectWhenThereIsRoom(s, raw, address, path, timeoutNanos, timeout);
+                // A Tube's socket is in blocking mode, as an end handed to another process expects.
+                int flags = Unistd.fcntl(s, raw, Unistd.F_GETFL, 0);
+                if (flags < 0 || Unistd.fcntl(s, raw, Unistd.F_SETFL, flags & ~Unistd.O_NONBLOCK) < 0) {
+                    throw new ErrnoException("fcntl(F_SETFL) on a connected Tube", Native.errno(s));
                 }
             } finally {
                 tube.fd.release();
@@ -229,6 +304,38 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         } catch (Throwable t) {
             tube.close();
             throw t;
+        }
+    }
+
+    /**
+     * Connects the non-blocking socket {@code raw} to {@code address}, trying again with
+     * growing pauses while the listener's backlog is full ({@code EAGAIN}; an {@code AF_UNIX}
+     * connect is never {@code EINPROGRESS}). The pauses are sleeps, so an interrupt ends them
+     * and a virtual thread gives its carrier back.
+     */
+    private static void connectWhenThereIsRoom(Native.Scratch s, int raw, byte[] address, Path path,
+                                               long timeoutNanos, Duration timeout) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        long pause = CONNECT_PAUSE_FIRST;
+        for (;;) {
+            int len = Socket.setSockaddrUn(s.text, address);
+            if (Socket.connect(s, raw, s.text, len) == 0) {
+                return;
+            }
+            int errno = Native.errno(s);
+            if (errno == Errno.EINTR) {
+                continue;
+            }
+            if (errno != Errno.EAGAIN) {
+                throw new ErrnoException("connect to " + path, errno);
+            }
+            long left = Deadline.remaining(start, timeoutNanos);
+            if (left == 0) {
+                throw new SocketTimeoutException("connect to " + path + " timed out after " + timeout
+                        + ": the listener's backlog of connections not yet accepted stayed full");
+            }
+            TimeUnit.NANOSECONDS.sleep(Math.min(pause, left));
+            pause = Math.min(2 * pause, CONNECT_PAUSE_MAX);
         }
     }
 

@@ -168,6 +168,11 @@ class TubeListenerTest {
         leaveStaleSocket(stale);
         ErrnoException refused = assertThrows(ErrnoException.class, () -> Tube.connect(stale));
         assertEquals("ECONNREFUSED", refused.errnoName());
+        ErrnoException missingWithTimeout = assertThrows(ErrnoException.class,
+                () -> Tube.connect(dir.resolve("nobody.sock"), Duration.ofSeconds(60)));
+        assertEquals("ENOENT", missingWithTimeout.errnoName());
+        ErrnoException refusedWithTimeout = assertThrows(ErrnoException.class, () -> Tube.connect(stale, Duration.ofSeconds(60)));
+        assertEquals("ECONNREFUSED", refusedWithTimeout.errnoName());
     }
 
     @Test

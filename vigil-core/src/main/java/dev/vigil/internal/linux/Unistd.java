@@ -30,6 +30,7 @@ public final class Unistd {
     public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int F_GETFD = 1;
     public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
     public static final int FD_CLOEXEC = 1;
     public static final int O_NONBLOCK = 0x800;
     /** {@code preadv2} flag: fail with EAGAIN instead of blocking (honoured by eventfd). */
