@@ -55,6 +55,7 @@ public final class TestNative {
     public static final int F_GETFL = 3;
     public static final int F_SETFL = 4;
     public static final int O_NONBLOCK = 0x800;
+    public static final int ENOENT = 2;
     public static final int EAGAIN = 11;
     public static final int EMFILE = 24;
     public static final int SOL_SOCKET = 1;
@@ -275,8 +276,26 @@ public final class TestNative {
      * ({@code EAGAIN}; the socket is closed then).
      */
     public static int connectSeqpacketNoWait(String path) {
+        int r = connectSeqpacket(path, O_NONBLOCK);
+        if (r >= 0 || r == -EAGAIN) {
+            return Math.max(r, -1);
+        }
+        throw new AssertionError("connect to " + path + " failed: errno " + -r);
+    }
+
+    /**
+     * A new close-on-exec {@code AF_UNIX SOCK_SEQPACKET} socket in blocking mode connected to
+     * the listener at {@code path} with one {@code connect(2)}, which waits in the kernel
+     * while the listener's backlog is full: its number, or minus the errno (the socket is
+     * closed then).
+     */
+    public static int connectSeqpacketBlocking(String path) {
+        return connectSeqpacket(path, 0);
+    }
+
+    private static int connectSeqpacket(String path, int flags) {
         try (Arena a = Arena.ofConfined()) {
-            int fd = (int) SOCKET.invokeExact(1, 5 | 0x80000 | O_NONBLOCK, 0);
+            int fd = (int) SOCKET.invokeExact(1, 5 | 0x80000 | flags, 0);
             if (fd < 0) throw new AssertionError("socket failed");
             byte[] name = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             MemorySegment addr = a.allocate(110);
@@ -289,10 +308,7 @@ public final class TestNative {
             }
             int errno = state.get(JAVA_INT, ERRNO);
             close(fd);
-            if (errno == EAGAIN) {
-                return -1;
-            }
-            throw new AssertionError("connect to " + path + " failed: errno " + errno);
+            return -errno;
         } catch (Throwable t) {
             throw t instanceof AssertionError e ? e : new AssertionError(t);
         }
