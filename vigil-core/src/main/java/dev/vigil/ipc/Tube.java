@@ -21,12 +21,12 @@ import dev.vigil.internal.linux.Unistd;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.Serial;
-import java.net.SocketTimeoutException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,11 +84,12 @@ import java.util.function.Predicate;
  *
  * <p>On a platform thread a receive blocks in {@code recvmsg} itself, as a C program's does:
  * one call for {@link #receive(int, int)} with a limit that fits the receive buffer;
- * otherwise a blocking peek at the length and then the take. An interrupt or {@code close()} ends that call with a signal to
- * the blocked thread, the one the JDK's NIO uses for the same purpose (see
- * {@code docs/ARCHITECTURE.md}); any other signal arriving meanwhile is ignored. On a
- * virtual thread, {@link #receive()} and {@link #send} park without holding a carrier. A
- * send that finds the queue full waits in {@code ppoll} on a platform thread.
+ * otherwise a blocking peek at the length and then the take. An interrupt or
+ * {@code close()} ends that call with a signal to the blocked thread, the one the JDK's
+ * NIO uses for the same purpose (see {@code docs/ARCHITECTURE.md}); any other signal
+ * arriving meanwhile is ignored. On a virtual thread, {@link #receive()} and {@link #send}
+ * park without holding a carrier. A send that finds the queue full waits in {@code ppoll}
+ * on a platform thread.
  *
  * <p>{@link #connect(Path, Duration, Predicate)} never waits in the kernel: a listener
  * with a full backlog is tried again after short sleeps, which an interrupt ends and during
@@ -98,11 +99,10 @@ import java.util.function.Predicate;
  * The socket is created close-on-exec and is in blocking mode from the moment anyone else
  * can hold it (a connecting socket is non-blocking until connected, while it is still
  * private); from then on vigil never changes its file status flags, which an end handed
- * to another process shares with it; calls that
- * must not block pass {@code MSG_DONTWAIT}. (If another holder makes the socket
- * non-blocking, a blocking receive notices {@code EAGAIN} and waits in {@code ppoll}
- * instead.) A Tube is a {@link RawDescriptor}: in a
- * {@link dev.vigil.WaitContext} it is readable when a message (or end-of-stream) is
+ * to another process shares with it; calls that must not block pass {@code MSG_DONTWAIT}.
+ * (If another holder makes the socket non-blocking, a blocking receive notices
+ * {@code EAGAIN} and waits in {@code ppoll} instead.) A Tube is a {@link RawDescriptor}:
+ * in a {@link dev.vigil.WaitContext} it is readable when a message (or end-of-stream) is
  * waiting, writable when a message fits.
  */
 public final class Tube implements RawDescriptor, AutoCloseable {
@@ -235,10 +235,9 @@ public final class Tube implements RawDescriptor, AutoCloseable {
      * caller tries again after a pause that starts at 1 ms and doubles up to 50 ms, until
      * the listener accepts one, the timeout passes, the thread is interrupted, or the
      * listener goes away ({@code ENOENT} once its file is removed, {@code ECONNREFUSED} if
-     * the file is left behind). Between tries the thread sleeps: a virtual
-     * thread is unmounted and holds no carrier, and no thread waits inside
-     * {@code connect(2)}. There is no object to close while this waits; interrupt the
-     * thread, or pass a timeout.
+     * the file is left behind). Between tries the thread sleeps: a virtual thread is
+     * unmounted and holds no carrier, and no thread waits inside {@code connect(2)}. There is
+     * no object to close while this waits; interrupt the thread, or pass a timeout.
      *
      * <pre>{@code
      * try (Tube tube = Tube.connect(path, Duration.ofSeconds(5), PeerCredentials.sameUser())) {
@@ -808,12 +807,13 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                 for (Descriptor d : owned) {
                     d.close();
                 }
-                String what = (flags & Socket.MSG_TRUNC) != 0
-                        ? "a message of " + length + " bytes was longer than the " + (length > allowedBytes
-                                ? allowedBytes + " allowed"
-                                : maxBytes + " its length was first given as (another process received from this socket meanwhile)")
-                        : "a message carried more descriptors than the " + maxDescriptors
-                                + " allowed, or this process has no descriptor numbers left";
+                String what = (flags & Socket.MSG_TRUNC) == 0
+                        ? "a message carried more descriptors than the " + maxDescriptors
+                                + " allowed, or this process has no descriptor numbers left"
+                        : length > allowedBytes
+                                ? "a message of " + length + " bytes was longer than the " + allowedBytes + " allowed"
+                                : "a message of " + length + " bytes arrived where one of " + maxBytes
+                                        + " had been measured (another process receives from this socket too)";
                 throw new TruncatedException(what + "; it was discarded and the " + owned.length
                         + " descriptors that arrived were closed");
             }
