@@ -82,21 +82,25 @@ class EventEndingTest {
                 }
             });
             try {
-                Worker reader = Worker.start(() -> {
-                    long reads = 0;
-                    try {
-                        for (;;) {
-                            e.readCount();
-                            reads++;
+                for (int round = 0; round < 100; round++) {
+                    java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+                    Worker reader = Worker.start(() -> {
+                        try {
+                            for (;;) {
+                                e.readCount();
+                                reads.incrementAndGet();
+                            }
+                        } catch (InterruptedException x) {
+                            return "interrupted";
                         }
-                    } catch (InterruptedException x) {
-                        return "interrupted after " + (reads > 0 ? "some" : "no") + " reads";
+                    });
+                    while (reads.get() < 50 && reader.thread.isAlive()) {
+                        Thread.onSpinWait(); // the reader and the filler are racing now
                     }
-                });
-                Thread.sleep(20); // let the two race for a while; the interrupt below is what is tested
-                returnsPromptly("Thread.interrupt() of a reader racing a full counter", reader.thread::interrupt);
-                Object r = reader.result();
-                assertTrue(String.valueOf(r).startsWith("interrupted"), String.valueOf(r));
+                    returnsPromptly("round " + round + ": Thread.interrupt() of a reader racing a full counter",
+                            reader.thread::interrupt);
+                    assertEquals("interrupted", reader.result(), "round " + round);
+                }
             } finally {
                 stop.set(true);
                 while (fill.isAlive()) { // a write blocked on the full counter returns once it is read

@@ -16,6 +16,7 @@ import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Poll;
 import dev.vigil.internal.linux.Socket;
+import dev.vigil.internal.linux.Unistd;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -25,9 +26,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
@@ -53,9 +57,11 @@ import java.util.function.Predicate;
  * Boundaries are kept: a message arrives whole or not at all. {@link #receive()} never cuts
  * a message short, whatever its size: it first asks the kernel for the length of the next
  * message ({@code recvmsg(MSG_PEEK | MSG_TRUNC)}, no data copied), grows the receive buffer
- * if needed, then takes the message. {@link #receive(int, int)} makes one system call with
- * caller-chosen limits instead; a message beyond them is consumed, every descriptor it
- * brought is closed, and {@link TruncatedException} is thrown. A truncated payload or
+ * if needed, then takes the message. {@link #receive(int, int)} takes caller-chosen limits
+ * instead, in one system call when the byte limit fits the receive buffer the Tube already
+ * has; a message beyond the limits is consumed, every descriptor it brought is closed, and
+ * {@link TruncatedException} is thrown. The receive buffer grows with the messages
+ * received, never with a limit asked. A truncated payload or
  * control message ({@code MSG_TRUNC}, {@code MSG_CTRUNC}, also when this process runs out
  * of descriptor numbers) is always that error, never a silently shortened message.
  * Received descriptors are close-on-exec ({@code MSG_CMSG_CLOEXEC}) and owned by the
@@ -77,20 +83,26 @@ import java.util.function.Predicate;
  * {@link #close()} ends every blocked call with {@link ClosedException}.
  *
  * <p>On a platform thread a receive blocks in {@code recvmsg} itself, as a C program's does:
- * one call for {@link #receive(int, int)}; for {@link #receive()}, a blocking peek at the
- * length and then the take. An interrupt or {@code close()} ends that call with a signal to
- * the blocked thread, the one the JDK's NIO uses for the same purpose (see
- * {@code docs/ARCHITECTURE.md}); any other signal arriving meanwhile is ignored. On a
- * virtual thread, {@link #receive()} and {@link #send} park without holding a carrier. A
- * send that finds the queue full waits in {@code ppoll} on a platform thread.
+ * one call for {@link #receive(int, int)} with a limit that fits the receive buffer;
+ * otherwise a blocking peek at the length and then the take. An interrupt or
+ * {@code close()} ends that call with a signal to the blocked thread, the one the JDK's
+ * NIO uses for the same purpose (see {@code docs/ARCHITECTURE.md}); any other signal
+ * arriving meanwhile is ignored. On a virtual thread, {@link #receive()} and {@link #send}
+ * park without holding a carrier. A send that finds the queue full waits in {@code ppoll}
+ * on a platform thread.
+ *
+ * <p>{@link #connect(Path, Duration, Predicate)} never waits in the kernel: a listener
+ * with a full backlog is tried again after short sleeps, which an interrupt ends and during
+ * which a virtual thread holds no carrier; a timeout bounds them.
  *
  * <h2>The descriptor</h2>
- * The socket is created close-on-exec and stays in blocking mode: vigil never changes its
- * file status flags, which an end handed to another process shares with it; calls that
- * must not block pass {@code MSG_DONTWAIT}. (If another holder makes the socket
- * non-blocking, a blocking receive notices {@code EAGAIN} and waits in {@code ppoll}
- * instead.) A Tube is a {@link RawDescriptor}: in a
- * {@link dev.vigil.WaitContext} it is readable when a message (or end-of-stream) is
+ * The socket is created close-on-exec and is in blocking mode from the moment anyone else
+ * can hold it (a connecting socket is non-blocking until connected, while it is still
+ * private); from then on vigil never changes its file status flags, which an end handed
+ * to another process shares with it; calls that must not block pass {@code MSG_DONTWAIT}.
+ * (If another holder makes the socket non-blocking, a blocking receive notices
+ * {@code EAGAIN} and waits in {@code ppoll} instead.) A Tube is a {@link RawDescriptor}:
+ * in a {@link dev.vigil.WaitContext} it is readable when a message (or end-of-stream) is
  * waiting, writable when a message fits.
  */
 public final class Tube implements RawDescriptor, AutoCloseable {
@@ -100,6 +112,11 @@ public final class Tube implements RawDescriptor, AutoCloseable {
     /** Buffers above this size are dropped after use, so one huge message does not pin memory. */
     private static final int KEEP_BUFFER = 1 << 20;
     private static final int INITIAL_BUFFER = 4096;
+    /** The longest message a Java array can hold: the limit of {@link #receive()}. */
+    private static final int MAX_MESSAGE = Integer.MAX_VALUE - 8;
+    /** The pauses of a connect that finds the listener's backlog full: the first, and the longest. */
+    private static final long CONNECT_PAUSE_FIRST = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long CONNECT_PAUSE_MAX = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long CONTROL_CAPACITY = Socket.cmsgSpace(4L * MAX_DESCRIPTORS);
 
     /** Two connected ends. Closing the pair closes both. */
@@ -174,27 +191,93 @@ public final class Tube implements RawDescriptor, AutoCloseable {
 
     /**
      * Meets the {@link TubeListener} at {@code path}, which must run as this process's user
-     * (the listener may be anyone's if the path is in a shared directory). The connection is
-     * made by one blocking {@code connect(2)}, which returns at once unless the listener's
-     * backlog is full.
+     * (the listener may be anyone's if the path is in a shared directory). Waits without
+     * limit while the listener's backlog is full, as
+     * {@link #connect(Path, Duration, Predicate)} describes.
      *
-     * @throws IOException              if nobody listens there ({@code ECONNREFUSED},
-     *                                  {@code ENOENT}) or the listener runs as another user
+     * @throws ErrnoException           if nobody listens there ({@code ECONNREFUSED},
+     *                                  {@code ENOENT}), or no descriptor number is left
+     *                                  ({@code EMFILE})
+     * @throws IOException              if the listener runs as another user
+     * @throws InterruptedException     if interrupted on entry or while waiting for room; no
+     *                                  connection was made
      * @throws IllegalArgumentException if the path is too long for a socket address (107 bytes)
      */
-    public static Tube connect(Path path) throws IOException {
+    public static Tube connect(Path path) throws IOException, InterruptedException {
         return connect(path, PeerCredentials.sameUser());
     }
 
     /**
      * Meets the listener at {@code path} if {@code accept} admits its credentials; for
-     * example {@code c -> true} to talk to a listener of any user.
+     * example {@code c -> true} to talk to a listener of any user. Waits without limit while
+     * the listener's backlog is full, as {@link #connect(Path, Duration, Predicate)} describes.
      */
-    public static Tube connect(Path path, Predicate<? super PeerCredentials> accept) throws IOException {
+    public static Tube connect(Path path, Predicate<? super PeerCredentials> accept) throws IOException, InterruptedException {
         Objects.requireNonNull(accept, "accept must not be null: use PeerCredentials.sameUser() or c -> true");
+        return connect(path, Deadline.FOREVER, null, accept);
+    }
+
+    /**
+     * Meets the {@link TubeListener} at {@code path}, which must run as this process's user,
+     * waiting at most {@code timeout} while its backlog is full, as
+     * {@link #connect(Path, Duration, Predicate)} describes.
+     */
+    public static Tube connect(Path path, Duration timeout) throws IOException, InterruptedException {
+        return connect(path, timeout, PeerCredentials.sameUser());
+    }
+
+    /**
+     * Meets the listener at {@code path} if {@code accept} admits its credentials, waiting at
+     * most {@code timeout} while the listener's backlog is full.
+     *
+     * <p>A listener with room in its backlog of connections not yet accepted is met at once.
+     * When that backlog is full, the kernel gives no notice once there is room again, so the
+     * caller tries again after a pause that starts at 1 ms and doubles up to 50 ms, until
+     * the listener accepts one, the timeout passes, the thread is interrupted, or the
+     * listener goes away ({@code ENOENT} once its file is removed, {@code ECONNREFUSED} if
+     * the file is left behind). Between tries the thread sleeps: a virtual thread is
+     * unmounted and holds no carrier, and no thread waits inside {@code connect(2)}. There is
+     * no object to close while this waits; interrupt the thread, or pass a timeout.
+     *
+     * <pre>{@code
+     * try (Tube tube = Tube.connect(path, Duration.ofSeconds(5), PeerCredentials.sameUser())) {
+     *     tube.send("hello".getBytes(UTF_8));
+     * }
+     * }</pre>
+     *
+     * @param timeout how long to wait for room in the backlog: {@link Duration#ZERO} tries
+     *                once, and durations too long to count in nanoseconds mean no limit
+     * @throws SocketTimeoutException   if the backlog stayed full for {@code timeout}; no
+     *                                  connection was made
+     * @throws ErrnoException           if nobody listens there ({@code ECONNREFUSED},
+     *                                  {@code ENOENT}), or no descriptor number is left
+     *                                  ({@code EMFILE})
+     * @throws IOException              if {@code accept} refuses the listener's credentials;
+     *                                  the connection is closed
+     * @throws InterruptedException     if interrupted on entry or while waiting for room (the
+     *                                  interrupt status is cleared); no connection was made
+     *                                  and no descriptor is left open
+     * @throws IllegalArgumentException if {@code timeout} is negative, or the path is too long
+     *                                  for a socket address (107 bytes)
+     * @throws NullPointerException     if an argument is null
+     */
+    public static Tube connect(Path path, Duration timeout, Predicate<? super PeerCredentials> accept)
+            throws IOException, InterruptedException {
+        Objects.requireNonNull(accept, "accept must not be null: use PeerCredentials.sameUser() or c -> true");
+        return connect(path, Deadline.toNanos(timeout), timeout, accept);
+    }
+
+    /** @param timeout the caller's, for the message, or null with {@link Deadline#FOREVER} */
+    private static Tube connect(Path path, long timeoutNanos, Duration timeout, Predicate<? super PeerCredentials> accept)
+            throws IOException, InterruptedException {
         byte[] address = socketPath(path);
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
         Native.Scratch s = Native.Scratch.get();
-        int number = Socket.socket(s, Socket.AF_UNIX, Socket.SOCK_SEQPACKET | Socket.SOCK_CLOEXEC, 0);
+        // Non-blocking until connected, which it may be as it is nobody else's yet: a full
+        // backlog is then EAGAIN at once rather than a wait inside connect(2).
+        int number = Socket.socket(s, Socket.AF_UNIX, Socket.SOCK_SEQPACKET | Socket.SOCK_CLOEXEC | Socket.SOCK_NONBLOCK, 0);
         if (number < 0) {
             throw new ErrnoException("socket", Native.errno(s));
         }
@@ -202,15 +285,11 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         try {
             int raw = tube.fd.acquire();
             try {
-                for (;;) {
-                    int len = Socket.setSockaddrUn(s.text, address);
-                    if (Socket.connect(s, raw, s.text, len) == 0) {
-                        break;
-                    }
-                    int errno = Native.errno(s);
-                    if (errno != Errno.EINTR) {
-                        throw new ErrnoException("connect to " + path, errno);
-                    }
+                connectWhenThereIsRoom(s, raw, address, path, timeoutNanos, timeout);
+                // A Tube's socket is in blocking mode, as an end handed to another process expects.
+                int flags = Unistd.fcntl(s, raw, Unistd.F_GETFL, 0);
+                if (flags < 0 || Unistd.fcntl(s, raw, Unistd.F_SETFL, flags & ~Unistd.O_NONBLOCK) < 0) {
+                    throw new ErrnoException("fcntl(F_SETFL) on a connected Tube", Native.errno(s));
                 }
             } finally {
                 tube.fd.release();
@@ -224,6 +303,38 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         } catch (Throwable t) {
             tube.close();
             throw t;
+        }
+    }
+
+    /**
+     * Connects the non-blocking socket {@code raw} to {@code address}, trying again with
+     * growing pauses while the listener's backlog is full ({@code EAGAIN}; an {@code AF_UNIX}
+     * connect is never {@code EINPROGRESS}). The pauses are sleeps, so an interrupt ends them
+     * and a virtual thread gives its carrier back.
+     */
+    private static void connectWhenThereIsRoom(Native.Scratch s, int raw, byte[] address, Path path,
+                                               long timeoutNanos, Duration timeout) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        long pause = CONNECT_PAUSE_FIRST;
+        for (;;) {
+            int len = Socket.setSockaddrUn(s.text, address);
+            if (Socket.connect(s, raw, s.text, len) == 0) {
+                return;
+            }
+            int errno = Native.errno(s);
+            if (errno == Errno.EINTR) {
+                continue;
+            }
+            if (errno != Errno.EAGAIN) {
+                throw new ErrnoException("connect to " + path, errno);
+            }
+            long left = Deadline.remaining(start, timeoutNanos);
+            if (left == 0) {
+                throw new SocketTimeoutException("connect to " + path + " timed out after " + timeout
+                        + ": the listener's backlog of connections not yet accepted stayed full");
+            }
+            TimeUnit.NANOSECONDS.sleep(Math.min(pause, left));
+            pause = Math.min(2 * pause, CONNECT_PAUSE_MAX);
         }
     }
 
@@ -272,11 +383,23 @@ public final class Tube implements RawDescriptor, AutoCloseable {
     }
 
     /**
-     * Receives the next message in one system call, refusing one larger than
-     * {@code maxBytes} or carrying more than {@code maxDescriptors} descriptors: such a
-     * message is consumed, its descriptors are closed, and {@link TruncatedException} is
-     * thrown. A buffer of {@code maxBytes} is kept for later calls.
+     * Receives the next message, refusing one larger than {@code maxBytes} or carrying more
+     * than {@code maxDescriptors} descriptors: such a message is consumed, every descriptor
+     * that came with it is closed, and {@link TruncatedException} is thrown. Blocks, and is
+     * interrupted or ended by {@link #close()}, as {@link #receive()} does.
      *
+     * <p>When {@code maxBytes} fits the receive buffer this Tube already has (4 KiB at first,
+     * more after larger messages), this is one {@code recvmsg}, as C makes it. A larger
+     * limit costs what {@link #receive()} costs: the message's length is learnt first
+     * ({@code MSG_PEEK | MSG_TRUNC}), and the buffer grows to that length if the message is
+     * within the limit, never to the limit itself. So {@code receive(Integer.MAX_VALUE, n)}
+     * is a fine way to say "no limit on bytes".
+     *
+     * @throws TruncatedException       if the message was beyond the limits; the Tube stays usable
+     * @throws EOFException             once the peer has closed its end and every message it sent
+     *                                  has been received
+     * @throws ClosedException          if this Tube is closed, before or during the wait
+     * @throws InterruptedException     if interrupted; no message was consumed
      * @throws IllegalArgumentException if {@code maxBytes} is negative or {@code maxDescriptors}
      *                                  is not between 0 and {@value #MAX_DESCRIPTORS}
      * @see #receive()
@@ -341,6 +464,11 @@ public final class Tube implements RawDescriptor, AutoCloseable {
     @Override
     public String toString() {
         return "Tube[" + fd + "]";
+    }
+
+    /** The size of the receive buffer now, for tests; read without the receive lock. */
+    long receiveBufferSize() {
+        return receiver.data.byteSize();
     }
 
     // --------------------------------------------------------------------------------
@@ -473,9 +601,11 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         MemorySegment data;
         final Waiting.Attempt unbounded = this::tryReceiveAny;
         final Waiting.Attempt bounded = this::tryReceive;
-        /** Limits of the current receive; maxBytes is set by the peek when unbounded. */
-        int maxBytes;
+        /** The caller's limits for the current receive ({@link #MAX_MESSAGE} bytes for {@link Tube#receive()}). */
+        int allowedBytes;
         int maxDescriptors;
+        /** The room the next recvmsg is given: the limit, or what a peek found the message needs. */
+        int maxBytes;
         /** What the last recvmsg returned: the real length, msg_flags, msg_controllen. */
         long length;
         int flags;
@@ -491,23 +621,29 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             Socket.setMsghdr(peekHeader, MemorySegment.NULL, 0, MemorySegment.NULL, 0);
         }
 
+        /**
+         * Receives one message of at most {@code limitBytes} bytes ({@code -1}: as long as a Java
+         * array can be). The buffer follows the messages, never the limit: a limit that fits the
+         * buffer is one recvmsg (the "bounded" mode below); a larger one, or none, first peeks at
+         * the message's length and grows the buffer to that if the message is within the limit.
+         */
         Message receive(int limitBytes, int limitDescriptors) throws IOException, InterruptedException {
             lock.lockInterruptibly();
             try {
                 maxDescriptors = limitDescriptors;
-                boolean isBounded = limitBytes >= 0;
-                if (isBounded) {
+                allowedBytes = limitBytes < 0 ? MAX_MESSAGE : limitBytes;
+                boolean oneCall = limitBytes >= 0 && limitBytes <= data.byteSize();
+                if (oneCall) {
                     maxBytes = limitBytes;
-                    ensureCapacity(limitBytes);
                 }
                 int tid = SignalKick.kickableThreadId();
-                if (tid < 0 || !receiveBlocking(tid, isBounded)) {
-                    Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, isBounded ? bounded : unbounded, "Tube", Poll.POLLIN);
+                if (tid < 0 || !receiveBlocking(tid, oneCall)) {
+                    Waiting.await(fd, slot, Tube.this, Deadline.FOREVER, oneCall ? bounded : unbounded, "Tube", Poll.POLLIN);
                 }
                 return takeMessage();
             } finally {
-                if (limitBytes < 0 && data.byteSize() > KEEP_BUFFER) {
-                    data = Arena.ofAuto().allocate(INITIAL_BUFFER); // a caller's own limit is kept
+                if (data.byteSize() > KEEP_BUFFER) {
+                    data = Arena.ofAuto().allocate(INITIAL_BUFFER);
                 }
                 lock.unlock();
             }
@@ -602,20 +738,31 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             }
         }
 
-        /** Takes the message a peek found to be {@code length} bytes long; 0 if it is gone. */
+        /**
+         * Takes the message a peek found to be {@code length} bytes long; 0 if it is gone. One
+         * within the caller's limit gets a buffer of its size; a longer one is consumed into the
+         * buffer there is, and the recvmsg's {@code MSG_TRUNC} makes it a {@link TruncatedException}.
+         */
         private long takePeeked(Native.Scratch s, int raw, long length) throws IOException {
-            if (length > Integer.MAX_VALUE - 8) {
-                throw new IOException("a message of " + length + " bytes is too large for a Java array");
+            if (length <= allowedBytes) {
+                ensureCapacity(length);
+                maxBytes = (int) length;
+            } else {
+                maxBytes = (int) Math.min(data.byteSize(), allowedBytes);
             }
-            ensureCapacity(length);
-            maxBytes = (int) length;
             return tryReceive(s, raw);
         }
 
-        /** Points {@link #header} at the data buffer and room for the current limits; returns the control capacity. */
+        /**
+         * Points {@link #header} at the data buffer and room for the current limits; returns the
+         * control capacity. That is {@code CMSG_LEN}, not {@code CMSG_SPACE}: the padding of the
+         * latter holds one more int after an odd count, and the kernel would fill it. With room
+         * for exactly {@link #maxDescriptors}, the kernel installs no more than that and reports
+         * the rest with {@code MSG_CTRUNC}.
+         */
         private long prepareHeader() {
             Socket.setIovec(iov, data, maxBytes);
-            long controlCapacity = maxDescriptors == 0 ? 0 : Socket.cmsgSpace(4L * maxDescriptors);
+            long controlCapacity = maxDescriptors == 0 ? 0 : Socket.cmsgLen(4L * maxDescriptors);
             Socket.setMsghdr(header, iov, 1, controlCapacity == 0 ? MemorySegment.NULL : control, controlCapacity);
             return controlCapacity;
         }
@@ -654,15 +801,19 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             if (count != 0) {
                 walkDescriptors(owned);
             }
-            boolean truncated = (flags & (Socket.MSG_TRUNC | Socket.MSG_CTRUNC)) != 0;
+            // More descriptors than allowed is the same error as MSG_CTRUNC, whatever room the kernel found.
+            boolean truncated = (flags & (Socket.MSG_TRUNC | Socket.MSG_CTRUNC)) != 0 || count > maxDescriptors;
             if (truncated) {
                 for (Descriptor d : owned) {
                     d.close();
                 }
-                String what = (flags & Socket.MSG_TRUNC) != 0
-                        ? "a message of " + length + " bytes was longer than the " + maxBytes + " allowed"
-                        : "a message carried more descriptors than the " + maxDescriptors
-                                + " allowed, or this process has no descriptor numbers left";
+                String what = (flags & Socket.MSG_TRUNC) == 0
+                        ? "a message carried more descriptors than the " + maxDescriptors
+                                + " allowed, or this process has no descriptor numbers left"
+                        : length > allowedBytes
+                                ? "a message of " + length + " bytes was longer than the " + allowedBytes + " allowed"
+                                : "a message of " + length + " bytes arrived where one of " + maxBytes
+                                        + " had been measured (another process receives from this socket too)";
                 throw new TruncatedException(what + "; it was discarded and the " + owned.length
                         + " descriptors that arrived were closed");
             }
@@ -862,22 +1013,12 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         return bytes;
     }
 
-    private static volatile int uid = -1;
-
     /**
-     * This process's effective user id, as {@code SO_PEERCRED} reports it: read from the
-     * credentials of a socket pair of our own, so that it is compared like with like.
+     * This process's effective user id, the one {@code SO_PEERCRED} reports for its
+     * connections: {@code geteuid()}, which needs no descriptor, so meeting at a path at the
+     * descriptor limit fails only for want of the number it keeps.
      */
     static int currentUid() {
-        int u = uid;
-        if (u == -1) {
-            try (Pair own = pair()) {
-                u = own.first().peerCredentials().uid();
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot learn this process's user id from a socket pair", e);
-            }
-            uid = u;
-        }
-        return u;
+        return Unistd.geteuid();
     }
 }

@@ -28,6 +28,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -62,8 +63,10 @@ import java.util.function.Predicate;
  * {@link #bind} refuses to replace an existing file unless it is a stale socket (one
  * nobody listens on, left by a process that died): a regular file, a directory, a link or a
  * live listener's socket give {@link FileAlreadyExistsException}. {@link #close()}
- * removes the file if it is still this listener's. A listener that is never closed leaves
- * a stale socket behind, which the next {@code bind} replaces.
+ * removes the file if it is still this listener's (the same device and inode number as at
+ * bind, checked while the socket still holds that inode), then closes the socket. A
+ * listener that is never closed leaves a stale socket behind, which the next {@code bind}
+ * replaces.
  *
  * <h2>Threads</h2>
  * Any number of threads may call {@link #accept()}; they are served one at a time. A
@@ -92,6 +95,8 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
     private final WaitSlot slot = new WaitSlot("TubeListener");
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicLong rejected = new AtomicLong();
+    /** Set by the first {@link #close()}, which removes the file before closing the socket. */
+    private final AtomicBoolean closing = new AtomicBoolean();
     private static final Waiting.Attempt ATTEMPT = TubeListener::tryAccept;
 
     private TubeListener(Descriptor fd, Path path, Object fileKey, Predicate<? super Tube.PeerCredentials> admit) {
@@ -353,22 +358,35 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
     }
 
     /**
-     * Stops listening and removes the socket file if it is still this listener's. A thread
-     * blocked in {@link #accept()} gets {@link ClosedException}. Calling close again does
-     * nothing.
+     * Removes the socket file if it is still this listener's, then stops listening. A thread
+     * blocked in {@link #accept()} gets {@link ClosedException}; a process connecting
+     * meanwhile finds the path gone ({@code ENOENT}). Calling close again does nothing.
      */
     @Override
     public void close() {
-        if (fd.close()) {
-            slot.wake(this);
-            try {
-                BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                if (Objects.equals(a.fileKey(), fileKey)) {
-                    Files.delete(path);
-                }
-            } catch (IOException goneOrReplaced) {
-                // nothing of ours left to remove
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        removeOwnFile();
+        fd.close();
+        slot.wake(this);
+    }
+
+    /**
+     * Deletes the file at {@link #path} if its device and inode number are the ones recorded
+     * at bind. Done before the socket is closed: while it is open, the socket holds its inode,
+     * so that number cannot be freed and given to another file, and a match is this
+     * listener's own file. (A file moved to the path between the check and the delete would
+     * still be deleted: {@code unlink} takes a name, not an inode.)
+     */
+    private void removeOwnFile() {
+        try {
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (Objects.equals(a.fileKey(), fileKey)) { // st_dev and st_ino
+                Files.delete(path);
             }
+        } catch (IOException goneOrReplaced) {
+            // nothing of ours left to remove
         }
     }
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.function.Predicate;
 
 import static dev.vigil.ipc.TubeTest.text;
 import static dev.vigil.ipc.TubeTest.utf8;
@@ -54,7 +55,10 @@ class TubeBadInputTest {
             assertTrue(x.getMessage().contains("descriptors[1]"), x.getMessage());
             assertNothingArrived(p.second());
             assertThrows(NullPointerException.class, () -> Tube.connect(null));
-            assertThrows(NullPointerException.class, () -> Tube.connect(Path.of("/tmp/x"), null));
+            assertThrows(NullPointerException.class, () -> Tube.connect(Path.of("/tmp/x"), (Predicate<Tube.PeerCredentials>) null));
+            assertThrows(NullPointerException.class, () -> Tube.connect(Path.of("/tmp/x"), (Duration) null));
+            assertThrows(NullPointerException.class, () -> Tube.connect(Path.of("/tmp/x"), Duration.ZERO, null));
+            assertThrows(IllegalArgumentException.class, () -> Tube.connect(Path.of("/tmp/x"), Duration.ofMillis(-1)));
             assertThrows(NullPointerException.class, () -> TubeListener.bind(null));
             assertThrows(NullPointerException.class, () -> TubeListener.bind(Path.of("/tmp/x"), null));
         }

@@ -4,6 +4,7 @@ import dev.vigil.ClosedException;
 import dev.vigil.ErrnoException;
 import dev.vigil.TriggeredEvent;
 import dev.vigil.WaitContext;
+import dev.vigil.testing.Blocked;
 import dev.vigil.testing.PythonPeer;
 import dev.vigil.testing.TestNative;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
@@ -28,6 +31,7 @@ import static dev.vigil.ipc.TubeTest.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -161,6 +165,64 @@ class TubeListenerTest {
     }
 
     @Test
+    void closeLeavesASocketThatReplacedItsOwnWithAnotherInode() throws Exception {
+        Path path = dir.resolve("taken.sock");
+        try (TubeListener ours = TubeListener.bind(path); TubeListener theirs = TubeListener.bind(dir.resolve("theirs.sock"))) {
+            Object ownKey = fileKey(path);
+            Files.move(theirs.path(), path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            assertNotEquals(ownKey, fileKey(path), "another inode (device and number) is at the path now");
+            ours.close();
+            assertTrue(Files.exists(path, LinkOption.NOFOLLOW_LINKS), "their socket was left alone");
+            try (Tube peer = Tube.connect(path); Tube accepted = theirs.accept()) {
+                peer.send(utf8("still theirs"));
+                try (Tube.Message m = accepted.receive()) {
+                    assertEquals("still theirs", text(m));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aPeerWaitingInConnectWhenTheListenerClosesFindsThePathAlreadyGone() throws Exception {
+        // close() removes the file while the socket still listens (so its inode cannot be
+        // reused meanwhile), then closes it. The peer, woken only by that close, looks the
+        // path up again: nothing is there, never a dead socket's file (ECONNREFUSED). Were
+        // the socket closed first, the peer would mostly win the race to the file; the
+        // rounds make that certain to show.
+        for (int round = 0; round < 20; round++) {
+            assertEquals(-TestNative.ENOENT, connectWhileTheListenerCloses(dir.resolve("full.sock")),
+                    "minus the errno of the peer's connect, round " + round);
+        }
+    }
+
+    /** What a connect(2) blocked on a full backlog returns when the listener closes: the number, or minus the errno. */
+    private static int connectWhileTheListenerCloses(Path path) throws Exception {
+        try (TubeConnectTest.FullListener full = new TubeConnectTest.FullListener(path)) {
+            CompletableFuture<Integer> tid = new CompletableFuture<>();
+            CompletableFuture<Integer> connected = new CompletableFuture<>();
+            Thread peer = Thread.ofPlatform().start(() -> {
+                tid.complete(TestNative.gettid());
+                connected.complete(TestNative.connectSeqpacketBlocking(path.toString()));
+            });
+            try {
+                Blocked.awaitInSyscall(tid.get(30, TimeUnit.SECONDS), "connect");
+                full.listener.close();
+                return connected.get(30, TimeUnit.SECONDS);
+            } finally {
+                full.close(); // ends the peer's connect if the listener's close did not
+                peer.join();
+                if (connected.getNow(-1) >= 0) {
+                    TestNative.close(connected.get());
+                }
+            }
+        }
+    }
+
+    private static Object fileKey(Path p) throws IOException {
+        return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+    }
+
+    @Test
     void connectWhereNobodyListensIsAnError() throws Exception {
         ErrnoException missing = assertThrows(ErrnoException.class, () -> Tube.connect(dir.resolve("nobody.sock")));
         assertEquals("ENOENT", missing.errnoName());
@@ -168,6 +230,11 @@ class TubeListenerTest {
         leaveStaleSocket(stale);
         ErrnoException refused = assertThrows(ErrnoException.class, () -> Tube.connect(stale));
         assertEquals("ECONNREFUSED", refused.errnoName());
+        ErrnoException missingWithTimeout = assertThrows(ErrnoException.class,
+                () -> Tube.connect(dir.resolve("nobody.sock"), Duration.ofSeconds(60)));
+        assertEquals("ENOENT", missingWithTimeout.errnoName());
+        ErrnoException refusedWithTimeout = assertThrows(ErrnoException.class, () -> Tube.connect(stale, Duration.ofSeconds(60)));
+        assertEquals("ECONNREFUSED", refusedWithTimeout.errnoName());
     }
 
     @Test

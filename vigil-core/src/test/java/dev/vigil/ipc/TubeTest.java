@@ -8,6 +8,7 @@ import dev.vigil.EventWaitResult;
 import dev.vigil.RawDescriptor;
 import dev.vigil.TriggeredEvent;
 import dev.vigil.WaitContext;
+import dev.vigil.testing.DescriptorLeakGuard;
 import dev.vigil.testing.RawFd;
 import dev.vigil.testing.TestNative;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,65 @@ class TubeTest {
         }
     }
 
+    /** What a receive buffer may grow to for messages of a few bytes, whatever the limit asked. */
+    private static final long SMALL_BUFFER = 64 * 1024;
+
+    @Test
+    void aSmallMessageUnderAnUnlimitedLimitKeepsTheReceiveBufferSmall() throws Exception {
+        try (Tube.Pair p = Tube.pair(); Event e = new Event()) {
+            p.first().send(utf8("hello"), e);
+            try (Tube.Message m = p.second().receive(Integer.MAX_VALUE, 4)) {
+                assertEquals("hello", text(m));
+                assertEquals(1, m.descriptorCount());
+            }
+            assertTrue(p.second().receiveBufferSize() <= SMALL_BUFFER, "buffer of " + p.second().receiveBufferSize() + " bytes");
+        }
+    }
+
+    @Test
+    void aLargeMessageUnderALargeLimitArrivesWholeOnPlatformAndVirtualThreads() throws Exception {
+        try (Tube.Pair p = Tube.pair(); Event e = new Event()) {
+            int sender = p.first().rawDescriptor();
+            TestNative.setIntOption(sender, TestNative.SOL_SOCKET, TestNative.SO_SNDBUF, 1 << 20);
+            // A message must fit the sender's buffer (less the kernel's 32 bytes); room for two is not needed.
+            int size = Math.min(300 * 1024, TestNative.intOption(sender, TestNative.SOL_SOCKET, TestNative.SO_SNDBUF) - 4096);
+            assertTrue(size > SMALL_BUFFER, "the socket's send buffer holds only " + size + " bytes");
+            byte[] big = new byte[size];
+            for (int i = 0; i < big.length; i++) big[i] = (byte) (i * 31);
+            p.first().send(big, e);
+            try (Tube.Message m = p.second().receive(Integer.MAX_VALUE, 4)) {
+                assertArrayEquals(big, m.bytes());
+                assertEquals(1, m.descriptorCount());
+            }
+            p.first().send(big, e);
+            CompletableFuture<byte[]> onVirtual = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try (Tube.Message m = p.second().receive(size + 1, 1)) {
+                    onVirtual.complete(m.bytes());
+                } catch (Throwable t) {
+                    onVirtual.completeExceptionally(t);
+                }
+            }).join();
+            assertArrayEquals(big, onVirtual.get());
+        }
+    }
+
+    @Test
+    void aMessageOverALimitLargerThanTheBufferIsConsumedWithoutGrowingTheBuffer() throws Exception {
+        try (Tube.Pair p = Tube.pair(); Event e = new Event()) {
+            var before = DescriptorLeakGuard.snapshot();
+            p.first().send(new byte[150_000], e);
+            p.first().send(utf8("next"));
+            Tube.TruncatedException x = assertThrows(Tube.TruncatedException.class, () -> p.second().receive(100_000, 4));
+            assertTrue(x.getMessage().contains("150000 bytes"), x.getMessage());
+            assertEquals(before, DescriptorLeakGuard.snapshot(), "the descriptor that arrived was closed");
+            assertTrue(p.second().receiveBufferSize() <= SMALL_BUFFER, "buffer of " + p.second().receiveBufferSize() + " bytes");
+            try (Tube.Message m = p.second().receive(100_000, 4)) {
+                assertEquals("next", text(m));
+            }
+        }
+    }
+
     @Test
     void aMessageLargerThanTheCallersLimitIsAnErrorAndTheTubeStaysUsable() throws Exception {
         try (Tube.Pair p = Tube.pair(); Event e = new Event()) {
@@ -135,6 +195,28 @@ class TubeTest {
             // the one descriptor that arrived was closed (the leak guard checks), the kernel dropped the rest
             try (Tube.Message m = p.second().receive()) {
                 assertEquals("none", text(m));
+            }
+        }
+    }
+
+    @Test
+    void oneDescriptorMoreThanAllowedIsAnErrorAndLeaksNothing() throws Exception {
+        // The control buffer is rounded up to a multiple of 8 bytes: room for one more int
+        // than asked after an odd count. That rounding must not admit a descriptor.
+        try (Tube.Pair p = Tube.pair(); Event a = new Event(); Event b = new Event(); Event c = new Event();
+             Event d = new Event()) {
+            var before = DescriptorLeakGuard.snapshot();
+            p.first().send(utf8("two"), a, b);
+            p.first().send(utf8("four"), a, b, c, d);
+            p.first().send(utf8("next"), a);
+            Tube.TruncatedException two = assertThrows(Tube.TruncatedException.class, () -> p.second().receive(100, 1));
+            assertTrue(two.getMessage().contains("descriptors"), two.getMessage());
+            Tube.TruncatedException four = assertThrows(Tube.TruncatedException.class, () -> p.second().receive(100, 3));
+            assertTrue(four.getMessage().contains("descriptors"), four.getMessage());
+            assertEquals(before, DescriptorLeakGuard.snapshot(), "every descriptor that arrived was closed");
+            try (Tube.Message m = p.second().receive(100, 1)) {
+                assertEquals("next", text(m));
+                assertEquals(1, m.descriptorCount());
             }
         }
     }

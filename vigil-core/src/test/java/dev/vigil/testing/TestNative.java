@@ -3,6 +3,7 @@ package dev.vigil.testing;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -37,6 +38,19 @@ public final class TestNative {
     private static final MethodHandle WRITE = h("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle READ = h("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle EVENTFD = h("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETRLIMIT = h("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SETRLIMIT = h("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SOCKET = h("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = h("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = h("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MemoryLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final long ERRNO = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle OPEN_ERRNO = L.downcallHandle(L.defaultLookup().find("open").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.captureCallState("errno"));
+    private static final MethodHandle CONNECT_ERRNO = L.downcallHandle(L.defaultLookup().find("connect").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.captureCallState("errno"));
 
     public static final int SIGPIPE = 13;
     public static final int F_GETFD = 1;
@@ -46,6 +60,13 @@ public final class TestNative {
     public static final int O_NONBLOCK = 0x800;
     public static final int EFD_SEMAPHORE = 1;
     public static final int EFD_CLOEXEC = 0x80000;
+    public static final int ENOENT = 2;
+    public static final int EAGAIN = 11;
+    public static final int EMFILE = 24;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_SNDBUF = 7;
+    /** {@code RLIMIT_NOFILE} on x86_64 and aarch64. */
+    private static final int RLIMIT_NOFILE = 7;
 
     private static MethodHandle h(String name, FunctionDescriptor fd) {
         return L.downcallHandle(L.defaultLookup().find(name).orElseThrow(), fd);
@@ -245,6 +266,108 @@ public final class TestNative {
                 }
                 total += n;
             }
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** This process's limit on descriptor numbers ({@code RLIMIT_NOFILE}): soft, hard. */
+    public static long[] noFileLimit() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment rlim = a.allocate(16, 8);
+            if ((int) GETRLIMIT.invokeExact(RLIMIT_NOFILE, rlim) != 0) throw new AssertionError("getrlimit failed");
+            return new long[] {rlim.get(JAVA_LONG, 0), rlim.get(JAVA_LONG, 8)};
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Sets {@code RLIMIT_NOFILE}. */
+    public static void setNoFileLimit(long soft, long hard) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment rlim = a.allocate(16, 8);
+            rlim.set(JAVA_LONG, 0, soft);
+            rlim.set(JAVA_LONG, 8, hard);
+            if ((int) SETRLIMIT.invokeExact(RLIMIT_NOFILE, rlim) != 0) throw new AssertionError("setrlimit failed");
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Opens a path read-only, close-on-exec: the new number, or minus the errno on failure. */
+    public static int tryOpen(String path) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CALL_STATE);
+            int fd = (int) OPEN_ERRNO.invokeExact(state, a.allocateFrom(path), 0x80000);
+            return fd >= 0 ? fd : -state.get(JAVA_INT, ERRNO);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * A new non-blocking, close-on-exec {@code AF_UNIX SOCK_SEQPACKET} socket connected to the
+     * listener at {@code path}: its number, or -1 if the listener's backlog is full
+     * ({@code EAGAIN}; the socket is closed then).
+     */
+    public static int connectSeqpacketNoWait(String path) {
+        int r = connectSeqpacket(path, O_NONBLOCK);
+        if (r >= 0 || r == -EAGAIN) {
+            return Math.max(r, -1);
+        }
+        throw new AssertionError("connect to " + path + " failed: errno " + -r);
+    }
+
+    /**
+     * A new close-on-exec {@code AF_UNIX SOCK_SEQPACKET} socket in blocking mode connected to
+     * the listener at {@code path} with one {@code connect(2)}, which waits in the kernel
+     * while the listener's backlog is full: its number, or minus the errno (the socket is
+     * closed then).
+     */
+    public static int connectSeqpacketBlocking(String path) {
+        return connectSeqpacket(path, 0);
+    }
+
+    private static int connectSeqpacket(String path, int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            int fd = (int) SOCKET.invokeExact(1, 5 | 0x80000 | flags, 0);
+            if (fd < 0) throw new AssertionError("socket failed");
+            byte[] name = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            MemorySegment addr = a.allocate(110);
+            addr.set(ValueLayout.JAVA_SHORT, 0, (short) 1);
+            MemorySegment.copy(name, 0, addr, ValueLayout.JAVA_BYTE, 2, name.length);
+            MemorySegment state = a.allocate(CALL_STATE);
+            int r = (int) CONNECT_ERRNO.invokeExact(state, fd, addr, 2 + name.length + 1);
+            if (r == 0) {
+                return fd;
+            }
+            int errno = state.get(JAVA_INT, ERRNO);
+            close(fd);
+            return -errno;
+        } catch (Throwable t) {
+            throw t instanceof AssertionError e ? e : new AssertionError(t);
+        }
+    }
+
+    /** {@code setsockopt(fd, level, name, &value, 4)}. */
+    public static void setIntOption(int fd, int level, int name, int value) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            v.set(JAVA_INT, 0, value);
+            if ((int) SETSOCKOPT.invokeExact(fd, level, name, v, 4) != 0) throw new AssertionError("setsockopt failed");
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** {@code getsockopt(fd, level, name)} of an int option. */
+    public static int intOption(int fd, int level, int name) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            MemorySegment len = a.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, 4);
+            if ((int) GETSOCKOPT.invokeExact(fd, level, name, v, len) != 0) throw new AssertionError("getsockopt failed");
+            return v.get(JAVA_INT, 0);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -11,7 +11,8 @@ import static dev.vigil.internal.linux.Native.C_LONG;
 import static dev.vigil.internal.linux.Native.C_POINTER;
 
 /**
- * {@code read}, {@code write}, {@code preadv2}, {@code close}, {@code fcntl}, {@code sched_yield}.
+ * {@code read}, {@code write}, {@code preadv2}, {@code close}, {@code fcntl}, {@code sched_yield},
+ * {@code geteuid}.
  *
  * <pre>
  * ssize_t read(int fd, void *buf, size_t count);
@@ -19,6 +20,7 @@ import static dev.vigil.internal.linux.Native.C_POINTER;
  * ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int flags);
  * int close(int fd);
  * int fcntl(int fd, int cmd, ... /* int arg *&#47;);
+ * uid_t geteuid(void);                                  // always succeeds
  * </pre>
  * Each method returns the raw result (-1 on failure, errno in the scratch's call state).
  */
@@ -28,6 +30,7 @@ public final class Unistd {
     public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int F_GETFD = 1;
     public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
     public static final int FD_CLOEXEC = 1;
     public static final int O_NONBLOCK = 0x800;
     /** {@code preadv2} flag: fail with EAGAIN instead of blocking (honoured by eventfd). */
@@ -60,6 +63,7 @@ public final class Unistd {
             java.lang.foreign.Linker.Option.critical(false));
     /** {@code int sched_yield(void)}: may hand the CPU to another thread for a while, so not critical. */
     private static final MethodHandle SCHED_YIELD = Native.plain("sched_yield", FunctionDescriptor.of(C_INT));
+    private static final MethodHandle GETEUID = Native.plain("geteuid", FunctionDescriptor.of(C_INT));
     /** Without errno capture: for the two calls below, whose failure is deliberately ignored. */
     private static final MethodHandle WRITE_NO_ERRNO = Native.plain("write",
             FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
@@ -144,6 +148,15 @@ public final class Unistd {
     public static void schedYield() {
         try {
             int ignored = (int) SCHED_YIELD.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The effective user id of this process; needs no descriptor and cannot fail. */
+    public static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
