@@ -7,7 +7,6 @@ import dev.vigil.RawDescriptor;
 import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
-import dev.vigil.internal.InterruptHook;
 import dev.vigil.internal.Owners;
 import dev.vigil.internal.SignalKick;
 import dev.vigil.internal.WaitSlot;
@@ -601,6 +600,9 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         MemorySegment data;
         final Waiting.Attempt unbounded = this::tryReceiveAny;
         final Waiting.Attempt bounded = this::tryReceive;
+        /** The blocking calls of {@link #receiveBlocking}: the receive itself, and the peek of an unbounded receive. */
+        final SignalKick.Syscall receiveCall = this::receiveCall;
+        final SignalKick.Syscall peekCall = this::peekCall;
         /** The caller's limits for the current receive ({@link #MAX_MESSAGE} bytes for {@link Tube#receive()}). */
         int allowedBytes;
         int maxDescriptors;
@@ -661,34 +663,25 @@ public final class Tube implements RawDescriptor, AutoCloseable {
          *         the socket turned out to be non-blocking (another holder of the shared file
          *         description set {@code O_NONBLOCK}), so the caller must poll instead
          */
+        private long receiveCall(Native.Scratch s, int raw) {
+            return Socket.recvmsg(s, raw, header, Socket.MSG_CMSG_CLOEXEC | Socket.MSG_TRUNC);
+        }
+
+        private long peekCall(Native.Scratch s, int raw) {
+            return Socket.recvmsg(s, raw, peekHeader, Socket.MSG_PEEK | Socket.MSG_TRUNC);
+        }
+
         private boolean receiveBlocking(int tid, boolean isBounded) throws IOException, InterruptedException {
             int raw = fd.acquire(); // the number stays open until the call has returned
             try {
                 Native.Scratch s = Native.Scratch.get();
                 long controlCapacity = isBounded ? prepareHeader() : 0;
-                MemorySegment msg = isBounded ? header : peekHeader;
-                int callFlags = isBounded ? Socket.MSG_CMSG_CLOEXEC | Socket.MSG_TRUNC : Socket.MSG_PEEK | Socket.MSG_TRUNC;
+                SignalKick.Syscall call = isBounded ? receiveCall : peekCall;
                 for (;;) {
-                    long n = -1;
-                    int errno = Errno.EINTR;
-                    boolean interrupted;
-                    InterruptHook hook = InterruptHook.current();
-                    hook.arm(kick);          // 1. before enter: begin() is over before a kick can start
-                    try {
-                        kick.enter(tid);     // 2. published before the interrupt and closed checks
-                        if (!Thread.currentThread().isInterrupted() && !fd.isClosed() && kick.notYetKicked()) {
-                            n = Socket.recvmsg(s, raw, msg, callFlags);
-                            errno = n < 0 ? Native.errno(s) : 0;
-                        }
-                    } finally {
-                        kick.leave();        // 3. waits out a kick in flight: no signal follows this call
-                        interrupted = hook.disarm() | Thread.currentThread().isInterrupted();
-                    }
+                    long n = kick.call(s, tid, fd, raw, call, true);
+                    boolean interrupted = Thread.currentThread().isInterrupted();
                     if (n >= 0 && isBounded) {
-                        recordResult(n);
-                        if (interrupted) {
-                            Thread.currentThread().interrupt(); // the message won the race: keep the status
-                        }
+                        recordResult(n); // the message won the race with an interrupt: its status stays set
                         return true;
                     }
                     // Nothing consumed yet (a failed call, or only a peek): close and interrupt win.
@@ -699,6 +692,7 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                         }
                         continue; // another process took the message first: wait again
                     }
+                    int errno = n == SignalKick.NOT_CALLED ? Errno.EINTR : Native.errno(s);
                     if (errno == Errno.EAGAIN) {
                         return false;
                     }
