@@ -70,6 +70,21 @@ class EventEndingTest {
         }
     }
 
+    /** Starts a platform thread in {@code e.await()}, waits until it is in {@code read(2)}, interrupts it. */
+    private static void interruptABlockedAwait(Event e, String what) throws Exception {
+        Worker waiter = Worker.start(() -> {
+            try {
+                e.await();
+                return "woken";
+            } catch (InterruptedException x) {
+                return "interrupted";
+            }
+        });
+        Blocked.awaitInSyscall(waiter.tid, "read");
+        waiter.thread.interrupt();
+        assertEquals("interrupted", waiter.result(), what);
+    }
+
     @Test
     void interruptEndsAReaderWhileAnotherWriterKeepsTheCounterFull() throws Exception {
         try (Event e = new Event(); Event filler = e.duplicate()) {
@@ -117,17 +132,7 @@ class EventEndingTest {
             try (PythonPeer py = new PythonPeer(PEER, String.valueOf(TestNative.getpid()), String.valueOf(keep.rawDescriptor()))) {
                 assertEquals("ready", py.readLine());
                 py.send("read"); // the peer blocks in read(2) on its own copy
-                Worker waiter = Worker.start(() -> {
-                    try {
-                        e.await();
-                        return "woken";
-                    } catch (InterruptedException x) {
-                        return "interrupted";
-                    }
-                });
-                Blocked.awaitInSyscall(waiter.tid, "read");
-                waiter.thread.interrupt();
-                assertEquals("interrupted", waiter.result());
+                interruptABlockedAwait(e, "the first wait");
 
                 Worker second = Worker.start(() -> {
                     e.await();
@@ -161,17 +166,7 @@ class EventEndingTest {
             });
             try {
                 for (int i = 0; i < 200; i++) {
-                    Worker waiter = Worker.start(() -> {
-                        try {
-                            e.await();
-                            return "woken";
-                        } catch (InterruptedException x) {
-                            return "interrupted";
-                        }
-                    });
-                    Blocked.awaitInSyscall(waiter.tid, "read");
-                    waiter.thread.interrupt();
-                    assertEquals("interrupted", waiter.result(), "round " + i);
+                    interruptABlockedAwait(e, "round " + i);
                 }
             } finally {
                 stop.set(true);
@@ -294,27 +289,10 @@ class EventEndingTest {
         assertInstanceOf(ClosedException.class, writer.result());
     }
 
-    @Test
-    void aVirtualThreadWaitingForRoomParksAndIsEndedByInterruptAndClose() throws Exception {
-        try (Event e = new Event()) {
-            e.writeCount(FULL);
-            CompletableFuture<Object> outcome = new CompletableFuture<>();
-            Thread v = Thread.ofVirtual().start(() -> {
-                try {
-                    e.writeCount(3);
-                    outcome.complete("written");
-                } catch (Throwable x) {
-                    outcome.complete(x);
-                }
-            });
-            Blocked.awaitParked(v);
-            v.interrupt();
-            assertInstanceOf(InterruptedIOException.class, outcome.get(20, TimeUnit.SECONDS));
-        }
-        Event e = new Event();
-        e.writeCount(FULL);
+    /** A virtual thread that writes 3 into {@code e}; its outcome is "written" or the exception. */
+    private static CompletableFuture<Object> virtualWriter(Event e, Thread[] thread) {
         CompletableFuture<Object> outcome = new CompletableFuture<>();
-        Thread v = Thread.ofVirtual().start(() -> {
+        thread[0] = Thread.ofVirtual().start(() -> {
             try {
                 e.writeCount(3);
                 outcome.complete("written");
@@ -322,7 +300,23 @@ class EventEndingTest {
                 outcome.complete(x);
             }
         });
-        Blocked.awaitParked(v);
+        return outcome;
+    }
+
+    @Test
+    void aVirtualThreadWaitingForRoomParksAndIsEndedByInterruptAndClose() throws Exception {
+        Thread[] v = new Thread[1];
+        try (Event e = new Event()) {
+            e.writeCount(FULL);
+            CompletableFuture<Object> outcome = virtualWriter(e, v);
+            Blocked.awaitParked(v[0]);
+            v[0].interrupt();
+            assertInstanceOf(InterruptedIOException.class, outcome.get(20, TimeUnit.SECONDS));
+        }
+        Event e = new Event();
+        e.writeCount(FULL);
+        CompletableFuture<Object> outcome = virtualWriter(e, v);
+        Blocked.awaitParked(v[0]);
         returnsPromptly("close()", e::close);
         assertInstanceOf(ClosedException.class, outcome.get(20, TimeUnit.SECONDS));
     }

@@ -521,7 +521,11 @@ public final class Poller implements InterruptHook.Target {
 
     /** {@code epoll_wait} with a zero timeout: how many events are in the batch now, 0 for none. */
     private long readyNow(Native.Scratch s, int raw) throws ErrnoException {
-        int n = EPoll.await(s, raw, events, BATCH, 0);
+        return batchSize(s, EPoll.await(s, raw, events, BATCH, 0));
+    }
+
+    /** An epoll wait's result as a batch size: 0 after {@code EINTR}, an exception for any other failure. */
+    private static int batchSize(Native.Scratch s, int n) throws ErrnoException {
         if (n < 0) {
             int errno = Native.errno(s);
             if (errno == Errno.EINTR) {
@@ -542,14 +546,7 @@ public final class Poller implements InterruptHook.Target {
         } finally {
             hook.disarm(); // an interrupt only ends this turn early; the status stays set
         }
-        if (n < 0) {
-            int errno = Native.errno(s);
-            if (errno == Errno.EINTR) {
-                return 0;
-            }
-            throw new ErrnoException("epoll_wait", errno);
-        }
-        return n;
+        return batchSize(s, n);
     }
 
     /** A timed epoll wait: nanoseconds through epoll_pwait2 where the kernel has it, else milliseconds rounded up. */
