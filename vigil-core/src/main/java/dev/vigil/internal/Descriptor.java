@@ -19,7 +19,7 @@ import java.lang.invoke.VarHandle;
  * <h2>State</h2>
  * One int, changed only by CAS:
  * <pre>
- *   bit 0      CLOSED  set once by close() or release(); never cleared
+ *   bit 0      CLOSED  set once, by close() or intoRaw(); never cleared
  *   bits 1-31  users   calls currently between acquire() and release(), times two
  * </pre>
  * {@link #acquire()} adds a user unless CLOSED is set, and throws {@link ClosedException}

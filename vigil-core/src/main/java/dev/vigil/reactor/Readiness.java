@@ -3,8 +3,8 @@ package dev.vigil.reactor;
 /**
  * What a readiness stream reported: readable, writable, hung up, in error, priority data.
  * Immutable; every combination exists once ({@link #of(int)} never allocates), so
- * dispatching and polling allocate nothing. An empty Readiness is the seed's
- * {@code Async::NotReady}.
+ * dispatching and polling allocate nothing. An empty Readiness is
+ * tokio-reactor's {@code Async::NotReady}.
  */
 public final class Readiness {
     /** Data can be read ({@code EPOLLIN}). */

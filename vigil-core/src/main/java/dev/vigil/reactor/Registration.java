@@ -44,7 +44,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <h2>Ways to wait</h2>
  * <ul>
- *   <li>{@link #pollReadReady()}: the seed's task poll. Returns the readiness, or registers
+ *   <li>{@link #pollReadReady()}: tokio-reactor's task poll ({@code poll_read_ready}). Returns the readiness, or registers
  *       the current task's waker ({@link Task#current()}) and re-checks, so an event that
  *       races the poll is never lost. One poll waker per stream: the latest wins.</li>
  *   <li>{@link #awaitReadReady()}: parks the calling thread; on a virtual thread no carrier
@@ -52,7 +52,7 @@ import java.util.concurrent.CompletableFuture;
  *   <li>{@link #readReady()}: a future; cancelling it removes the waiter.</li>
  * </ul>
  * Any number of threads and futures may await one stream at once: each event wakes all of
- * them, and each returns that event's readiness (the seed's limit of one task per direction,
+ * them, and each returns that event's readiness (tokio-reactor's limit of one task per direction,
  * which loses notifications, is gone). Wakers and futures are completed on the reactor's
  * thread, outside any lock: keep their work short, or use {@code *Async} stages.
  *

@@ -3,7 +3,7 @@ package dev.vigil.reactor;
 import java.util.Objects;
 
 /**
- * The task context of the seed: the {@link Waker} of the task now running, bound for the
+ * The task context of tokio-reactor's {@code Registration}, in Java: the {@link Waker} of the task now running, bound for the
  * extent of {@link #run} or {@link #call} with a {@link ScopedValue}, so
  * {@link Registration#pollReadReady()} knows whom to wake.
  *
@@ -23,7 +23,7 @@ public final class Task {
     /**
      * The current task's waker.
      *
-     * @throws IllegalStateException outside {@link #run}/{@link #call} (the seed panics here)
+     * @throws IllegalStateException outside {@link #run}/{@link #call} (where tokio-reactor panics)
      */
     public static Waker current() {
         if (!CURRENT.isBound()) {
