@@ -4,17 +4,12 @@ import dev.vigil.internal.Callers;
 import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.EventCounter;
 import dev.vigil.internal.EventFdInfo;
 import dev.vigil.internal.EventFdRegistry;
-import dev.vigil.internal.SignalKick;
 import dev.vigil.internal.ProcFs;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
-import dev.vigil.internal.linux.Errno;
-import dev.vigil.internal.linux.EventFd;
-import dev.vigil.internal.linux.Native;
-import dev.vigil.internal.linux.Poll;
-import dev.vigil.internal.linux.Unistd;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -98,7 +93,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
      * The largest value the kernel's counter holds, {@code 0xfffffffffffffffe} ({@code -2} as
      * a long): the largest count {@link #writeCount(long)} can write, into an empty counter.
      */
-    public static final long COUNT_LIMIT = EventFd.MAX_COUNT;
+    public static final long COUNT_LIMIT = EventCounter.MAX_COUNT;
     private final Descriptor fd;
 
     static {
@@ -108,12 +103,10 @@ public final class Event implements RawDescriptor, AutoCloseable {
     private final Shared shared;
     /** The writes in progress through this Event, which {@link #close()} ends. */
     private final Callers writers = new Callers();
-    /** Per thread: the slot of its writes (a thread makes one write at a time). */
-    private static final ThreadLocal<WaitSlot> WRITER = ThreadLocal.withInitial(() -> new WaitSlot("Event"));
 
     /** Creates an unsignalled Event: a new blocking, close-on-exec eventfd. */
     public Event() throws IOException {
-        int number = newEventFd();
+        int number = EventCounter.create();
         Shared shared = Shared.enter(idOfNew(number));
         this(Descriptor.adoptNew(number, "Event", shared::leave), shared);
     }
@@ -133,15 +126,6 @@ public final class Event implements RawDescriptor, AutoCloseable {
         } catch (IOException procUnavailable) {
             return EventFdInfo.NO_ID;
         }
-    }
-
-    private static int newEventFd() throws IOException {
-        Native.Scratch s = Native.Scratch.get();
-        int number = EventFd.eventfd(s, 0, EventFd.EFD_CLOEXEC);
-        if (number < 0) {
-            throw new ErrnoException("eventfd", Native.errno(s));
-        }
-        return number;
     }
 
     /**
@@ -182,14 +166,14 @@ public final class Event implements RawDescriptor, AutoCloseable {
      * everything else comes from one read of its fdinfo.
      */
     private static EventFdInfo inspect(int fd) throws IOException {
-        if (!isOpen(fd)) {
+        if (!EventCounter.isOpen(fd)) {
             throw notOpen(fd);
         }
         EventFdInfo info;
         try {
             info = EventFdInfo.read(fd);
         } catch (IOException unreadable) {
-            if (!isOpen(fd)) {
+            if (!EventCounter.isOpen(fd)) {
                 throw notOpen(fd); // closed meanwhile by its owner
             }
             throw new IOException("cannot tell whether descriptor " + fd + " is an eventfd: /proc/self/fdinfo/" + fd
@@ -207,18 +191,6 @@ public final class Event implements RawDescriptor, AutoCloseable {
                     + " an eventfd made without EFD_SEMAPHORE; the descriptor was left open");
         }
         return info;
-    }
-
-    private static boolean isOpen(int fd) throws ErrnoException {
-        Native.Scratch s = Native.Scratch.get();
-        if (Unistd.fcntl(s, fd, Unistd.F_GETFD, 0) >= 0) {
-            return true;
-        }
-        int errno = Native.errno(s);
-        if (errno == Errno.EBADF) {
-            return false;
-        }
-        throw new ErrnoException("fcntl(F_GETFD)", errno);
     }
 
     private static IllegalArgumentException notOpen(int fd) {
@@ -299,81 +271,13 @@ public final class Event implements RawDescriptor, AutoCloseable {
 
     /**
      * The one write path: {@code signal} ({@code isSignal}) gives up on a full counter,
-     * {@code writeCount} waits for room. Either way the write is a call that an interrupt or
-     * {@link #close()} can end ({@link SignalKick#callUnmasked}); the writer's slot is published
-     * in {@link #writers} first, so that close finds it.
+     * {@code writeCount} waits for room ({@link EventCounter#write}).
      */
     private void write(long n, boolean isSignal) throws IOException {
         if (!isSignal && Thread.currentThread().isInterrupted()) {
-            throw interruptedWrite();
+            throw EventCounter.interruptedWrite();
         }
-        int raw = fd.acquire();
-        WaitSlot me = WRITER.get();
-        me.claim(Thread.currentThread(), this);
-        int where = writers.add(me); // before the closed checks below: see WaitSlot
-        try {
-            Native.Scratch s = Native.Scratch.get();
-            boolean virtual = Thread.currentThread().isVirtual();
-            for (;;) {
-                if (isSignal || virtual) {
-                    int ready = Poll.now(s, raw, Poll.POLLOUT);
-                    if (ready == 0) {   // not even room for one (a failed poll goes on to the write)
-                        if (isSignal) {
-                            return;     // the counter is full: already signalled
-                        }
-                        awaitRoom(me);
-                        continue;
-                    }
-                }
-                s.word.set(Native.C_LONG, 0, n);
-                long r = me.kick.callUnmasked(s, fd, raw, WRITE, !isSignal);
-                if (r == 8) {
-                    return;
-                }
-                if (fd.isClosed()) {
-                    throw Waiting.closedDuringWait("Event");
-                }
-                if (!isSignal && Thread.currentThread().isInterrupted()) {
-                    throw interruptedWrite();
-                }
-                if (r == SignalKick.NOT_CALLED) {
-                    continue; // a kick meant for an earlier call
-                }
-                int errno = Native.errno(s);
-                if (errno == Errno.EAGAIN) {
-                    // another process made the shared description non-blocking: the counter had no room
-                    if (isSignal) {
-                        return;
-                    }
-                    awaitRoom(me);
-                } else if (errno != Errno.EINTR) {
-                    throw new ErrnoException("eventfd write", errno);
-                }
-                // EINTR: an interrupt of a signal() (it checks the room again and returns), or another signal
-            }
-        } finally {
-            writers.remove(where, me);
-            me.unclaim();
-            fd.release();
-        }
-    }
-
-    private static final SignalKick.Syscall WRITE = (s, raw) -> Unistd.write(s, raw, s.word, 8);
-    private static final Waiting.Attempt HAS_ROOM = (s, raw) -> Poll.now(s, raw, Poll.POLLOUT) != 0 ? 1 : 0;
-
-    /** Waits (polls, or parks a virtual thread) until the counter has room for one. */
-    private void awaitRoom(WaitSlot me) throws IOException {
-        try {
-            Waiting.awaitClaimed(fd, me, Deadline.FOREVER, HAS_ROOM, "Event", Poll.POLLOUT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw interruptedWrite();
-        }
-    }
-
-    private static java.io.InterruptedIOException interruptedWrite() {
-        return new java.io.InterruptedIOException("interrupted while waiting for room in the Event's counter;"
-                + " nothing was written");
+        EventCounter.write(fd, writers, this, n, isSignal);
     }
 
     /**
@@ -411,44 +315,14 @@ public final class Event implements RawDescriptor, AutoCloseable {
 
     /** Clears the signal without blocking; does nothing on an unsignalled Event. */
     public void reset() throws IOException {
-        int raw = fd.acquire();
-        try {
-            tryRead(Native.Scratch.get(), raw);
-        } finally {
-            fd.release();
-        }
-    }
-
-    /** @return the count read (never 0), or 0 if there was none */
-    private static long tryRead(Native.Scratch s, int raw) throws IOException {
-        for (;;) {
-            long r = Unistd.readNoWait(s, raw, s.iovec);
-            if (r == 8) {
-                return s.word.get(Native.C_LONG, 0);
-            }
-            int errno = Native.errno(s);
-            if (errno == Errno.EAGAIN) {
-                return 0;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("eventfd read", errno);
-            }
-        }
+        EventCounter.reset(fd);
     }
 
     private long awaitCount(long total) throws IOException, InterruptedException {
-        return Waiting.await(fd, shared.slot, this, total, READ_COUNT, "Event");
+        return Waiting.await(fd, shared.slot, this, total, EventCounter.READ_NOW, "Event");
     }
 
-    private static final Waiting.Attempt READ_COUNT = Event::tryRead;
-
-    /**
-     * The untimed wait of a platform thread: one blocking {@code read(2)}, the same system
-     * call C makes, after a look at the thread's signal mask. An interrupt or close ends the
-     * read with a signal to this thread ({@link SignalKick}); nothing is ever written into
-     * the counter, which other processes may share. A thread that has that signal blocked
-     * polls beside a private wake descriptor instead ({@link Waiting}).
-     */
+    /** The untimed wait of a platform thread, which holds the one-reader slot for it. */
     private long readBlocking() throws IOException, InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException();
@@ -456,40 +330,11 @@ public final class Event implements RawDescriptor, AutoCloseable {
         WaitSlot slot = shared.slot;
         slot.claim(Thread.currentThread(), this);
         try {
-            int raw = fd.acquire();
-            try {
-                Native.Scratch s = Native.Scratch.get();
-                for (;;) {
-                    int tid = SignalKick.kickableThreadId();
-                    if (tid < 0) {
-                        return Waiting.awaitClaimed(fd, slot, Deadline.FOREVER, READ_COUNT, "Event");
-                    }
-                    long r = slot.kick.call(s, tid, fd, raw, READ, true);
-                    if (r == 8) {
-                        return s.word.get(Native.C_LONG, 0); // an interrupt that came too late stays set
-                    }
-                    Waiting.endIfClosedOrInterrupted(fd, Thread.currentThread().isInterrupted(), "Event");
-                    if (r == SignalKick.NOT_CALLED) {
-                        continue; // a kick meant for an earlier call
-                    }
-                    int errno = Native.errno(s);
-                    if (errno == Errno.EAGAIN) {
-                        // another process made the shared description non-blocking: poll instead
-                        return Waiting.awaitClaimed(fd, slot, Deadline.FOREVER, READ_COUNT, "Event");
-                    }
-                    if (errno != Errno.EINTR) {
-                        throw new ErrnoException("eventfd read", errno);
-                    }
-                }
-            } finally {
-                fd.release();
-            }
+            return EventCounter.readBlocking(fd, slot);
         } finally {
             slot.unclaim();
         }
     }
-
-    private static final SignalKick.Syscall READ = (s, raw) -> Unistd.read(s, raw, s.word, 8);
 
     /**
      * Returns a new Event on the same kernel eventfd, with its own close-on-exec descriptor
