@@ -234,7 +234,7 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
                 return 0;
             }
             int errno = Native.errno(s);
-            if (errno != 22 /* EINVAL: not supported here */ && errno != Errno.ENOSYS) {
+            if (errno != Errno.EINVAL && errno != Errno.ENOSYS) { // EINVAL: not supported here
                 return errno;
             }
         }

@@ -13,6 +13,7 @@ public final class Errno {
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
     public static final int EEXIST = 17;
+    public static final int EINVAL = 22;
     public static final int ENOSYS = 38;
     public static final int ECONNABORTED = 103;
     public static final int ECONNREFUSED = 111;
