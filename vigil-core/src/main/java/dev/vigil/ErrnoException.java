@@ -1,6 +1,6 @@
 package dev.vigil;
 
-import dev.vigil.internal.linux.Strerror;
+import dev.vigil.internal.ErrnoNames;
 
 import java.io.IOException;
 import java.io.Serial;
@@ -20,7 +20,7 @@ public class ErrnoException extends IOException {
     private final String errnoName;
 
     public ErrnoException(String operation, int errno) {
-        this(operation, errno, Strerror.name(errno), Strerror.text(errno));
+        this(operation, errno, ErrnoNames.name(errno), ErrnoNames.text(errno));
     }
 
     private ErrnoException(String operation, int errno, String name, String text) {
