@@ -3,6 +3,7 @@ package dev.vigil;
 import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.EpollEvents;
 import dev.vigil.internal.Owners;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
@@ -103,7 +104,6 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
     }
 
     private static final VarHandle ENTRIES = MethodHandles.arrayElementVarHandle(Entry[].class);
-    private static final int HUNG_UP = EPoll.EPOLLHUP | EPoll.EPOLLRDHUP | EPoll.EPOLLERR;
     private final Descriptor epfd;
 
     static {
@@ -392,7 +392,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
             Entry<T> e = live(table, EPoll.data(events, i));
             if (e != null) {
                 int ev = EPoll.events(events, i);
-                visitor.accept(e.token(), (ev & EPoll.EPOLLIN) != 0, (ev & EPoll.EPOLLOUT) != 0, (ev & HUNG_UP) != 0);
+                visitor.accept(e.token(), EpollEvents.isReadable(ev), EpollEvents.isWritable(ev), EpollEvents.isHungup(ev));
                 delivered++;
             }
         }
@@ -414,13 +414,13 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
         return ((long) generation << 32) | (index & 0xffffffffL);
     }
 
-    /** The one mapping from {@link EventType} to epoll interest. */
+    /** {@link EventType} as epoll interest, through the one mapping ({@link EpollEvents}). */
     private static int interest(EventType type) {
         return switch (type) {
-            case NONE -> 0;
-            case READ -> EPoll.EPOLLIN | EPoll.EPOLLRDHUP;
-            case WRITE -> EPoll.EPOLLOUT;
-            case READ_WRITE -> EPoll.EPOLLIN | EPoll.EPOLLOUT | EPoll.EPOLLRDHUP;
+            case NONE -> EpollEvents.interest(false, false);
+            case READ -> EpollEvents.interest(true, false);
+            case WRITE -> EpollEvents.interest(false, true);
+            case READ_WRITE -> EpollEvents.interest(true, true);
         };
     }
 

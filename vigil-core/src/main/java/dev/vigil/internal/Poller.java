@@ -49,11 +49,11 @@ public final class Poller implements InterruptHook.Target {
      * Interest of a Registration once its write stream is in use: both directions, peer
      * half-close and priority data, edge-triggered. It starts with {@link #READ_STREAM}.
      */
-    public static final int BOTH_STREAMS = EPoll.EPOLLIN | EPoll.EPOLLOUT | EPoll.EPOLLRDHUP | EPoll.EPOLLPRI | EPoll.EPOLLET;
+    public static final int BOTH_STREAMS = EpollEvents.edgeInterest(true, true);
     /** Interest of a wait for the read stream only (no EPOLLOUT: an always-writable eventfd would add an event per read). */
-    public static final int READ_STREAM = EPoll.EPOLLIN | EPoll.EPOLLRDHUP | EPoll.EPOLLPRI | EPoll.EPOLLET;
+    public static final int READ_STREAM = EpollEvents.edgeInterest(true, false);
     /** Interest of a wait for the write stream only. */
-    public static final int WRITE_STREAM = EPoll.EPOLLOUT | EPoll.EPOLLET;
+    public static final int WRITE_STREAM = EpollEvents.edgeInterest(false, true);
     private static final int BATCH = 1024;
     private static final System.Logger LOG = System.getLogger("dev.vigil");
     private static final VarHandle ENTRIES = MethodHandles.arrayElementVarHandle(ScheduledIo[].class);
@@ -582,7 +582,7 @@ public final class Poller implements InterruptHook.Target {
             if (io == null || io.generation != (int) (data >>> 32)) {
                 continue; // deregistered, or its index reused since: stale
             }
-            io.dispatch(readiness(EPoll.events(events, i)));
+            io.dispatch(EpollEvents.readiness(EPoll.events(events, i)));
             count++;
         }
         turns.incrementAndGet();
@@ -590,17 +590,6 @@ public final class Poller implements InterruptHook.Target {
             dispatched.addAndGet(count);
         }
         return count;
-    }
-
-    /** The one mapping from epoll flags to Readiness bits. */
-    static int readiness(int ev) {
-        int bits = 0;
-        if ((ev & EPoll.EPOLLIN) != 0) bits |= Readiness.READABLE;                      // data, or a listener's connection
-        if ((ev & EPoll.EPOLLOUT) != 0) bits |= Readiness.WRITABLE;                     // room to write
-        if ((ev & (EPoll.EPOLLHUP | EPoll.EPOLLRDHUP)) != 0) bits |= Readiness.HUP;     // peer closed, or shut down writing
-        if ((ev & EPoll.EPOLLERR) != 0) bits |= Readiness.ERROR;                        // e.g. a pipe whose reader closed
-        if ((ev & EPoll.EPOLLPRI) != 0) bits |= Readiness.PRIORITY;                     // out-of-band data
-        return bits;
     }
 
     private void drainWakeup() {
