@@ -4,6 +4,7 @@ import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.EpollEvents;
+import dev.vigil.internal.FdMap;
 import dev.vigil.internal.Owners;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
@@ -19,7 +20,6 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -100,7 +100,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
     }
 
     /** An immutable table entry; replaced whole on modify, so a waiter never sees half of one. */
-    private record Entry<T>(int fd, T token, EventType type, int generation) {
+    private record Entry<T>(int fd, int index, T token, EventType type, int generation) {
     }
 
     private static final VarHandle ENTRIES = MethodHandles.arrayElementVarHandle(Entry[].class);
@@ -126,7 +126,8 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
     private int[] freeIndexes = new int[16];
     private int freeCount;
     private int highWater;
-    private final Map<Integer, Integer> indexByFd = new HashMap<>();
+    /** Number -> its live entry (the same object as in the table). */
+    private final FdMap<Entry<T>> byFd = new FdMap<>();
     /** A native struct epoll_event for epoll_ctl, used under {@link #lock}. */
     private final MemorySegment ctlEvent;
 
@@ -230,7 +231,8 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
             int generation = ++generations[index];
             EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
             // Published first, so a concurrent waiter can resolve the first event at once.
-            ENTRIES.setRelease(entries, index, new Entry<>(fd, token, type, generation));
+            Entry<T> entry = new Entry<>(fd, index, token, type, generation);
+            ENTRIES.setRelease(entries, index, entry);
             Native.Scratch s = Native.Scratch.get();
             if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0) {
                 int errno = Native.errno(s);
@@ -242,10 +244,10 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
                 }
                 throw new ErrnoException("epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")", errno);
             }
-            Integer stale = indexByFd.put(fd, index); // the kernel accepted it: any old entry was a closed file
+            Entry<T> stale = byFd.put(fd, entry); // the kernel accepted it: any old entry was a closed file
             if (stale != null) {
-                ENTRIES.setRelease(entries, (int) stale, null);
-                giveBackIndex(stale);
+                ENTRIES.setRelease(entries, stale.index(), null);
+                giveBackIndex(stale.index());
             }
             return null;
         });
@@ -260,11 +262,12 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
         Objects.requireNonNull(type, "type must not be null");
         Objects.requireNonNull(token, "token must not be null: use any non-null object");
         underLock(descriptor, (fd, raw) -> {
-            Integer index = indexByFd.get(fd);
-            if (index == null) {
+            Entry<T> current = byFd.get(fd);
+            if (current == null) {
                 throw notHere(descriptor, fd);
             }
-            int generation = generations[index];
+            int index = current.index();
+            int generation = current.generation();
             EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
             Native.Scratch s = Native.Scratch.get();
             if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_MOD, fd, ctlEvent) < 0) {
@@ -275,7 +278,9 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
                 }
                 throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + fd + ")", errno);
             }
-            ENTRIES.setRelease(entries, (int) index, new Entry<>(fd, token, type, generation));
+            Entry<T> changed = new Entry<>(fd, index, token, type, generation);
+            ENTRIES.setRelease(entries, index, changed);
+            byFd.put(fd, changed);
             return null;
         });
     }
@@ -287,11 +292,11 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
      */
     public boolean delete(RawDescriptor descriptor) throws IOException {
         return underLock(descriptor, (fd, raw) -> {
-            Integer index = indexByFd.get(fd);
-            if (index == null) {
+            Entry<T> current = byFd.get(fd);
+            if (current == null) {
                 return false;
             }
-            forget(fd, index);
+            forget(fd, current.index());
             Native.Scratch s = Native.Scratch.get();
             if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_DEL, fd, MemorySegment.NULL) < 0) {
                 int errno = Native.errno(s);
@@ -306,7 +311,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
     /** How many descriptors this context holds. */
     public int size() {
         synchronized (lock) {
-            return indexByFd.size();
+            return byFd.size();
         }
     }
 
@@ -444,7 +449,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
     }
 
     private void forget(int fd, int index) {
-        indexByFd.remove(fd);
+        byFd.remove(fd);
         ENTRIES.setRelease(entries, index, null);
         giveBackIndex(index);
     }

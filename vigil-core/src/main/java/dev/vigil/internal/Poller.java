@@ -95,7 +95,7 @@ public final class Poller implements InterruptHook.Target {
     /** Set by a driver that stops when idle: the last remove() then wakes the turner to notice. */
     private volatile boolean wakeWhenIdle;
     /** The live registration of each number; a number's newest registration wins (older ones are stale). */
-    private final java.util.HashMap<Integer, ScheduledIo> byFd = new java.util.HashMap<>();
+    private final FdMap<ScheduledIo> byFd = new FdMap<>();
 
     private final AtomicLong turns = new AtomicLong();
     private final AtomicLong dispatched = new AtomicLong();
@@ -356,7 +356,7 @@ public final class Poller implements InterruptHook.Target {
             // Stale unless it is still the latest registration of its number: its file was closed
             // and the number belongs to a newer one. EPOLL_CTL_DEL names a number, so it would
             // remove that one instead: skip it. (A duplicate of our own is never stale.)
-            if (byFd.remove(io.fd, io)) {
+            if (byFd.remove(io.fd, io) != null) {
                 delete(io);
             }
             closeDuplicate(io);
@@ -388,14 +388,15 @@ public final class Poller implements InterruptHook.Target {
 
     /**
      * Adds {@code EPOLLOUT} to {@code io}'s interest ({@link #BOTH_STREAMS}), then seeds its
-     * write stream with the descriptor's writability now: the kernel queues an edge for the
+     * write stream with the descriptor's writability now (and an error or hang-up, so a
+     * writer whose reader has gone learns it from the first report): the kernel queues an edge for the
      * modification too, but the caller is about to take, and must not miss a descriptor that
      * is already writable. (One extra, spurious writable report can follow; readiness is a
      * hint.)
      */
     void addWriteInterest(ScheduledIo io) throws IOException {
         int fd;
-        boolean writable;
+        int seeded;
         synchronized (lock) {
             if (io.poller != this || io.writeInterest) {
                 return; // removed meanwhile (the caller's take reports it), or armed by another thread
@@ -419,10 +420,13 @@ public final class Poller implements InterruptHook.Target {
             io.writeInterest = true;
             // Still under the lock: the number cannot be deregistered (and closed by its owner)
             // before the probe has looked at it.
-            writable = (Poll.probe(Native.Scratch.get(), fd, Poll.POLLOUT) & Poll.POLLOUT) != 0;
+            // poll(2) reports with epoll's bit values, so the one mapping reads it too; a write
+            // stream is seeded with what concerns writing: room, an error, a hang-up.
+            int revents = Poll.probe(Native.Scratch.get(), fd, Poll.POLLOUT);
+            seeded = EpollEvents.readiness(revents) & (Readiness.WRITABLE | Readiness.ERROR | Readiness.HUP);
         }
-        if (writable) {
-            io.dispatch(Readiness.WRITABLE); // outside the lock: it may call a waker
+        if (seeded != 0) {
+            io.dispatch(seeded); // outside the lock: it may call a waker
         }
     }
 

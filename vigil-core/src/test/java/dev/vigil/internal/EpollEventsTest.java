@@ -4,6 +4,7 @@ import dev.vigil.EventType;
 import dev.vigil.TriggeredEvent;
 import dev.vigil.WaitContext;
 import dev.vigil.internal.linux.EPoll;
+import dev.vigil.internal.linux.Poll;
 import dev.vigil.reactor.Readiness;
 import dev.vigil.reactor.Registration;
 import dev.vigil.testing.RawFd;
@@ -60,6 +61,15 @@ class EpollEventsTest {
         assertEquals(Readiness.READABLE | Readiness.HUP | Readiness.PRIORITY,
                 EpollEvents.readiness(EPoll.EPOLLIN | EPoll.EPOLLRDHUP | EPoll.EPOLLPRI));
         assertEquals(Readiness.WRITABLE | Readiness.ERROR, EpollEvents.readiness(EPoll.EPOLLOUT | EPoll.EPOLLERR));
+    }
+
+    @Test
+    void pollReportsWithEpollsBitValues() { // the reactor maps a poll(2) probe through the same predicates
+        assertEquals(EPoll.EPOLLIN, Poll.POLLIN);
+        assertEquals(EPoll.EPOLLPRI, Poll.POLLPRI);
+        assertEquals(EPoll.EPOLLOUT, Poll.POLLOUT);
+        assertEquals(EPoll.EPOLLERR, Poll.POLLERR);
+        assertEquals(EPoll.EPOLLHUP, Poll.POLLHUP);
     }
 
     @Test
