@@ -12,6 +12,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The receive direction of a {@code SOCK_SEQPACKET} socket ({@code dev.vigil.ipc.Tube}): the
@@ -25,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * consumed), grows the buffer to that length if the message is within the limit, then takes
  * it (unbounded). A message beyond the limits is consumed into the room there is, and
  * {@code MSG_TRUNC} or {@code MSG_CTRUNC} (see {@link ScmRights}) makes it the
- * {@link Sink#truncated} outcome, after every descriptor it brought is closed. Buffers above
+ * truncated outcome of the {@link Sink}, after every descriptor it brought is closed. Buffers above
  * {@link SeqpacketSender#KEEP_BUFFER} are dropped after use.
  *
  * <h2>Blocking</h2>
@@ -43,15 +45,20 @@ public final class SeqpacketReceiver<M> {
     private static final int MAX_MESSAGE = Integer.MAX_VALUE - 8;
 
     /**
-     * The public class's half of a receive: it makes the message, and the exception of a
-     * message beyond the limits. One instance per class (no capture), so the call inlines.
+     * The public class's half of a receive: it makes the message (from its bytes and the
+     * descriptors it brought, now owned by the result), and the exception of a message beyond
+     * the limits (already discarded; the detail says what happened). One instance per public
+     * class, built from constructor references that capture nothing, held in final fields:
+     * each call has one target and inlines.
      */
-    public interface Sink<M> {
-        /** A message received whole: its bytes and the descriptors it brought, now owned by the result. */
-        M message(byte[] bytes, Descriptor[] descriptors);
+    public static final class Sink<M> {
+        private final BiFunction<byte[], Descriptor[], M> message;
+        private final Function<String, ? extends IOException> truncated;
 
-        /** A message beyond the limits, already discarded; {@code detail} says what happened. */
-        IOException truncated(String detail);
+        public Sink(BiFunction<byte[], Descriptor[], M> message, Function<String, ? extends IOException> truncated) {
+            this.message = message;
+            this.truncated = truncated;
+        }
     }
 
     private final Descriptor fd;
@@ -102,7 +109,7 @@ public final class SeqpacketReceiver<M> {
      * array can be) and {@code limitDescriptors} descriptors, blocking until one arrives.
      *
      * @throws EOFException once the peer has closed and every message was received
-     * @throws IOException  {@link Sink#truncated} for a message beyond the limits
+     * @throws IOException  the {@link Sink}'s truncated exception for a message beyond the limits
      */
     public M receive(int limitBytes, int limitDescriptors) throws IOException, InterruptedException {
         lock.lockInterruptibly();
@@ -283,7 +290,7 @@ public final class SeqpacketReceiver<M> {
                             ? "a message of " + length + " bytes was longer than the " + allowedBytes + " allowed"
                             : "a message of " + length + " bytes arrived where one of " + maxBytes
                                     + " had been measured (another process receives from this socket too)";
-            throw sink.truncated(what + "; it was discarded and the " + owned.length
+            throw sink.truncated.apply(what + "; it was discarded and the " + owned.length
                     + " descriptors that arrived were closed");
         }
         if (length == 0 && owned.length == 0) {
@@ -291,6 +298,6 @@ public final class SeqpacketReceiver<M> {
         }
         byte[] bytes = new byte[(int) length];
         MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
-        return sink.message(bytes, owned);
+        return sink.message.apply(bytes, owned);
     }
 }

@@ -44,56 +44,30 @@ import java.util.function.Predicate;
  * }</pre>
  *
  * <h2>Messages</h2>
- * Boundaries are kept: a message arrives whole or not at all. {@link #receive()} never cuts
- * a message short, whatever its size: it first asks the kernel for the length of the next
- * message ({@code recvmsg(MSG_PEEK | MSG_TRUNC)}, no data copied), grows the receive buffer
- * if needed, then takes the message. {@link #receive(int, int)} takes caller-chosen limits
- * instead, in one system call when the byte limit fits the receive buffer the Tube already
- * has; a message beyond the limits is consumed, every descriptor it brought is closed, and
- * {@link TruncatedException} is thrown. The receive buffer grows with the messages
- * received, never with a limit asked. A truncated payload or
- * control message ({@code MSG_TRUNC}, {@code MSG_CTRUNC}, also when this process runs out
- * of descriptor numbers) is always that error, never a silently shortened message.
- * Received descriptors are close-on-exec ({@code MSG_CMSG_CLOEXEC}) and owned by the
- * {@link Message} until taken.
- *
- * <p>A message of zero bytes without descriptors cannot be told apart from end-of-stream
- * ({@code recvmsg} returns 0 for both), so {@link #send} refuses it, and one received from
- * another program reads as end-of-stream.
+ * A message arrives whole or not at all. {@link #receive()} takes any size (the receive
+ * buffer grows to the message, never to a limit asked); {@link #receive(int, int)} refuses a
+ * message beyond caller-chosen limits with {@link TruncatedException}, after consuming it and
+ * closing the descriptors it brought. A truncated payload or control message (also when this
+ * process runs out of descriptor numbers) is always that error, never a shortened message.
+ * Received descriptors are close-on-exec and owned by the {@link Message} until taken. A
+ * message of zero bytes without descriptors reads as end-of-stream ({@code recvmsg} returns 0
+ * for both), so {@link #send} refuses it.
  *
  * <h2>Threads</h2>
- * Any number of threads may send and receive at once. Senders are served one at a time,
- * as are receivers (one {@link ReentrantLock} per direction, not fair), because each
- * direction reuses one native buffer; the kernel keeps every message atomic anyway, so
- * callers need no lock of their own. (Serializing, rather than rejecting a second caller as
- * {@link Event#await()} does, fits a channel that many threads feed.) A waiting thread is
- * interruptible ({@link InterruptedException}, nothing sent or consumed; a message that
- * arrives just as the interrupt does may instead be returned, with the interrupt status
- * set) and
- * {@link #close()} ends every blocked call with {@link ClosedException}.
- *
- * <p>On a platform thread a receive blocks in {@code recvmsg} itself, as a C program's does:
- * one call for {@link #receive(int, int)} with a limit that fits the receive buffer;
- * otherwise a blocking peek at the length and then the take. An interrupt or
- * {@code close()} ends that call with a signal to the blocked thread, the one the JDK's
- * NIO uses for the same purpose (see {@code docs/ARCHITECTURE.md}); any other signal
- * arriving meanwhile is ignored. On a virtual thread, {@link #receive()} and {@link #send}
- * park without holding a carrier. A send that finds the queue full waits in {@code ppoll}
- * on a platform thread.
- *
- * <p>{@link #connect(Path, Duration, Predicate)} never waits in the kernel: a listener
- * with a full backlog is tried again after short sleeps, which an interrupt ends and during
- * which a virtual thread holds no carrier; a timeout bounds them.
+ * Any number of threads may send and receive at once; senders are served one at a time, as
+ * are receivers (one {@link ReentrantLock} per direction, not fair), and the kernel keeps
+ * every message atomic. A waiting thread is interruptible ({@link InterruptedException},
+ * nothing sent or consumed; a message that arrives just as the interrupt does may instead be
+ * returned, with the interrupt status set), and {@link #close()} ends every blocked call with
+ * {@link ClosedException}. A platform thread blocks in {@code recvmsg} itself, as C does, and
+ * is ended by a signal (see {@code docs/ARCHITECTURE.md}); a virtual thread parks without
+ * holding a carrier. {@link #connect(Path, Duration, Predicate)} never waits in the kernel.
  *
  * <h2>The descriptor</h2>
- * The socket is created close-on-exec and is in blocking mode from the moment anyone else
- * can hold it (a connecting socket is non-blocking until connected, while it is still
- * private); from then on vigil never changes its file status flags, which an end handed
- * to another process shares with it; calls that must not block pass {@code MSG_DONTWAIT}.
- * (If another holder makes the socket non-blocking, a blocking receive notices
- * {@code EAGAIN} and waits in {@code ppoll} instead.) A Tube is a {@link RawDescriptor}:
- * in a {@link dev.vigil.WaitContext} it is readable when a message (or end-of-stream) is
- * waiting, writable when a message fits.
+ * The socket is close-on-exec and in blocking mode from the moment anyone else can hold it;
+ * vigil never changes its file status flags after that (an end handed to another process
+ * shares them). A Tube is a {@link RawDescriptor}: in a {@link dev.vigil.WaitContext} it is
+ * readable when a message (or end-of-stream) is waiting, writable when a message fits.
  */
 public final class Tube implements RawDescriptor, AutoCloseable {
     /** The most descriptors one message can carry: the kernel's {@code SCM_MAX_FD}. */
@@ -125,7 +99,6 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         }
     }
 
-
     /**
      * A message was larger than the receiver allowed, or carried more descriptors: it was
      * consumed, every descriptor it brought was closed, and the Tube is still usable.
@@ -145,18 +118,8 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         dev.vigil.internal.Owners.register(Tube.class, o -> ((Tube) o).fd);
     }
 
-    /** What a receive makes of a message: one instance, nothing captured. */
-    private static final SeqpacketReceiver.Sink<Message> MESSAGES = new SeqpacketReceiver.Sink<>() {
-        @Override
-        public Message message(byte[] bytes, Descriptor[] descriptors) {
-            return new Message(bytes, descriptors);
-        }
-
-        @Override
-        public IOException truncated(String detail) {
-            return new TruncatedException(detail);
-        }
-    };
+    /** What a receive makes of a message or of one beyond the limits: one instance, nothing captured. */
+    private static final SeqpacketReceiver.Sink<Message> MESSAGES = new SeqpacketReceiver.Sink<>(Message::new, TruncatedException::new);
 
     private final SeqpacketSender sender;
     private final SeqpacketReceiver<Message> receiver;
@@ -179,62 +142,32 @@ public final class Tube implements RawDescriptor, AutoCloseable {
         return new Pair(new Tube(ends[0]), new Tube(ends[1]));
     }
 
-
-    /**
-     * Meets the {@link TubeListener} at {@code path}, which must run as this process's user
-     * (the listener may be anyone's if the path is in a shared directory). Waits without
-     * limit while the listener's backlog is full, as
-     * {@link #connect(Path, Duration, Predicate)} describes.
-     *
-     * @throws ErrnoException           if nobody listens there ({@code ECONNREFUSED},
-     *                                  {@code ENOENT}), or no descriptor number is left
-     *                                  ({@code EMFILE})
-     * @throws IOException              if the listener runs as another user
-     * @throws InterruptedException     if interrupted on entry or while waiting for room; no
-     *                                  connection was made
-     * @throws IllegalArgumentException if the path is too long for a socket address (107 bytes)
-     */
+    /** Meets a listener of this process's user at {@code path}, as {@link #connect(Path, Duration, Predicate)} without limit. */
     public static Tube connect(Path path) throws IOException, InterruptedException {
         return connect(path, PeerCredentials.sameUser());
     }
 
-    /**
-     * Meets the listener at {@code path} if {@code accept} admits its credentials; for
-     * example {@code c -> true} to talk to a listener of any user. Waits without limit while
-     * the listener's backlog is full, as {@link #connect(Path, Duration, Predicate)} describes.
-     */
+    /** Meets the listener at {@code path} if {@code accept} admits it, as {@link #connect(Path, Duration, Predicate)} without limit. */
     public static Tube connect(Path path, Predicate<? super PeerCredentials> accept) throws IOException, InterruptedException {
         Objects.requireNonNull(accept, "accept must not be null: use PeerCredentials.sameUser() or c -> true");
         return connect(path, Deadline.FOREVER, null, accept);
     }
 
-    /**
-     * Meets the {@link TubeListener} at {@code path}, which must run as this process's user,
-     * waiting at most {@code timeout} while its backlog is full, as
-     * {@link #connect(Path, Duration, Predicate)} describes.
-     */
+    /** Meets a listener of this process's user at {@code path}, as {@link #connect(Path, Duration, Predicate)}. */
     public static Tube connect(Path path, Duration timeout) throws IOException, InterruptedException {
         return connect(path, timeout, PeerCredentials.sameUser());
     }
 
     /**
-     * Meets the listener at {@code path} if {@code accept} admits its credentials, waiting at
-     * most {@code timeout} while the listener's backlog is full.
+     * Meets the listener at {@code path} if {@code accept} admits its credentials (for example
+     * {@code c -> true}: any user's), waiting at most {@code timeout} while its backlog is full.
+     * The listener may be anyone's if the path is in a shared directory.
      *
-     * <p>A listener with room in its backlog of connections not yet accepted is met at once.
-     * When that backlog is full, the kernel gives no notice once there is room again, so the
-     * caller tries again after a pause that starts at 1 ms and doubles up to 50 ms, until
-     * the listener accepts one, the timeout passes, the thread is interrupted, or the
-     * listener goes away ({@code ENOENT} once its file is removed, {@code ECONNREFUSED} if
-     * the file is left behind). Between tries the thread sleeps: a virtual thread is
-     * unmounted and holds no carrier, and no thread waits inside {@code connect(2)}. There is
-     * no object to close while this waits; interrupt the thread, or pass a timeout.
-     *
-     * <pre>{@code
-     * try (Tube tube = Tube.connect(path, Duration.ofSeconds(5), PeerCredentials.sameUser())) {
-     *     tube.send("hello".getBytes(UTF_8));
-     * }
-     * }</pre>
+     * <p>When the backlog of connections not yet accepted is full, the kernel gives no notice
+     * once there is room, so this tries again after pauses of 1 ms doubling to 50 ms, until
+     * the listener accepts, the timeout passes, the thread is interrupted, or the listener goes
+     * away. Between tries the thread sleeps (a virtual thread holds no carrier); there is no
+     * object to close meanwhile: interrupt the thread, or pass a timeout.
      *
      * @param timeout how long to wait for room in the backlog: {@link Duration#ZERO} tries
      *                once, and durations too long to count in nanoseconds mean no limit
@@ -242,15 +175,11 @@ public final class Tube implements RawDescriptor, AutoCloseable {
      *                                  connection was made
      * @throws ErrnoException           if nobody listens there ({@code ECONNREFUSED},
      *                                  {@code ENOENT}), or no descriptor number is left
-     *                                  ({@code EMFILE})
-     * @throws IOException              if {@code accept} refuses the listener's credentials;
-     *                                  the connection is closed
+     * @throws IOException              if {@code accept} refuses the listener's credentials
      * @throws InterruptedException     if interrupted on entry or while waiting for room (the
-     *                                  interrupt status is cleared); no connection was made
-     *                                  and no descriptor is left open
-     * @throws IllegalArgumentException if {@code timeout} is negative, or the path is too long
-     *                                  for a socket address (107 bytes)
-     * @throws NullPointerException     if an argument is null
+     *                                  status is cleared); no descriptor is left open
+     * @throws IllegalArgumentException if {@code timeout} is negative, or the path is longer
+     *                                  than a socket address holds (107 bytes)
      */
     public static Tube connect(Path path, Duration timeout, Predicate<? super PeerCredentials> accept)
             throws IOException, InterruptedException {
@@ -331,17 +260,11 @@ public final class Tube implements RawDescriptor, AutoCloseable {
      * interrupted or ended by {@link #close()}, as {@link #receive()} does.
      *
      * <p>When {@code maxBytes} fits the receive buffer this Tube already has (4 KiB at first,
-     * more after larger messages), this is one {@code recvmsg}, as C makes it. A larger
-     * limit costs what {@link #receive()} costs: the message's length is learnt first
-     * ({@code MSG_PEEK | MSG_TRUNC}), and the buffer grows to that length if the message is
-     * within the limit, never to the limit itself. So {@code receive(Integer.MAX_VALUE, n)}
-     * is a fine way to say "no limit on bytes".
+     * more after larger messages), this is one {@code recvmsg}; a larger limit costs what
+     * {@link #receive()} costs (a peek at the length first), so
+     * {@code receive(Integer.MAX_VALUE, n)} is a fine way to say "no limit on bytes".
      *
      * @throws TruncatedException       if the message was beyond the limits; the Tube stays usable
-     * @throws EOFException             once the peer has closed its end and every message it sent
-     *                                  has been received
-     * @throws ClosedException          if this Tube is closed, before or during the wait
-     * @throws InterruptedException     if interrupted; no message was consumed
      * @throws IllegalArgumentException if {@code maxBytes} is negative or {@code maxDescriptors}
      *                                  is not between 0 and {@value #MAX_DESCRIPTORS}
      * @see #receive()
@@ -436,7 +359,6 @@ public final class Tube implements RawDescriptor, AutoCloseable {
             this.watch = ReceivedDescriptors.watch(this, descriptors);
         }
 
-
         /** A copy of the message's bytes (still available after {@link #close()}). */
         public byte[] bytes() {
             return bytes.clone();
@@ -472,7 +394,6 @@ public final class Tube implements RawDescriptor, AutoCloseable {
                 throw e;
             }
         }
-
 
         /**
          * Takes descriptor {@code i}: the caller owns the number from now on and must close it.
