@@ -1,22 +1,13 @@
 package dev.vigil.ipc;
 
 import dev.vigil.ClosedException;
-import dev.vigil.ErrnoException;
 import dev.vigil.RawDescriptor;
 import dev.vigil.internal.Cleanup;
-import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.SeqpacketSocket;
 import dev.vigil.internal.WaitSlot;
-import dev.vigil.internal.Waiting;
-import dev.vigil.internal.linux.Errno;
-import dev.vigil.internal.linux.Native;
-import dev.vigil.internal.linux.Poll;
-import dev.vigil.internal.linux.Rename;
-import dev.vigil.internal.linux.Socket;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -97,7 +88,6 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
     private final AtomicLong rejected = new AtomicLong();
     /** Set by the first {@link #close()}, which removes the file before closing the socket. */
     private final AtomicBoolean closing = new AtomicBoolean();
-    private static final Waiting.Attempt ATTEMPT = TubeListener::tryAccept;
 
     private TubeListener(Descriptor fd, Path path, Object fileKey, Predicate<? super Tube.PeerCredentials> admit) {
         this.fd = fd;
@@ -129,7 +119,7 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
         Objects.requireNonNull(path, "path must not be null");
         Objects.requireNonNull(admit, "admit must not be null: use Tube.PeerCredentials.sameUser() or c -> true");
         Path target = path.toAbsolutePath();
-        byte[] targetAddress = Tube.socketPath(target);
+        byte[] targetAddress = SeqpacketSocket.address(target);
         Path parent = target.getParent();
         if (parent == null) {
             throw new IllegalArgumentException("cannot bind a socket at " + target + ": it names no file in a directory");
@@ -139,32 +129,16 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
         try {
             byte[] temporaryAddress;
             try {
-                temporaryAddress = Tube.socketPath(temporary);
+                temporaryAddress = SeqpacketSocket.address(temporary);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("socket path " + target + " is too long: binding needs room for "
-                        + temporary + " (at most " + (Socket.SUN_PATH_MAX - 1) + " bytes). Use a shorter path.");
+                        + temporary + " (at most " + SeqpacketSocket.MAX_PATH_BYTES + " bytes). Use a shorter path.");
             }
-            Native.Scratch s = Native.Scratch.get();
-            int number = Socket.socket(s, Socket.AF_UNIX,
-                    Socket.SOCK_SEQPACKET | Socket.SOCK_CLOEXEC | Socket.SOCK_NONBLOCK, 0);
-            if (number < 0) {
-                throw new ErrnoException("socket", Native.errno(s));
-            }
-            Descriptor fd = Descriptor.adoptNew(number, "TubeListener");
+            Descriptor fd = Descriptor.adoptNew(SeqpacketSocket.forListen(), "TubeListener");
             try {
-                int raw = fd.acquire();
-                try {
-                    int len = Socket.setSockaddrUn(s.text, temporaryAddress);
-                    if (Socket.bind(s, raw, s.text, len) != 0) {
-                        throw new ErrnoException("bind to " + temporary, Native.errno(s));
-                    }
-                    Files.setPosixFilePermissions(temporary, OWNER_ONLY_SOCKET);
-                    if (Socket.listen(s, raw, BACKLOG) != 0) {
-                        throw new ErrnoException("listen", Native.errno(s));
-                    }
-                } finally {
-                    fd.release();
-                }
+                SeqpacketSocket.bind(fd, temporaryAddress, temporary);
+                Files.setPosixFilePermissions(temporary, OWNER_ONLY_SOCKET); // before anyone can connect
+                SeqpacketSocket.listen(fd, BACKLOG);
                 // The key is read before the move, which keeps the inode: read after it, another
                 // process could have replaced the file in between, and close() would delete theirs.
                 Object key = Files.readAttributes(temporary, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
@@ -197,18 +171,9 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
      * the way is removed first. Only {@code ECONNREFUSED} from a connect proves staleness.
      */
     private static void moveIntoPlace(byte[] from, byte[] to, Path target) throws IOException {
-        Native.Scratch s = Native.Scratch.get();
-        MemorySegment fromC = s.text.asSlice(0, 128);
-        MemorySegment toC = s.text.asSlice(128, 128);
         for (int attempt = 0; ; attempt++) {
-            cString(fromC, from);
-            cString(toC, to);
-            int errno = renameNoReplace(s, fromC, toC);
-            if (errno == 0) {
+            if (SeqpacketSocket.renameNoReplace(from, to, target)) {
                 return;
-            }
-            if (errno != Errno.EEXIST) {
-                throw new ErrnoException("moving the socket into place at " + target, errno);
             }
             if (attempt > 0) {
                 throw new FileAlreadyExistsException(target.toString(), null,
@@ -227,26 +192,6 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
         }
     }
 
-    /** 0 on success, else the errno: renameat2(RENAME_NOREPLACE), or link(2) where that is missing. */
-    private static int renameNoReplace(Native.Scratch s, MemorySegment from, MemorySegment to) {
-        if (Rename.hasRenameat2()) {
-            if (Rename.renameNoReplace(s, from, to) == 0) {
-                return 0;
-            }
-            int errno = Native.errno(s);
-            if (errno != Errno.EINVAL && errno != Errno.ENOSYS) { // EINVAL: not supported here
-                return errno;
-            }
-        }
-        // link(2) never replaces either; the temporary name is removed with its directory
-        return Rename.link(s, from, to) == 0 ? 0 : Native.errno(s);
-    }
-
-    private static void cString(MemorySegment into, byte[] bytes) {
-        MemorySegment.copy(bytes, 0, into, ValueLayout.JAVA_BYTE, 0, bytes.length);
-        into.set(ValueLayout.JAVA_BYTE, bytes.length, (byte) 0);
-    }
-
     private static boolean isSocket(Path p) throws IOException {
         try {
             int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
@@ -261,27 +206,7 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
         if (!isSocket(p)) {
             return false;
         }
-        Native.Scratch s = Native.Scratch.get();
-        int number = Socket.socket(s, Socket.AF_UNIX, Socket.SOCK_SEQPACKET | Socket.SOCK_CLOEXEC | Socket.SOCK_NONBLOCK, 0);
-        if (number < 0) {
-            throw new ErrnoException("socket", Native.errno(s));
-        }
-        Descriptor probe = Descriptor.adoptNew(number, "socket probe");
-        try {
-            int raw = probe.acquire();
-            try {
-                MemorySegment addr = s.text.asSlice(0, Socket.SOCKADDR_UN_SIZE); // the caller re-writes its strings
-                int len = Socket.setSockaddrUn(addr, Tube.socketPath(p));
-                if (Socket.connect(s, raw, addr, len) == 0) {
-                    return false; // a live listener (it sees one connection that ends at once)
-                }
-                return Native.errno(s) == Errno.ECONNREFUSED;
-            } finally {
-                probe.release();
-            }
-        } finally {
-            probe.close();
-        }
+        return SeqpacketSocket.refusesConnections(SeqpacketSocket.address(p));
     }
 
     /**
@@ -295,8 +220,7 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
         lock.lockInterruptibly();
         try {
             for (;;) {
-                long result = Waiting.await(fd, slot, this, Deadline.FOREVER, ATTEMPT, "TubeListener", Poll.POLLIN);
-                Tube tube = Tube.adopt((int) (result - 1));
+                Tube tube = Tube.adopt(SeqpacketSocket.accept(fd, slot, this, "TubeListener"));
                 boolean admitted;
                 try {
                     admitted = admit.test(tube.peerCredentials());
@@ -312,23 +236,6 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
             }
         } finally {
             lock.unlock();
-        }
-    }
-
-    /** One accept4 on the non-blocking listener: the new number + 1, or 0 if nobody is waiting. */
-    private static long tryAccept(Native.Scratch s, int raw) throws IOException {
-        for (;;) {
-            int number = Socket.accept4(s, raw, Socket.SOCK_CLOEXEC);
-            if (number >= 0) {
-                return number + 1L;
-            }
-            int errno = Native.errno(s);
-            if (errno == Errno.EAGAIN) {
-                return 0;
-            }
-            if (errno != Errno.EINTR && errno != Errno.ECONNABORTED) {
-                throw new ErrnoException("accept4 on TubeListener", errno);
-            }
         }
     }
 
