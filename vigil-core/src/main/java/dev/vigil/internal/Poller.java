@@ -2,7 +2,7 @@ package dev.vigil.internal;
 
 import dev.vigil.ClosedException;
 import dev.vigil.ErrnoException;
-import dev.vigil.Event;
+import dev.vigil.internal.linux.EventFd;
 import dev.vigil.internal.linux.EPoll;
 import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
@@ -72,7 +72,11 @@ public final class Poller implements InterruptHook.Target {
     }
 
     private final Descriptor epfd;
-    private final Event wakeup;
+    /**
+     * The wake-up descriptor: a private non-blocking eventfd in the epoll set, as a Parker's.
+     * A write never blocks (a full counter is readable already) and a drain never waits.
+     */
+    private final Descriptor wakeup;
     private final MemorySegment events;
     private final MemorySegment ctlEvent;
     private final String name;
@@ -112,14 +116,18 @@ public final class Poller implements InterruptHook.Target {
             throw new ErrnoException("epoll_create1", Native.errno(s));
         }
         epfd = Descriptor.adoptNew(fd, "Reactor");
-        Event wake = null;
+        Descriptor wake = null;
         try {
-            wake = new Event();
+            int wakeFd = EventFd.eventfd(s, 0, EventFd.EFD_CLOEXEC | EventFd.EFD_NONBLOCK);
+            if (wakeFd < 0) {
+                throw new ErrnoException("eventfd", Native.errno(s));
+            }
+            wake = Descriptor.adoptNew(wakeFd, "Reactor wake-up descriptor");
             Arena arena = Arena.ofAuto();
             events = arena.allocate(EPoll.EVENT_SIZE * BATCH, 8);
             ctlEvent = arena.allocate(EPoll.EVENT_SIZE, 8);
             EPoll.set(ctlEvent, 0, EPoll.EPOLLIN, WAKE_TOKEN);
-            if (EPoll.ctl(s, fd, EPoll.EPOLL_CTL_ADD, wake.rawDescriptor(), ctlEvent) < 0) {
+            if (EPoll.ctl(s, fd, EPoll.EPOLL_CTL_ADD, wake.number(), ctlEvent) < 0) {
                 throw new ErrnoException("epoll_ctl(ADD wake-up)", Native.errno(s));
             }
         } catch (Throwable t) { // whatever failed, nothing opened here stays open
@@ -598,10 +606,16 @@ public final class Poller implements InterruptHook.Target {
 
     private void drainWakeup() {
         wakeups.incrementAndGet();
+        int raw;
         try {
-            wakeup.reset();
-        } catch (IOException closing) {
-            // close() is under way; the turn ends anyway
+            raw = wakeup.acquire();
+        } catch (ClosedException closing) {
+            return; // close() is under way; the turn ends anyway
+        }
+        try {
+            Unistd.drain(raw);
+        } finally {
+            wakeup.release();
         }
     }
 
@@ -614,8 +628,13 @@ public final class Poller implements InterruptHook.Target {
     /** Makes the current or next {@link #turn} return promptly, and a driver's pause re-check. Any thread. */
     public void wake() {
         try {
-            wakeup.signal();
-        } catch (IOException closed) {
+            int raw = wakeup.acquire();
+            try {
+                Unistd.writeOne(raw); // a failure (EAGAIN: counter full) still leaves it readable
+            } finally {
+                wakeup.release();
+            }
+        } catch (ClosedException closed) {
             // nothing to wake any more
         }
         Thread paused = pausedDriver;
