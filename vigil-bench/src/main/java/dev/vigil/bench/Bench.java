@@ -44,17 +44,22 @@ public final class Bench {
             err.print(usage());
             return 2;
         }
-        if (isHelp(args.getFirst())) {
-            Suite<?> suite = args.size() > 1 ? find(args.get(1)) : null;
-            out.print(suite != null ? usage(suite) : usage());
-            return args.size() > 1 && suite == null ? 2 : 0;
+        boolean help = isHelp(args.getFirst());
+        if (help && args.size() == 1) {
+            out.print(help());
+            return 0;
         }
-        Suite<?> suite = find(args.getFirst());
+        String name = help ? args.get(1) : args.getFirst();
+        Suite<?> suite = SUITES.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
         if (suite == null) {
-            err.println("vigil bench: unknown suite '" + args.getFirst() + "'");
+            err.println("vigil bench: unknown suite '" + name + "'");
             err.println();
             err.print(usage());
             return 2;
+        }
+        if (help) {
+            out.print(usage(suite));
+            return 0;
         }
         String prefix = "vigil bench " + suite.name() + ": ";
         try {
@@ -81,13 +86,19 @@ public final class Bench {
         }
     }
 
-    /** Every suite with its options. */
+    /** The suites, one line each. */
     static String usage() {
-        StringBuilder text = new StringBuilder("usage: ./vigil bench <suite> [options]    (./vigil bench help <suite>: one suite)\n\nsuites:\n");
+        StringBuilder text = new StringBuilder("usage: ./vigil bench <suite> [options]\n\nsuites:\n");
         int width = SUITES.stream().mapToInt(s -> s.name().length()).max().orElse(0);
         for (Suite<?> suite : SUITES) {
             text.append(String.format(Locale.ROOT, "  %-" + width + "s  %s%n", suite.name(), suite.summary()));
         }
+        return text.append("\n./vigil bench help: every suite's options; ./vigil bench help <suite>: one suite's\n").toString();
+    }
+
+    /** The suites, then each one's options. */
+    static String help() {
+        StringBuilder text = new StringBuilder(usage());
         for (Suite<?> suite : SUITES) {
             text.append('\n').append(usage(suite));
         }
@@ -108,9 +119,5 @@ public final class Bench {
 
     private static boolean isHelp(String arg) {
         return arg.equals("help") || arg.equals("--help") || arg.equals("-h");
-    }
-
-    private static Suite<?> find(String name) {
-        return SUITES.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
     }
 }

@@ -81,7 +81,7 @@ public final class DispatchSuite implements Suite<Void> {
     public Defaults defaults() {
         return new Defaults(7, Defaults.NOT_TAKEN, Defaults.NOT_TAKEN, "cross,same", List.of(
                 new Defaults.Option("--k", "1000", "registered eventfds"),
-                new Defaults.Option("--laps", "300", "rounds of all K signals per measurement"),
+                new Defaults.Option("--laps", "300", "laps per measurement; a lap signals each of the K once"),
                 new Defaults.Option("--diagnostic", "false", "true adds three diagnostic consumers"),
                 new Defaults.Option("--raw-producer", "false", "true: the producer signals with a bare FFM write(2)")));
     }
@@ -296,7 +296,6 @@ public final class DispatchSuite implements Suite<Void> {
 
         @Override
         public double measure(Trial<Void> trial, Event[] events, AtomicIntegerArray credit) throws Exception {
-            int k = events.length;
             // only raw's read(2) is used; its epoll set stays empty
             try (Reactor reactor = new Reactor(); FfmEpoll raw = rawRead ? new FfmEpoll(1) : null) {
                 VigilConsumer consumer = new VigilConsumer(reactor, events, credit, raw);
@@ -517,7 +516,6 @@ public final class DispatchSuite implements Suite<Void> {
 
         @Override
         public double measure(Trial<Void> trial, Event[] events, AtomicIntegerArray credit) throws Exception {
-            int k = events.length;
             MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
             try {
                 IoEventLoop loop = group.next();

@@ -97,8 +97,8 @@ public final class WakeSuite implements Suite<Void> {
     @Override
     public String title(BenchOptions options) {
         var versions = io.netty.util.Version.identify();
-        var netty = versions.getOrDefault("netty-transport-native-epoll", versions.values().stream().findFirst().orElse(null));
-        return "wake a waiting virtual thread: ping-pong round trip, netty " + netty;
+        var netty = versions.getOrDefault("netty-transport-native-epoll", versions.values().stream().findFirst().orElseThrow());
+        return "wake a waiting virtual thread: ping-pong round trip, netty " + netty.artifactVersion();
     }
 
     @Override
@@ -152,7 +152,7 @@ public final class WakeSuite implements Suite<Void> {
         void respond() throws Exception;
 
         @Override
-        void close() throws Exception;
+        void close() throws IOException;
     }
 
     interface SideFactory {

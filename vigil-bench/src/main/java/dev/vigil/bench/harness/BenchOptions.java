@@ -109,11 +109,11 @@ public record BenchOptions(int rounds, long trips, long warmup, List<Placement> 
         all.add(new Described("--rounds", Integer.toString(d.rounds()), "rounds; each measures every peer once, in a rotated order"));
         if (d.trips() != Defaults.NOT_TAKEN) {
             all.add(new Described("--trips", Long.toString(d.trips()), "timed " + operations + " per measurement"
-                    + (d.placements() == null ? "" : " (x5 on one CPU)")));
+                    + (d.placements() == null ? "" : " (x5 for placement same)")));
         }
         if (d.warmup() != Defaults.NOT_TAKEN) {
             all.add(new Described("--warmup", Long.toString(d.warmup()), "untimed " + operations + " before them"
-                    + (d.placements() == null ? "" : " (x5 on one CPU)")));
+                    + (d.placements() == null ? "" : " (x5 for placement same)")));
         }
         if (d.placements() != null) {
             all.add(new Described("--placements", d.placements(), "where the two sides run: cross, same, free"));

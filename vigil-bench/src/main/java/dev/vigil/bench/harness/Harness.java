@@ -52,7 +52,8 @@ public final class Harness {
                                                BenchOptions options, PrintStream out) throws Exception {
         int rounds = options.rounds();
         out.printf(Locale.ROOT, "%n== %s%n", table.heading());
-        out.printf(Locale.ROOT, "%d rounds x %d peers; each measurement %s%,d timed %s%n", rounds, peers.size(),
+        out.printf(Locale.ROOT, "%d round%s x %d peer%s; each measurement %s%,d timed %s%n", rounds, rounds == 1 ? "" : "s",
+                peers.size(), peers.size() == 1 ? "" : "s",
                 table.warmup() > 0 ? String.format(Locale.ROOT, "%,d warm-up + ", table.warmup()) : "",
                 table.trips(), suite.operations());
         for (Peer<S> peer : peers) {

@@ -1,5 +1,7 @@
 package dev.vigil.bench.harness;
 
+import java.io.IOException;
+
 /**
  * Peers that are two platform threads bouncing a wake-up: the initiator wakes the responder
  * and blocks; the responder wakes, wakes the initiator back and blocks again. A
@@ -25,7 +27,7 @@ public final class PingPong {
         void answer() throws Exception;
 
         @Override
-        void close() throws Exception;
+        void close() throws IOException;
     }
 
     /** Opens a fresh bouncer for one measurement. */
