@@ -119,6 +119,7 @@ public final class ProcessSuite implements Suite<Void> {
             Placement placement = trial.placement();
             Path directory = Files.createTempDirectory("vigil-bench");
             Process child = null;
+            AtomicBoolean stopping = new AtomicBoolean(); // set before the child is told to stop, or killed
             try (TubeListener listener = TubeListener.bind(directory.resolve("peer.sock"))) {
                 child = new ProcessBuilder(List.of(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -130,7 +131,6 @@ public final class ProcessSuite implements Suite<Void> {
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.INHERIT)
                         .start();
-                AtomicBoolean stopping = new AtomicBoolean(); // set before the stop count is sent
                 child.onExit().thenAccept(p -> {
                     if (!stopping.get()) {
                         trial.fail(new IOException("the child JVM (pid " + p.pid() + ") exited with status "
@@ -155,6 +155,7 @@ public final class ProcessSuite implements Suite<Void> {
                     return perTrip[0];
                 }
             } finally {
+                stopping.set(true); // a failure here is reported as itself, not as the child's exit
                 if (child != null && child.isAlive()) {
                     child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 }

@@ -19,7 +19,8 @@ import java.util.function.Function;
 public record Table<S>(String heading, Placement placement, S setting, long warmup, long trips) {
 
     /**
-     * The tables of a round-trip suite without a setting: one per {@code --placements} entry,
+     * The tables of a suite that takes {@code --placements}, {@code --trips} and
+     * {@code --warmup} and has no setting: one per {@code --placements} entry,
      * headed "{@code cross: initiator on CPU 0, responder on CPU 1}", with {@code --warmup}
      * and {@code --trips} multiplied by the placement's {@link Placement#tripsFactor()}.
      */
