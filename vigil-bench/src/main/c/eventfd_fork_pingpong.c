@@ -2,7 +2,7 @@
  * eventfd_fork_pingpong: the C reference for vigil's cross-process Event round trip.
  *
  * The process creates two blocking eventfds and forks; parent and child then bounce a
- * signal through them, exactly what the Java harness (dev.vigil.bench.ProcessCompare) does
+ * signal through them, exactly what the Java harness (dev.vigil.bench.ProcessSuite) does
  * with two vigil Events handed to a child JVM over a Tube:
  *
  *   parent:  write(ping, 1); read(pong)    -- one round trip, timed here
@@ -15,7 +15,7 @@
  * Output: one line, e.g.
  *   eventfd_fork_pingpong round_trips=20000 total_ns=1612345678 ns_per_round_trip=80617.3
  *
- * Build:  gcc -O2 -o eventfd_fork_pingpong eventfd_fork_pingpong.c
+ * Build:  ./vigil bench compiles it into vigil-bench/target/ (gcc -O2 -Wall -pthread).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -2,7 +2,7 @@
  * eventfd_pingpong: the C reference for vigil's thread ping-pong benchmark.
  *
  * Two threads bounce a signal through two blocking eventfds, exactly what the Java harness
- * (dev.vigil.bench.Compare) does with two vigil Events:
+ * (dev.vigil.bench.EventSuite) does with two vigil Events:
  *
  *   main thread:      write(ping, 1); read(pong)      -- one round trip
  *   responder thread: read(ping);     write(pong, 1)
@@ -16,7 +16,7 @@
  * Output: one line, e.g.
  *   eventfd_pingpong round_trips=20000 total_ns=1612345678 ns_per_round_trip=80617.3
  *
- * Build:  gcc -O2 -pthread -o eventfd_pingpong eventfd_pingpong.c
+ * Build:  ./vigil bench compiles it into vigil-bench/target/ (gcc -O2 -Wall -pthread).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -5,8 +5,8 @@
  * Event.reset() needs), both through glibc and through syscall(2). A second thread exists
  * (and sleeps) so that the process is multi-threaded, as a JVM is.
  *
- *   gcc -O2 -pthread -o eventfd_read_cost vigil-bench/src/main/c/eventfd_read_cost.c   (bench.h is next to it)
- *   taskset -c 1 ./eventfd_read_cost [iterations]
+ *   ./vigil bench help    (any ./vigil bench command compiles it into vigil-bench/target/)
+ *   taskset -c 1 vigil-bench/target/eventfd_read_cost [iterations]
  */
 #define _GNU_SOURCE
 #include <stdint.h>

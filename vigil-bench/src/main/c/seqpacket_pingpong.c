@@ -3,7 +3,7 @@
  *
  * Two threads bounce a 64-byte message through both ends of one
  * socketpair(AF_UNIX, SOCK_SEQPACKET), exactly what the Java harness
- * (dev.vigil.bench.TubeCompare) does with a vigil Tube.Pair:
+ * (dev.vigil.bench.TubeSuite) does with a vigil Tube.Pair:
  *
  *   main thread:      sendmsg(a, 64 bytes [+ fd]); recvmsg(a)   -- one round trip
  *   responder thread: recvmsg(b);                  sendmsg(b, 64 bytes [+ fd])
@@ -17,7 +17,7 @@
  * Output: one line, e.g.
  *   seqpacket_pingpong fds=1 round_trips=20000 total_ns=161234567 ns_per_round_trip=8061.7
  *
- * Build:  gcc -O2 -pthread -o seqpacket_pingpong seqpacket_pingpong.c
+ * Build:  ./vigil bench compiles it into vigil-bench/target/ (gcc -O2 -Wall -pthread).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -3,7 +3,8 @@
  * thread: an eventfd write, poll and ppoll with a zero timeout, rt_sigprocmask reading the
  * mask, and getppid as the floor of any system call on this machine.
  *
- *   gcc -O2 -o /tmp/syscall_cost vigil-bench/src/main/c/syscall_cost.c && taskset -c 1 /tmp/syscall_cost
+ *   ./vigil bench help    (any ./vigil bench command compiles it into vigil-bench/target/)
+ *   taskset -c 1 vigil-bench/target/syscall_cost
  */
 #define _GNU_SOURCE
 #include <poll.h>

@@ -1,6 +1,7 @@
 package dev.vigil.bench;
 
 import dev.vigil.Event;
+import dev.vigil.bench.harness.BenchOptions;
 import dev.vigil.reactor.Reactor;
 import dev.vigil.reactor.Readiness;
 import dev.vigil.reactor.Registration;
@@ -10,13 +11,13 @@ import java.io.IOException;
 import java.util.Locale;
 
 /**
- * Diagnostic: the consumer side of {@link DispatchCompare} on one thread, without a producer
+ * Diagnostic: the consumer side of {@link DispatchSuite} on one thread, without a producer
  * thread, so that its cost per event can be split without cross-CPU effects. Each lap signals
  * K eventfds (bare FFM {@code write}), then consumes all K in one of four ways, and reports
  * nanoseconds per event for each:
  * <ul>
  *   <li>vigil: {@code Reactor.turn} + {@code pollReadReady(waker)} + {@code Event.reset()},
- *       as {@code DispatchCompare}'s vigil consumer;</li>
+ *       as {@code DispatchSuite}'s vigil consumer;</li>
  *   <li>bare FFM: {@code epoll_wait} + {@code read(2)}, no vigil;</li>
  *   <li>bare epoll + {@code Event.reset()}: isolates the cost of {@code reset()};</li>
  *   <li>vigil reactor + bare {@code read(2)}: isolates the reactor's cost.</li>
@@ -28,12 +29,12 @@ public final class DispatchCost {
     private DispatchCost() {}
 
     public static void main(String[] args) throws Exception {
-        var options = Stats.parseOptions(args);
+        var options = BenchOptions.named(java.util.List.of(args));
         int k = Integer.parseInt(options.getOrDefault("--k", "1000"));
         int laps = Integer.parseInt(options.getOrDefault("--laps", "2000"));
         int reps = Integer.parseInt(options.getOrDefault("--reps", "8"));
-        Event[] viaReactor = DispatchCompare.newEvents(k);
-        Event[] viaEpoll = DispatchCompare.newEvents(k);
+        Event[] viaReactor = DispatchSuite.newEvents(k);
+        Event[] viaEpoll = DispatchSuite.newEvents(k);
         try (Reactor reactor = new Reactor(); FfmEpoll raw = new FfmEpoll(1024)) {
             int[] reactorFds = numbers(viaReactor);
             int[] epollFds = numbers(viaEpoll);
@@ -73,8 +74,8 @@ public final class DispatchCost {
                 registrations[i].deregister(viaReactor[i]);
             }
         } finally {
-            DispatchCompare.closeAll(viaReactor);
-            DispatchCompare.closeAll(viaEpoll);
+            DispatchSuite.closeAll(viaReactor);
+            DispatchSuite.closeAll(viaEpoll);
         }
     }
 

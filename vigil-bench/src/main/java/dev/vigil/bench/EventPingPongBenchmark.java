@@ -2,6 +2,7 @@ package dev.vigil.bench;
 
 import dev.vigil.Event;
 import dev.vigil.EventWaitResult;
+import dev.vigil.bench.harness.Placement;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -42,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #stop()} ends it whatever state it is in. The benchmark thread's own wait also has
  * a (long) timeout, so a responder that died makes the run fail instead of hang.
  *
- * <p>{@link Compare} measures the same round trip side by side with the C reference.
+ * <p>{@link EventSuite} ({@code ./vigil bench event}) measures the same round trip side by side with the C reference.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

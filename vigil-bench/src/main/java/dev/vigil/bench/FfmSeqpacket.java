@@ -12,13 +12,13 @@ import java.lang.invoke.MethodHandle;
  * C's seqpacket calls from Java through bare FFM, without vigil: {@code socketpair},
  * {@code sendmsg}, {@code recvmsg}, {@code eventfd} and {@code close} through libc, and one
  * thread's preallocated message headers ({@link Side}). The diagnostic peers of
- * {@link TubeCompare} and {@link TubeCost} are made of these. Errors become
+ * {@link TubeSuite} and {@link TubeCost} are made of these. Errors become
  * {@link IOException}s with the call's result; nothing here is interruptible.
  */
 final class FfmSeqpacket {
     private FfmSeqpacket() {}
 
-    static final int MESSAGE = TubeCompare.MESSAGE;
+    static final int MESSAGE = TubeSuite.MESSAGE;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final MethodHandle SOCKETPAIR = handle("socketpair", FunctionDescriptor.of(

@@ -13,7 +13,7 @@ import java.lang.invoke.MethodHandle;
 /**
  * An eventfd used from Java exactly as the C reference uses it: one blocking {@code read(2)}
  * per wait, one {@code write(2)} per signal, through FFM downcalls that capture errno, and
- * nothing else. {@link Compare} runs it as a diagnostic peer: its distance to C is what the
+ * nothing else. {@link EventSuite} runs it as a diagnostic peer: its distance to C is what the
  * JVM and FFM cost; vigil's distance to it is what vigil's own machinery costs (the
  * interruptible {@code ppoll}, the close-safety and one-reader checks).
  *

@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  *   signalTurnTake    write(2); turn(ZERO): epoll_pwait2, dispatch; takeReadReady(); reset(): preadv2
  *   signalTurnWaker   the same with the read stream armed by pollReadReady(waker): dispatch
  *                     calls the waker; pollReadReady takes; reset; pollReadReady re-arms
- *                     (the path DispatchCompare's vigil consumer uses)
+ *                     (the path DispatchSuite's vigil consumer uses)
  * </pre>
  */
 @State(Scope.Thread)

@@ -2,6 +2,9 @@ package dev.vigil.bench;
 
 import dev.vigil.Event;
 import dev.vigil.RawDescriptor;
+import dev.vigil.bench.harness.BenchOptions;
+import dev.vigil.bench.harness.Stats;
+import dev.vigil.bench.harness.Step;
 import dev.vigil.ipc.Tube;
 
 import java.lang.foreign.Arena;
@@ -12,7 +15,7 @@ import java.util.Locale;
  * Diagnostic: the software cost of one Tube message on one thread, with no second thread and
  * so no wake-up: each step sends a 64-byte message on one end of a {@link Tube#pair()} and
  * receives it at the other, which never blocks because the message is already there. It
- * splits what {@link TubeCompare}'s same-CPU figures add to C into a sender's and a
+ * splits what {@link TubeSuite}'s same-CPU figures add to C into a sender's and a
  * receiver's part. Each lap times {@code --messages} steps of each of five kinds, interleaved:
  * <ul>
  *   <li>bare FFM: libc {@code sendmsg} + {@code recvmsg} on the Tube's numbers, no vigil;</li>
@@ -36,7 +39,7 @@ public final class TubeCost {
             "vigil send + receive()"};
 
     public static void main(String[] args) throws Exception {
-        var options = Stats.parseOptions(args);
+        var options = BenchOptions.named(java.util.List.of(args));
         boolean withDescriptor = Integer.parseInt(options.getOrDefault("--fds", "0")) != 0;
         int messages = Integer.parseInt(options.getOrDefault("--messages", "20000"));
         int laps = Integer.parseInt(options.getOrDefault("--laps", "15"));
@@ -52,7 +55,7 @@ public final class TubeCost {
             FfmSeqpacket.Side bare = new FfmSeqpacket.Side(arena, withDescriptor ? attached.rawDescriptor() : -1);
             int fromFd = from.rawDescriptor();
             int toFd = to.rawDescriptor();
-            Stats.Step[] steps = {
+            Step[] steps = {
                 () -> {
                     bare.send(fromFd);
                     bare.receive(toFd);

@@ -16,6 +16,9 @@ public final class Main {
     /** Every command, in the order the usage lists them. */
     static final List<Command> COMMANDS = List.of(new PingCommand(), new DemoCommand());
 
+    /** Commands the {@code vigil} script runs itself, without this program: they need Maven or another jar. */
+    static final List<String> LAUNCHER_COMMANDS = List.of("test", "bench");
+
     private Main() {}
 
     public static void main(String[] args) {
@@ -37,6 +40,11 @@ public final class Main {
             }
             out.print(command.usage());
             return 0;
+        }
+        if (LAUNCHER_COMMANDS.contains(args.getFirst())) {
+            err.println("vigil: '" + args.getFirst() + "' is run by the ./vigil launcher script at the repository root: ./vigil "
+                    + args.getFirst() + " ...");
+            return 2;
         }
         Command command = find(args.getFirst());
         if (command == null) {
@@ -71,6 +79,9 @@ public final class Main {
                 commands:
                 """);
         int width = "help".length();
+        for (String launched : LAUNCHER_COMMANDS) {
+            width = Math.max(width, launched.length());
+        }
         for (Command command : COMMANDS) {
             width = Math.max(width, command.name().length());
         }
@@ -79,6 +90,7 @@ public final class Main {
         }
         text.append("  ").append(pad("help", width)).append("  show this text, or one command's: vigil help <command>\n");
         text.append("  ").append(pad("test", width)).append("  (./vigil launcher only) run the test suite: mvn -B test on the JDK found\n");
+        text.append("  ").append(pad("bench", width)).append("  (./vigil launcher only) compare vigil with C and the JDK: ./vigil bench help\n");
         for (Command command : COMMANDS) {
             text.append('\n').append(command.usage());
         }

@@ -40,6 +40,19 @@ class MainTest {
     }
 
     @Test
+    void theUsageNamesTheLauncherCommandsAndThisProgramPointsToTheLauncherForThem() {
+        assertEquals(0, vigil("help"));
+        assertTrue(out().contains("  bench  (./vigil launcher only) compare vigil with C and the JDK: ./vigil bench help"), out());
+        assertTrue(out().contains("  test   (./vigil launcher only)"), out());
+        for (String command : List.of("bench", "test")) {
+            err.reset();
+            assertEquals(2, vigil(command, "event"));
+            assertEquals("vigil: '" + command + "' is run by the ./vigil launcher script at the repository root: ./vigil "
+                    + command + " ...\n", err());
+        }
+    }
+
+    @Test
     void anUnknownCommandPrintsTheUsageOnStderrAndExits2() {
         assertEquals(2, vigil("bogus"));
         assertTrue(err().startsWith("vigil: unknown command 'bogus'\n"), err());

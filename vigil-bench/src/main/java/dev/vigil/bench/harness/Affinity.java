@@ -1,4 +1,4 @@
-package dev.vigil.bench;
+package dev.vigil.bench.harness;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -20,7 +20,7 @@ import java.lang.invoke.MethodHandle;
  * typedef struct { unsigned long __bits[1024 / 64]; } cpu_set_t;   // 128 bytes
  * </pre>
  */
-final class Affinity {
+public final class Affinity {
     private Affinity() {}
 
     private static final long CPU_SET_SIZE = 128;
@@ -33,7 +33,7 @@ final class Affinity {
             Linker.Option.captureCallState("errno"));
 
     /** Restricts the calling thread to {@code cpu}. */
-    static void pinCurrentThread(int cpu) {
+    public static void pinCurrentThread(int cpu) {
         if (cpu < 0 || cpu >= CPU_SET_SIZE * 8) {
             throw new IllegalArgumentException("no such CPU: " + cpu);
         }

@@ -1,6 +1,15 @@
 package dev.vigil.bench;
 
 import dev.vigil.Event;
+import dev.vigil.bench.harness.BenchOptions;
+import dev.vigil.bench.harness.Defaults;
+import dev.vigil.bench.harness.Peer;
+import dev.vigil.bench.harness.Placement;
+import dev.vigil.bench.harness.Results;
+import dev.vigil.bench.harness.Suite;
+import dev.vigil.bench.harness.Table;
+import dev.vigil.bench.harness.Trial;
+import dev.vigil.bench.harness.UsageException;
 import dev.vigil.reactor.Reactor;
 import dev.vigil.reactor.Readiness;
 import dev.vigil.reactor.Registration;
@@ -13,6 +22,7 @@ import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.Native;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -21,8 +31,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
- * Dispatch throughput (issue "Reactor and Registration"): K registered eventfds (vigil
- * Events), signalled round robin by a producer thread and consumed through a reactor.
+ * {@code ./vigil bench dispatch}: dispatch throughput. K registered eventfds (vigil Events,
+ * {@code --k}, default 1,000), signalled round robin by a producer thread and consumed
+ * through a reactor.
  *
  * <p><b>Work.</b> The producer walks the K eventfds in order, forever round robin, and
  * signals each ({@code Event.signal()}, one {@code write(2)}) once its previous signal has
@@ -31,10 +42,11 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * than K signals ahead. It yields while it waits for a credit. The consumer, for each
  * readiness event, reads the eventfd (consuming the count) and returns the credit. The
  * figure is signals consumed per second, from the producer's first signal to the consumer's
- * last read. Both peers get the same producer and the same descriptors.
+ * last read, over K x {@code --laps} signals (default 300). Both peers get the same producer
+ * and the same descriptors.
  *
  * <ul>
- *   <li><b>vigil</b>: one {@link Reactor} turned by the consumer thread itself
+ *   <li><b>vigil</b> (the reference): one {@link Reactor} turned by the consumer thread itself
  *       ({@code turn(null)}: no extra thread hop); each Event registered with a
  *       {@link Registration}; each registration's read stream armed with
  *       {@code pollReadReady(waker)}, whose waker (allocated once) appends the index to an
@@ -42,75 +54,110 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  *       {@code pollReadReady(waker)} takes the readiness, {@code Event.reset()} reads the
  *       count, the credit goes back, and a second {@code pollReadReady(waker)} finds nothing
  *       and re-arms the waker.</li>
+ *   <li><b>vigil, work in the waker</b>: the same, done inside the waker, as Netty does.</li>
  *   <li><b>Netty 4.2</b>: one {@code MultiThreadIoEventLoopGroup} thread with
  *       {@code EpollIoHandler}; each eventfd an {@code EpollIoHandle} submitted with
  *       {@code EPOLLIN | EPOLLET}; its {@code handle()} calls Netty's
  *       {@code Native.eventFdRead(fd)} and returns the credit.</li>
  * </ul>
- *
- * <p>Usage: {@code DispatchCompare [--k 1000] [--laps 300] [--rounds 7] [--placements cross,same]}
+ * {@code --diagnostic true} adds three consumers without some of vigil's parts (bare FFM
+ * epoll, and vigil's reactor with a bare {@code read}); {@code --raw-producer true} makes the
+ * producer signal with a bare FFM {@code write}. The ratios are vigil / peer: above 1.0x,
+ * vigil is faster. Before each table's rounds, every peer is measured twice unrecorded, with
+ * half the signals.
  */
-public final class DispatchCompare {
-    private DispatchCompare() {}
+public final class DispatchSuite implements Suite<Void> {
+    @Override
+    public String name() {
+        return "dispatch";
+    }
 
-    interface Peer {
-        String name();
+    @Override
+    public String summary() {
+        return "K eventfds signalled round robin, consumed through a reactor: vigil Reactor vs Netty EpollIoHandler";
+    }
 
-        /** Events per second over {@code n} signals of {@code events} (fresh, all credits in). */
-        double measure(Placement placement, Event[] events, AtomicIntegerArray credit, long n) throws Exception;
+    @Override
+    public Defaults defaults() {
+        return new Defaults(7, Defaults.NOT_TAKEN, Defaults.NOT_TAKEN, "cross,same", List.of(
+                new Defaults.Option("--k", "1000", "registered eventfds"),
+                new Defaults.Option("--laps", "300", "laps per measurement; a lap signals each of the K once"),
+                new Defaults.Option("--diagnostic", "false", "true adds three diagnostic consumers"),
+                new Defaults.Option("--raw-producer", "false", "true: the producer signals with a bare FFM write(2)")));
+    }
 
-        /** One measurement on K new Events, closed afterwards whatever happens. */
-        default double measure(Placement placement, int k, long n) throws Exception {
+    @Override
+    public String title(BenchOptions options) {
+        return String.format(Locale.ROOT, "dispatch throughput: K = %,d eventfds signalled round robin",
+                options.integer("--k"));
+    }
+
+    @Override
+    public String operations() {
+        return "signals";
+    }
+
+    @Override
+    public Unit unit() {
+        return Unit.PER_SECOND;
+    }
+
+    @Override
+    public Ratio ratio() {
+        return Ratio.REFERENCE_TO_PEER;
+    }
+
+    @Override
+    public List<Peer<Void>> peers(BenchOptions options) {
+        int k = options.integer("--k");
+        if (k < 1) {
+            throw new UsageException("--k: at least 1, not " + k);
+        }
+        rawProducer = options.flag("--raw-producer");
+        List<Dispatcher> dispatchers = new ArrayList<>(List.of(new VigilPeer(), new VigilInWakerPeer(), new NettyPeer()));
+        if (options.flag("--diagnostic")) {
+            dispatchers.add(new FfmPeer(FfmEpoll.EPOLLIN | FfmEpoll.EPOLLET, "FFM epoll IN|ET (no vigil)"));
+            dispatchers.add(new FfmPeer(FfmEpoll.EPOLLIN | FfmEpoll.EPOLLOUT | FfmEpoll.EPOLLET, "FFM epoll IN|OUT|ET (no vigil)"));
+            dispatchers.add(new VigilPeer(true));
+        }
+        return dispatchers.stream().map(d -> Peer.<Void>of(d.name(), trial -> {
             Event[] events = newEvents(k);
             try {
-                return measure(placement, events, new AtomicIntegerArray(k), n);
+                return d.measure(trial, events, new AtomicIntegerArray(k));
             } finally {
                 closeAll(events);
             }
-        }
+        })).toList();
     }
 
-    public static void main(String[] args) throws Exception {
-        var options = Stats.parseOptions(args);
-        int k = Integer.parseInt(options.getOrDefault("--k", "1000"));
-        int laps = Integer.parseInt(options.getOrDefault("--laps", "300"));
-        int rounds = Integer.parseInt(options.getOrDefault("--rounds", "7"));
-        List<Placement> placements = Stats.placements(options.getOrDefault("--placements", "cross,same"));
-        List<Peer> peers = new ArrayList<>(List.of(new VigilPeer(), new VigilInWakerPeer(), new NettyPeer()));
-        if (Boolean.parseBoolean(options.getOrDefault("--diagnostic", "false"))) {
-            peers.add(new FfmPeer(FfmEpoll.EPOLLIN | FfmEpoll.EPOLLET, "FFM epoll IN|ET (no vigil)"));
-            peers.add(new FfmPeer(FfmEpoll.EPOLLIN | FfmEpoll.EPOLLOUT | FfmEpoll.EPOLLET, "FFM epoll IN|OUT|ET (no vigil)"));
-            peers.add(new VigilPeer(true));
-        }
-        if (options.containsKey("--peers")) { // e.g. --peers vigil (for profiling one peer)
-            List<String> only = List.of(options.get("--peers").toLowerCase(Locale.ROOT).split(","));
-            peers.removeIf(p -> only.stream().noneMatch(o -> p.name().toLowerCase(Locale.ROOT).contains(o)));
-        }
-        rawProducer = Boolean.parseBoolean(options.getOrDefault("--raw-producer", "false"));
-        long events = (long) k * laps;
-        System.out.printf(Locale.ROOT, "dispatch throughput: K = %,d eventfds signalled round robin, %,d events per measurement;"
-                        + " java %s, %d CPUs%n", k, events, Runtime.version(), Runtime.getRuntime().availableProcessors());
-        for (Placement placement : placements) {
-            System.out.printf(Locale.ROOT, "%n== %s: producer on CPU %d, consumer (reactor / event loop) on CPU %d%n",
-                    placement.name().toLowerCase(Locale.ROOT), placement.initiatorCpu, placement.responderCpu);
-            for (Peer peer : peers) {
-                peer.measure(placement, k, events / 2); // unrecorded warm-up
-                peer.measure(placement, k, events / 2);
-            }
-            double[][] results = new double[peers.size()][rounds];
-            for (int round = 0; round < rounds; round++) {
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %d/%d:", round + 1, rounds));
-                for (int j = 0; j < peers.size(); j++) {
-                    int i = (round + j) % peers.size();
-                    double rate = peers.get(i).measure(placement, k, events);
-                    results[i][round] = rate;
-                    line.append(String.format(Locale.ROOT, "  [%s] %,.0f/s", peers.get(i).name(), rate));
-                }
-                System.out.println(line);
-            }
-            Stats.printTable(peers.stream().map(Peer::name).toList(), results, 0, "ev/s", "vigil / peer (paired)");
-            System.out.println("last measurement: " + lastStats);
-        }
+    /** One table per placement; a measurement is K x laps signals, on one CPU as across two. */
+    @Override
+    public List<Table<Void>> tables(BenchOptions options) {
+        long signals = (long) options.integer("--k") * options.integer("--laps");
+        return options.placements().stream()
+                .map(p -> new Table<Void>(p.pins()
+                        ? String.format(Locale.ROOT, "%s: producer on CPU %d, consumer (reactor / event loop) on CPU %d",
+                                p.label(), p.initiatorCpu(), p.responderCpu())
+                        : p.label() + ": " + p.description(), p, null, 0, signals))
+                .toList();
+    }
+
+    @Override
+    public long[] unrecordedTrips(Table<Void> table) {
+        return new long[] {table.trips() / 2, table.trips() / 2};
+    }
+
+    @Override
+    public void afterTable(Results<Void> results, PrintStream out) {
+        out.println("last measurement: " + lastStats);
+    }
+
+    /** One consumer of the K Events; {@code trial.trips()} signals. */
+    interface Dispatcher {
+        String name();
+
+        /** Signals consumed per second over {@code trial.trips()} signals of {@code events} (fresh, all credits in). */
+        double measure(Trial<Void> trial, Event[] events, AtomicIntegerArray credit) throws Exception;
     }
 
     /** The producer: signals round robin, each eventfd again only once its credit is back. */
@@ -176,47 +223,39 @@ public final class DispatchCompare {
         }
     }
 
-    /** Runs producer and consumer on pinned threads; returns events per second. */
-    static double run(Placement placement, Event[] events, AtomicIntegerArray credit, long n,
-                      Consumer consumer) throws Exception {
+    /**
+     * Runs producer and consumer on pinned threads ({@code trial}'s, so that a failure of
+     * either ends the measurement); returns events per second.
+     */
+    static double run(Trial<Void> trial, Event[] events, AtomicIntegerArray credit, Consumer consumer) throws Exception {
+        Placement placement = trial.placement();
+        long n = trial.trips();
         CountDownLatch ready = new CountDownLatch(1);
         long[] start = new long[1];
         long[] end = new long[1];
-        Throwable[] failure = new Throwable[2];
-        Thread consumerThread = consumer.ownThread() ? null : Thread.ofPlatform().name("consumer").start(() -> {
-            try {
-                placement.pinResponder();
-                consumer.prepare();
-                ready.countDown();
-                end[0] = consumer.consume(n);
-            } catch (Throwable t) {
-                failure[0] = t;
-                ready.countDown();
-            }
+        Thread consumerThread = consumer.ownThread() ? null : trial.thread("consumer", () -> {
+            placement.pinResponder();
+            consumer.prepare();
+            ready.countDown();
+            end[0] = consumer.consume(n);
         });
-        if (consumer.ownThread()) {
+        if (consumerThread != null) {
+            consumerThread.start();
+        } else {
             consumer.prepare();
             ready.countDown();
         }
-        Thread producer = Thread.ofPlatform().name("producer").start(() -> {
-            try {
-                placement.pinInitiator();
-                ready.await();
-                start[0] = produce(events, credit, n);
-            } catch (Throwable t) {
-                failure[1] = t;
-            }
+        Thread producer = trial.thread("producer", () -> {
+            placement.pinInitiator();
+            ready.await();
+            start[0] = produce(events, credit, n);
         });
+        producer.start();
         producer.join();
         if (consumerThread != null) {
             consumerThread.join();
         } else {
             end[0] = consumer.consume(n);
-        }
-        for (Throwable t : failure) {
-            if (t != null) {
-                throw new IllegalStateException("dispatch run failed", t);
-            }
         }
         for (int i = 0; i < events.length; i++) {
             if (credit.get(i) != 0) {
@@ -238,7 +277,7 @@ public final class DispatchCompare {
 
     // ------------------------------------------------------------------ vigil
 
-    static final class VigilPeer implements Peer {
+    static final class VigilPeer implements Dispatcher {
         /** Diagnostic: consume the count with a bare FFM read(2) instead of Event.reset(). */
         final boolean rawRead;
 
@@ -256,15 +295,14 @@ public final class DispatchCompare {
         }
 
         @Override
-        public double measure(Placement placement, Event[] events, AtomicIntegerArray credit, long n) throws Exception {
-            int k = events.length;
+        public double measure(Trial<Void> trial, Event[] events, AtomicIntegerArray credit) throws Exception {
             // only raw's read(2) is used; its epoll set stays empty
             try (Reactor reactor = new Reactor(); FfmEpoll raw = rawRead ? new FfmEpoll(1) : null) {
                 VigilConsumer consumer = new VigilConsumer(reactor, events, credit, raw);
-                double rate = run(placement, events, credit, n, consumer);
+                double rate = run(trial, events, credit, consumer);
                 Reactor.Stats stats = reactor.stats();
                 lastStats = String.format(Locale.ROOT, "vigil: %.4f turns and %.2f dispatched readiness events per signal",
-                        (double) stats.turns() / n, (double) stats.eventsDispatched() / n);
+                        (double) stats.turns() / trial.trips(), (double) stats.eventsDispatched() / trial.trips());
                 return rate;
             }
         }
@@ -353,19 +391,19 @@ public final class DispatchCompare {
      * ({@code pollReadReady(this)}), {@code reset()}, return the credit, and poll again, which
      * finds nothing and re-arms the waker. No queue and no second pass.
      */
-    static final class VigilInWakerPeer implements Peer {
+    static final class VigilInWakerPeer implements Dispatcher {
         @Override
         public String name() {
             return "vigil Reactor.turn, work in the waker";
         }
 
         @Override
-        public double measure(Placement placement, Event[] events, AtomicIntegerArray credit, long n) throws Exception {
+        public double measure(Trial<Void> trial, Event[] events, AtomicIntegerArray credit) throws Exception {
             int k = events.length;
             try (Reactor reactor = new Reactor()) {
                 Handler[] handlers = new Handler[k];
                 long[] count = new long[1];
-                return run(placement, events, credit, n, new Consumer() {
+                return run(trial, events, credit, new Consumer() {
                     @Override
                     public boolean ownThread() {
                         return false;
@@ -419,16 +457,16 @@ public final class DispatchCompare {
      * {@code read(2)} per event. With {@code EPOLLOUT} in the interest (as vigil registers
      * every descriptor), each read of an eventfd queues one more, useless, writable edge.
      */
-    record FfmPeer(int interest, String name) implements Peer {
+    record FfmPeer(int interest, String name) implements Dispatcher {
         @Override
-        public double measure(Placement placement, Event[] events, AtomicIntegerArray credit, long n) throws Exception {
+        public double measure(Trial<Void> trial, Event[] events, AtomicIntegerArray credit) throws Exception {
             int k = events.length;
             int[] fds = new int[k];
             for (int i = 0; i < k; i++) {
                 fds[i] = events[i].rawDescriptor();
             }
             try (FfmEpoll ep = new FfmEpoll(1024)) {
-                double rate = run(placement, events, credit, n, new Consumer() {
+                double rate = run(trial, events, credit, new Consumer() {
                     @Override
                     public boolean ownThread() {
                         return false;
@@ -470,21 +508,20 @@ public final class DispatchCompare {
 
     // ------------------------------------------------------------------ Netty
 
-    static final class NettyPeer implements Peer {
+    static final class NettyPeer implements Dispatcher {
         @Override
         public String name() {
             return "Netty 4.2 EpollIoHandler";
         }
 
         @Override
-        public double measure(Placement placement, Event[] events, AtomicIntegerArray credit, long n) throws Exception {
-            int k = events.length;
+        public double measure(Trial<Void> trial, Event[] events, AtomicIntegerArray credit) throws Exception {
             MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
             try {
                 IoEventLoop loop = group.next();
-                loop.submit(placement::pinResponder).sync();
-                NettyConsumer consumer = new NettyConsumer(loop, events, credit, n);
-                double rate = run(placement, events, credit, n, consumer);
+                loop.submit(trial.placement()::pinResponder).sync();
+                NettyConsumer consumer = new NettyConsumer(loop, events, credit, trial.trips(), trial);
+                double rate = run(trial, events, credit, consumer);
                 loop.submit(() -> {
                     for (IoRegistration r : consumer.registrations) {
                         r.cancel();
@@ -502,12 +539,14 @@ public final class DispatchCompare {
         final Event[] events;
         final AtomicIntegerArray credit;
         final long n;
+        final Trial<Void> trial;
         final List<IoRegistration> registrations = new ArrayList<>();
         final CountDownLatch done = new CountDownLatch(1);
         long count;          // loop thread only
         volatile long end;
 
-        NettyConsumer(IoEventLoop loop, Event[] events, AtomicIntegerArray credit, long n) {
+        NettyConsumer(IoEventLoop loop, Event[] events, AtomicIntegerArray credit, long n, Trial<Void> trial) {
+            this.trial = trial;
             this.loop = loop;
             this.events = events;
             this.credit = credit;
@@ -524,8 +563,13 @@ public final class DispatchCompare {
             for (int i = 0; i < events.length; i++) {
                 int index = i;
                 int fd = events[i].rawDescriptor();
-                WakeCompare.EventFdHandle handle = new WakeCompare.EventFdHandle(fd, () -> {
-                    Native.eventFdRead(fd);
+                WakeSuite.EventFdHandle handle = new WakeSuite.EventFdHandle(fd, () -> {
+                    try {
+                        Native.eventFdRead(fd);
+                    } catch (RuntimeException e) {
+                        trial.fail(e); // Netty would log it and go on; the producer would wait for ever
+                        return;
+                    }
                     credit.set(index, 0);
                     if (++count == n) {
                         end = System.nanoTime();

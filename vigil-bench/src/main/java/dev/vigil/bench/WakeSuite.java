@@ -1,6 +1,16 @@
 package dev.vigil.bench;
 
 import dev.vigil.Event;
+import dev.vigil.bench.harness.BenchOptions;
+import dev.vigil.bench.harness.CProgram;
+import dev.vigil.bench.harness.Defaults;
+import dev.vigil.bench.harness.Peer;
+import dev.vigil.bench.harness.Placement;
+import dev.vigil.bench.harness.Stats;
+import dev.vigil.bench.harness.Step;
+import dev.vigil.bench.harness.Suite;
+import dev.vigil.bench.harness.Table;
+import dev.vigil.bench.harness.Trial;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
@@ -14,6 +24,7 @@ import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -30,7 +41,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Wake latency of a waiting <em>virtual</em> thread (issue "Reactor and Registration"),
+ * {@code ./vigil bench wake}: the wake latency of a waiting <em>virtual</em> thread,
  * measured as a ping-pong round trip between a pinned platform initiator and a responder.
  *
  * <p>One round trip: the initiator signals the responder's descriptor and blocks on its own;
@@ -39,8 +50,11 @@ import java.util.concurrent.TimeUnit;
  * {@code Event.await()} on a platform thread, which is one {@code read(2)}), so the
  * differences between peers are in the responder's wake-up path:
  * <ul>
- *   <li><b>vigil Event, virtual thread</b>: {@code ping.await()} on a virtual thread. It parks;
- *       vigil's default reactor ({@code vigil-reactor}, edge-triggered epoll) unparks it.</li>
+ *   <li><b>vigil Event, virtual thread</b> (the reference): {@code ping.await()} on a virtual
+ *       thread. It parks; vigil's default reactor ({@code vigil-reactor}, edge-triggered
+ *       epoll) unparks it.</li>
+ *   <li><b>C eventfd</b>: {@code eventfd_pingpong.c}, two platform threads in blocking
+ *       {@code read(2)}.</li>
  *   <li><b>JDK Socket (TCP), virtual thread</b>: a blocking {@code java.net.Socket} read on
  *       loopback; the JDK's own poller unparks it. The initiator is a platform thread doing
  *       blocking socket reads and writes.</li>
@@ -50,86 +64,78 @@ import java.util.concurrent.TimeUnit;
  *       (edge-triggered) with a one-thread {@code MultiThreadIoEventLoopGroup}; the event loop
  *       thread is the waiter, its handler reads the eventfd and writes the pong eventfd
  *       (Netty's JNI {@code eventFdRead}/{@code eventFdWrite}).</li>
- *   <li><b>C eventfd</b>: the reference, two platform threads in blocking {@code read(2)}.</li>
+ *   <li>With {@code --diagnostic true}, or when {@code --peers} names it: <b>diag: vigil
+ *       Registration</b> (see {@link RegisteredSide}).</li>
  * </ul>
  *
  * <p>Placement: the initiator on CPU 0; the responder's threads (virtual-thread carriers,
  * {@code vigil-reactor}, the JDK pollers, Netty's loop thread) on CPU 1 ({@code cross}) or
  * CPU 0 ({@code same}). The virtual-thread scheduler runs with parallelism 1 so there is one
- * carrier to pin. Method as in {@link Compare}: a discarded warm-up pass, then interleaved
- * rounds with a rotating order; medians and paired ratios.
- *
- * <p>Usage: {@code WakeCompare --c-binary PATH [--placements cross,same] [--rounds 7]
- * [--trips 10000] [--warmup 2000]}
+ * carrier to pin. The ratios are vigil / peer: below 1.0x, vigil is faster.
  */
-public final class WakeCompare {
-    private WakeCompare() {}
-
+public final class WakeSuite implements Suite<Void> {
     /** Names (prefixes, as in /proc comm) of threads that serve the responder. */
     static final String[] INFRA = {"ForkJoinPool", "vigil-reactor", "Read-Poller", "Write-Poller", "MasterPoller",
             "Poller", "VirtualThread-u"};
 
+    @Override
+    public String name() {
+        return "wake";
+    }
 
-    public static void main(String[] args) throws Exception {
+    @Override
+    public String summary() {
+        return "wake a waiting virtual thread: vigil Event.await() vs JDK Socket/SocketChannel, Netty 4.2 EpollIoHandler, C";
+    }
+
+    @Override
+    public Defaults defaults() {
+        return Defaults.roundTrips(10_000, 2_000,
+                new Defaults.Option("--diagnostic", "false", "true adds a diagnostic peer (diag: vigil Registration)"));
+    }
+
+    @Override
+    public String title(BenchOptions options) {
+        var versions = io.netty.util.Version.identify();
+        var netty = versions.getOrDefault("netty-transport-native-epoll", versions.values().stream().findFirst().orElseThrow());
+        return "wake a waiting virtual thread: ping-pong round trip, netty " + netty.artifactVersion();
+    }
+
+    @Override
+    public Ratio ratio() {
+        return Ratio.REFERENCE_TO_PEER;
+    }
+
+    @Override
+    public List<Peer<Void>> peers(BenchOptions options) {
+        // One carrier to pin. Set here, before this JVM starts its first virtual thread.
         if (System.getProperty("jdk.virtualThreadScheduler.parallelism") == null) {
             System.setProperty("jdk.virtualThreadScheduler.parallelism", "1");
         }
-        var options = Stats.parseOptions(args);
-        int rounds = Integer.parseInt(options.getOrDefault("--rounds", "7"));
-        int trips = Integer.parseInt(options.getOrDefault("--trips", "10000"));
-        int warmup = Integer.parseInt(options.getOrDefault("--warmup", "2000"));
-        List<Placement> placements = Stats.placements(options.getOrDefault("--placements", "cross,same"));
-        String cBinary = options.get("--c-binary");
-        List<String> only = options.containsKey("--peers") ? List.of(options.get("--peers").split(",")) : null;
+        List<Peer<Void>> peers = new ArrayList<>(List.of(
+                new VirtualPair("vigil Event, virtual thread", VigilSide::new),
+                CProgram.roundTrips("C eventfd, 2 platform threads", "eventfd_pingpong"),
+                new VirtualPair("JDK Socket TCP, virtual thread", TcpSide::new),
+                new VirtualPair("JDK SocketChannel UDS, vthread", UdsSide::new),
+                new NettyPair()));
+        if (options.flag("--diagnostic") || !options.peers().isEmpty()) {
+            peers.add(new VirtualPair("diag: vigil Registration, vthread", RegisteredSide::new));
+        }
+        return peers;
+    }
 
-        List<RoundTripPeer> all = new ArrayList<>();
-        all.add(new VirtualPair("vigil Event, virtual thread", VigilSide::new));
-        if (cBinary != null) {
-            all.add(new RoundTripPeer.CReference("C eventfd, 2 platform threads", cBinary));
-        }
-        all.add(new VirtualPair("JDK Socket TCP, virtual thread", TcpSide::new));
-        all.add(new VirtualPair("JDK SocketChannel UDS, vthread", UdsSide::new));
-        all.add(new NettyPair());
-        all.add(new VirtualPair("diag: vigil Registration, vthread", RegisteredSide::new));
-        List<RoundTripPeer> peers = new ArrayList<>();
-        for (RoundTripPeer p : all) {
-            boolean chosen = only == null ? !p.name().startsWith("diag")   // diagnostics only when asked for
-                    : only.stream().anyMatch(o -> p.name().toLowerCase(Locale.ROOT).contains(o));
-            if (chosen) {
-                peers.add(p);
-            }
-        }
+    @Override
+    public List<Table<Void>> tables(BenchOptions options) {
+        return Table.perPlacement(options, p -> p.pins()
+                ? String.format(Locale.ROOT, "%s: initiator on CPU %d, responder threads on CPU %d", p.label(),
+                        p.initiatorCpu(), p.responderCpu())
+                : p.label() + ": " + p.description());
+    }
 
-        System.out.printf(Locale.ROOT, "wake a waiting virtual thread: ping-pong round trip; java %s, %d CPUs, %s %s, netty %s%n",
-                Runtime.version(), Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
-                System.getProperty("os.version"), io.netty.util.Version.identify().getOrDefault("netty-transport-native-epoll",
-                        io.netty.util.Version.identify().values().stream().findFirst().orElse(null)));
-        for (Placement placement : placements) {
-            System.out.printf(Locale.ROOT, "%n== %s: initiator on CPU %d, responder threads on CPU %d%n",
-                    placement.name().toLowerCase(Locale.ROOT), placement.initiatorCpu, placement.responderCpu);
-            int w = warmup * placement.tripsFactor;
-            int t = trips * placement.tripsFactor;
-            System.out.printf(Locale.ROOT, "%d rounds x %d peers; each measurement %,d warm-up + %,d timed round trips%n",
-                    rounds, peers.size(), w, t);
-            for (RoundTripPeer peer : peers) {
-                peer.measure(placement, w, Math.max(1, t / 4)); // unrecorded: class loading, JIT, threads appear
-            }
-            System.out.println("threads pinned for the responder: "
-                    + ThreadPins.pinNamed(placement.responderCpu, INFRA));
-            double[][] results = new double[peers.size()][rounds];
-            for (int round = 0; round < rounds; round++) {
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %d/%d:", round + 1, rounds));
-                for (int k = 0; k < peers.size(); k++) {
-                    int i = (round + k) % peers.size();
-                    double nanos = peers.get(i).measure(placement, w, t);
-                    results[i][round] = nanos;
-                    line.append(String.format(Locale.ROOT, "  [%s] %.0f", peers.get(i).name(), nanos));
-                }
-                System.out.println(line);
-            }
-            List<String> names = peers.stream().map(RoundTripPeer::name).toList();
-            Stats.printTable(names, results, 0, "ns", "vigil / peer (paired)");
-        }
+    /** The unrecorded pass has started every thread that serves the responder: pin them. */
+    @Override
+    public void afterWarmUp(Table<Void> table, PrintStream out) {
+        out.println("threads pinned for the responder: " + ThreadPins.pinNamed(table.placement().responderCpu(), INFRA));
     }
 
     // ------------------------------------------------------------------ virtual-thread responders
@@ -146,58 +152,52 @@ public final class WakeCompare {
         void respond() throws Exception;
 
         @Override
-        void close() throws Exception;
+        void close() throws IOException;
     }
 
     interface SideFactory {
         Side create() throws Exception;
     }
 
-    record VirtualPair(String name, SideFactory factory) implements RoundTripPeer {
+    /**
+     * The responder on a virtual thread (a pinned platform thread with
+     * {@code -Dwake.platformResponder=true}, a diagnostic switch), the initiator on a pinned
+     * platform thread. Half-way through the warm-up, every thread serving the responder exists
+     * and is pinned.
+     */
+    record VirtualPair(String name, SideFactory factory) implements Peer<Void> {
         @Override
-        public double measure(Placement placement, int warmup, int trips) throws Exception {
+        public double measure(Trial<Void> trial) throws Exception {
+            Placement placement = trial.placement();
+            long warmup = trial.warmup();
             try (Side side = factory.create()) {
-                int total = warmup + trips;
-                Throwable[] failure = new Throwable[1];
-                Thread.Builder builder = Boolean.getBoolean("wake.platformResponder")
-                        ? Thread.ofPlatform() : Thread.ofVirtual(); // diagnostic switch
-                Thread responder = builder.name("responder").start(() -> {
-                    if (Boolean.getBoolean("wake.platformResponder")) {
+                boolean platform = Boolean.getBoolean("wake.platformResponder");
+                Thread responder = trial.thread((platform ? Thread.ofPlatform() : Thread.ofVirtual()).name("responder"), () -> {
+                    if (platform) {
                         placement.pinResponder();
                     }
-                    try {
-                        for (int i = 0; i < total; i++) {
-                            side.respond();
-                        }
-                    } catch (Throwable t) {
-                        failure[0] = t;
-                        System.err.println(name + ": the responder failed; the initiator will wait for ever");
-                        t.printStackTrace();
+                    for (long i = 0; i < warmup + trial.trips(); i++) {
+                        side.respond();
                     }
                 });
                 double[] result = new double[1];
-                Thread initiator = Thread.ofPlatform().name("initiator").start(() -> {
-                    try {
-                        placement.pinInitiator();
-                        int half = warmup / 2;
-                        for (int i = 0; i < half; i++) {
-                            side.ping();
-                            side.awaitPong();
-                        }
-                        ThreadPins.pinNamed(placement.responderCpu, INFRA); // every serving thread exists by now
-                        result[0] = Stats.timeLoop(warmup - half, trips, () -> {
-                            side.ping();
-                            side.awaitPong();
-                        });
-                    } catch (Throwable t) {
-                        failure[0] = t;
+                Thread initiator = trial.thread("initiator", () -> {
+                    placement.pinInitiator();
+                    Step roundTrip = () -> {
+                        side.ping();
+                        side.awaitPong();
+                    };
+                    long half = warmup / 2;
+                    for (long i = 0; i < half; i++) {
+                        roundTrip.run();
                     }
+                    ThreadPins.pinNamed(placement.responderCpu(), INFRA); // every serving thread exists by now
+                    result[0] = Stats.timeLoop(warmup - half, trial.trips(), roundTrip);
                 });
+                responder.start();
+                initiator.start();
                 initiator.join();
                 responder.join();
-                if (failure[0] != null) {
-                    throw new IllegalStateException(name + " failed", failure[0]);
-                }
                 return result[0];
             }
         }
@@ -235,7 +235,7 @@ public final class WakeCompare {
     }
 
     /**
-     * Diagnostic (not a peer of the issue): the responder's ping Event is registered once with
+     * Diagnostic, not one of the compared peers: the responder's ping Event is registered once with
      * the default reactor (a {@link dev.vigil.reactor.Registration}) and the virtual thread
      * tries a non-blocking take of the count first, and waits with {@code awaitReadReady()}
      * only when there was none. This is the Event wait
@@ -392,14 +392,15 @@ public final class WakeCompare {
      * same as vigil's) registered edge-triggered with an {@link EpollIoHandler} loop; the loop
      * thread is the waiter.
      */
-    static final class NettyPair implements RoundTripPeer {
+    static final class NettyPair implements Peer<Void> {
         @Override
         public String name() {
             return "Netty 4.2 EpollIoHandler";
         }
 
         @Override
-        public double measure(Placement placement, int warmup, int trips) throws Exception {
+        public double measure(Trial<Void> trial) throws Exception {
+            Placement placement = trial.placement();
             MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
             try (Event ping = new Event(); Event pong = new Event()) {
                 IoEventLoop loop = group.next();
@@ -407,29 +408,26 @@ public final class WakeCompare {
                 int pingFd = ping.rawDescriptor();
                 int pongFd = pong.rawDescriptor();
                 EventFdHandle handle = new EventFdHandle(pingFd, () -> {
-                    Native.eventFdRead(pingFd);
-                    Native.eventFdWrite(pongFd, 1L);
+                    try {
+                        Native.eventFdRead(pingFd);
+                        Native.eventFdWrite(pongFd, 1L);
+                    } catch (RuntimeException e) {
+                        trial.fail(e); // Netty would log it and go on; the initiator would wait for ever
+                    }
                 });
                 IoRegistration registration = loop.register(handle).sync().getNow();
                 loop.submit(() -> registration.submit(EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLET))).sync();
                 double[] result = new double[1];
-                Throwable[] failure = new Throwable[1];
-                Thread initiator = Thread.ofPlatform().name("initiator").start(() -> {
-                    try {
-                        placement.pinInitiator();
-                        result[0] = Stats.timeLoop(warmup, trips, () -> {
-                            ping.signal();
-                            pong.await();
-                        });
-                    } catch (Throwable t) {
-                        failure[0] = t;
-                    }
+                Thread initiator = trial.thread("initiator", () -> {
+                    placement.pinInitiator();
+                    result[0] = trial.time(() -> {
+                        ping.signal();
+                        pong.await();
+                    });
                 });
+                initiator.start();
                 initiator.join();
                 loop.submit(registration::cancel).sync();
-                if (failure[0] != null) {
-                    throw new IllegalStateException(name() + " failed", failure[0]);
-                }
                 return result[0];
             } finally {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
