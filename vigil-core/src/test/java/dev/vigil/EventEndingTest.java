@@ -1,6 +1,7 @@
 package dev.vigil;
 
 import dev.vigil.internal.SignalKick;
+import dev.vigil.testing.Blocked;
 import dev.vigil.testing.PythonPeer;
 import dev.vigil.testing.Spin;
 import dev.vigil.testing.TestNative;
@@ -13,11 +14,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.vigil.EventWaitResult.SIGNALED;
 import static dev.vigil.EventWaitResult.TIMED_OUT;
+import static dev.vigil.testing.Worker.returnsPromptly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static dev.vigil.testing.Worker.returnsPromptly;
 
 /**
  * Ending a blocked Event call never depends on the counter, which every holder of the
@@ -92,6 +93,7 @@ class EventEndingTest {
             try (PythonPeer py = new PythonPeer(PEER, String.valueOf(TestNative.getpid()), String.valueOf(keep.rawDescriptor()))) {
                 assertEquals("ready", py.readLine());
                 py.send("read"); // the peer blocks in read(2) on its own copy
+                Blocked.awaitProcessInSyscall(py.pid(), "read", 2, 8);
                 interruptABlockedAwait(e, "the first wait");
 
                 Worker second = Worker.platform(() -> {

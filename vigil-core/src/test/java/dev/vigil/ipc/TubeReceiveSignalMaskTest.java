@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 
+import static dev.vigil.testing.Worker.returnsPromptly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static dev.vigil.testing.Worker.returnsPromptly;
 
 /**
  * A thread may block vigil's kick signal in its mask at any time (a native library it calls

@@ -85,6 +85,35 @@ public final class Blocked {
     }
 
     /**
+     * Waits (up to 20 s) until the main thread of process {@code pid} (a child of this one)
+     * sleeps in system call {@code name} with argument {@code arg} (counted from 0) equal to
+     * {@code value}: a {@code read(2)} of 8 bytes from an eventfd, told apart from the read of
+     * the next command line from standard input, is {@code ("read", 2, 8)}.
+     */
+    public static void awaitProcessInSyscall(long pid, String name, int arg, long value) throws Exception {
+        Path file = Path.of("/proc/" + pid + "/syscall");
+        String prefix = syscallNumber(name) + " ";
+        if (syscallNumber(name) < 0) {
+            fail("no system call number known for " + name + " on " + System.getProperty("os.arch"));
+        }
+        String last = "";
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = Files.readString(file).trim();
+            } catch (NoSuchFileException gone) {
+                fail("process " + pid + " ended instead of blocking in " + name);
+            }
+            String[] words = last.split(" ");
+            if (last.startsWith(prefix) && words.length > arg + 1 && Long.decode(words[arg + 1]) == value) {
+                return;
+            }
+            Thread.sleep(1);
+        }
+        fail("process " + pid + " never blocked in " + name + " with argument " + arg + " = " + value + "; it is in: " + last);
+    }
+
+    /**
      * Waits (up to 20 s) until {@code signal}, sent to thread {@code tid} of this process, is
      * no longer pending for it ({@code SigPnd} of {@code /proc/self/task/TID/status}): the
      * kernel has taken it off to run the handler, so whatever call it interrupted has returned.

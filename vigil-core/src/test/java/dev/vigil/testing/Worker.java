@@ -65,7 +65,9 @@ public final class Worker implements AutoCloseable {
         CompletableFuture<Integer> tid = new CompletableFuture<>();
         CompletableFuture<Object> outcome = new CompletableFuture<>();
         Runnable run = () -> {
-            tid.complete(virtual ? -1 : TestNative.gettid());
+            if (!virtual) {
+                tid.complete(TestNative.gettid());
+            }
             try {
                 outcome.complete(body.run());
             } catch (Throwable t) {
@@ -73,9 +75,11 @@ public final class Worker implements AutoCloseable {
             }
         };
         Thread thread = (virtual ? Thread.ofVirtual() : Thread.ofPlatform().daemon()).name("test-worker").start(run);
-        int id;
+        int id = -1;
         try {
-            id = tid.get(LIMIT_SECONDS, TimeUnit.SECONDS);
+            if (!virtual) {
+                id = tid.get(LIMIT_SECONDS, TimeUnit.SECONDS);
+            }
         } catch (ExecutionException | TimeoutException e) {
             return fail("the worker thread never started: " + thread + " is " + thread.getState(), e);
         }
