@@ -2,6 +2,7 @@ package dev.vigil;
 
 import dev.vigil.testing.PythonPeer;
 import dev.vigil.testing.RawFd;
+import dev.vigil.testing.Spin;
 import dev.vigil.testing.TestNative;
 import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
@@ -318,9 +319,7 @@ class WaitContextConcurrencyTest {
                         adderFailure.set(t);
                     }
                 });
-                for (int spin = round * 37 % 2000; spin > 0; spin--) {
-                    Thread.onSpinWait();
-                }
+                Spin.times(round * 37 % 2000);
                 original.close();
                 try (Event reuser = new Event()) { // most likely takes the number just freed
                     adder.join();

@@ -10,6 +10,7 @@ import dev.vigil.TriggeredEvent;
 import dev.vigil.WaitContext;
 import dev.vigil.testing.DescriptorLeakGuard;
 import dev.vigil.testing.RawFd;
+import dev.vigil.testing.Spin;
 import dev.vigil.testing.TestNative;
 import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
@@ -607,9 +608,7 @@ class TubeTest {
                         }
                     }
                 });
-                for (int spin = round * 37 % 2000; spin > 0; spin--) {
-                    Thread.onSpinWait();
-                }
+                Spin.times(round * 37 % 2000);
                 original.close();
                 try (Event reuser = new Event()) { // most likely takes the number just freed
                     for (;;) {
