@@ -105,9 +105,7 @@ public final class Worker implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new AssertionError(what + " threw", e.getCause());
         } catch (TimeoutException e) {
-            AssertionError stuck = new AssertionError(what + " never returned: " + w.thread + " is " + w.thread.getState());
-            stuck.setStackTrace(w.thread.getStackTrace());
-            throw stuck;
+            throw w.stuck(what + " never returned");
         }
     }
 
@@ -164,9 +162,7 @@ public final class Worker implements AutoCloseable {
         } catch (ExecutionException e) {
             return e.getCause();
         } catch (TimeoutException e) {
-            AssertionError stuck = new AssertionError("the worker never ended: " + thread + " is " + thread.getState());
-            stuck.setStackTrace(thread.getStackTrace());
-            throw stuck;
+            throw stuck("the worker never ended");
         }
     }
 
@@ -206,9 +202,7 @@ public final class Worker implements AutoCloseable {
         }
         thread.interrupt();
         if (!thread.join(java.time.Duration.ofSeconds(LIMIT_SECONDS))) {
-            AssertionError stuck = new AssertionError("an interrupt did not end the worker: " + thread + " is " + thread.getState());
-            stuck.setStackTrace(thread.getStackTrace());
-            throw stuck;
+            throw stuck("an interrupt did not end the worker");
         }
     }
 
@@ -234,6 +228,13 @@ public final class Worker implements AutoCloseable {
         if (stuck != null) {
             throw stuck;
         }
+    }
+
+    /** A failure saying {@code what} and where the thread is: its state, and its stack as the cause. */
+    private AssertionError stuck(String what) {
+        Throwable where = new Throwable(thread + " is " + thread.getState() + ", here:");
+        where.setStackTrace(thread.getStackTrace());
+        return new AssertionError(what + ": " + thread + " is " + thread.getState(), where);
     }
 
     @Override
