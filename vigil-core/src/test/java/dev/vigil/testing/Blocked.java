@@ -124,8 +124,12 @@ public final class Blocked {
         String last = "";
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < deadline) {
-            last = Files.readAllLines(status).stream().filter(l -> l.startsWith("SigPnd:")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no SigPnd line in " + status)).substring(7).trim();
+            try {
+                last = Files.readAllLines(status).stream().filter(l -> l.startsWith("SigPnd:")).findFirst()
+                        .orElseThrow(() -> new AssertionError("no SigPnd line in " + status)).substring(7).trim();
+            } catch (NoSuchFileException gone) {
+                fail("thread " + tid + " ended while signal " + signal + " was pending for it");
+            }
             if ((Long.parseUnsignedLong(last, 16) & bit) == 0) {
                 return;
             }
