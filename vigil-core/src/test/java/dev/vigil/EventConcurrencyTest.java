@@ -1,5 +1,7 @@
 package dev.vigil;
 
+import dev.vigil.testing.Spin;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -8,13 +10,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static dev.vigil.EventTest.awaitWaiting;
 import static dev.vigil.EventWaitResult.SIGNALED;
 import static dev.vigil.EventWaitResult.TIMED_OUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,51 +21,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * SPEC §3 items 5 and 6, interruption and close while waiting, on platform and virtual
  * threads, with enough iterations to catch a lost wake-up.
  */
 class EventConcurrencyTest {
-
-    /** Runs {@code body} on a new platform or virtual thread; the future holds its outcome. */
-    static CompletableFuture<Object> spawn(boolean virtual, ThrowingSupplier body) {
-        CompletableFuture<Object> done = new CompletableFuture<>();
-        Runnable r = () -> {
-            try {
-                done.complete(body.get());
-            } catch (Throwable t) {
-                done.completeExceptionally(t);
-            }
-        };
-        if (virtual) {
-            Thread.ofVirtual().start(r);
-        } else {
-            Thread.ofPlatform().start(r);
-        }
-        return done;
-    }
-
-    interface ThrowingSupplier {
-        Object get() throws Exception;
-    }
-
-    static Throwable failure(CompletableFuture<Object> f) throws InterruptedException {
-        try {
-            Object v = f.get(30, TimeUnit.SECONDS);
-            return fail("expected a failure, got " + v);
-        } catch (java.util.concurrent.ExecutionException e) {
-            return e.getCause();
-        } catch (java.util.concurrent.TimeoutException e) {
-            return fail("the waiter never returned");
-        }
-    }
-
-    /** What a finished future holds, its value or its exception, without throwing; for messages. */
-    static String outcomeOf(CompletableFuture<?> f) {
-        return f.handle((value, thrown) -> String.valueOf(thrown != null ? thrown : value)).getNow("(not finished)");
-    }
+    /** Where a platform thread's untimed wait blocks: read(2) on the eventfd. */
+    static final String UNTIMED = "read";
+    /** Where a timed wait blocks, and an untimed one where no signal can end a read: ppoll. */
+    static final String POLLED = "ppoll";
 
     // 5. Signals from other threads.
 
@@ -74,13 +38,13 @@ class EventConcurrencyTest {
     @ValueSource(booleans = {false, true})
     void signalFromAnotherThreadWakesABlockedWaiter(boolean virtual) throws Exception {
         try (Event e = new Event()) {
-            CompletableFuture<Object> r = spawn(virtual, () -> {
+            Worker r = Worker.start(virtual, () -> {
                 e.await();
                 return "woken";
             });
-            awaitWaiting(e);
+            r.awaitBlockedIn(UNTIMED, POLLED);
             e.signal();
-            assertEquals("woken", r.get(30, TimeUnit.SECONDS));
+            assertEquals("woken", r.value());
         }
     }
 
@@ -89,13 +53,13 @@ class EventConcurrencyTest {
     void signalBeforeWaitIsNotLost(boolean virtual) throws Exception {
         try (Event e = new Event()) {
             e.signal();
-            CompletableFuture<Object> r = spawn(virtual, () -> e.await(Duration.ofSeconds(30)));
-            assertEquals(SIGNALED, r.get(60, TimeUnit.SECONDS));
+            Worker r = Worker.start(virtual, () -> e.await(Duration.ofSeconds(30)));
+            assertEquals(SIGNALED, r.value());
         }
     }
 
     /** The answering side of a ping-pong: await ping, signal pong, {@code rounds} times; "ok" or what was lost. */
-    static ThrowingSupplier responder(Event ping, Event pong, int rounds) {
+    static Worker.Body responder(Event ping, Event pong, int rounds) {
         return () -> {
             for (int i = 0; i < rounds; i++) {
                 if (ping.await(Duration.ofSeconds(20)) == TIMED_OUT) {
@@ -111,12 +75,12 @@ class EventConcurrencyTest {
     void pingPongBetweenTwoThreadsNeverLosesAWakeup() throws Exception {
         int rounds = 10_000;
         try (Event ping = new Event(); Event pong = new Event()) {
-            CompletableFuture<Object> peer = spawn(false, responder(ping, pong, rounds));
+            Worker peer = Worker.start(false, responder(ping, pong, rounds));
             for (int i = 0; i < rounds; i++) {
                 ping.signal();
                 assertEquals(SIGNALED, pong.await(Duration.ofSeconds(20)), "lost wake-up at round " + i);
             }
-            assertEquals("ok", peer.get(30, TimeUnit.SECONDS));
+            assertEquals("ok", peer.value());
         }
     }
 
@@ -124,8 +88,8 @@ class EventConcurrencyTest {
     void pingPongWithVirtualThreadsNeverLosesAWakeup() throws Exception {
         int rounds = 2_000;
         try (Event ping = new Event(); Event pong = new Event()) {
-            CompletableFuture<Object> peer = spawn(true, responder(ping, pong, rounds));
-            CompletableFuture<Object> self = spawn(true, () -> {
+            Worker peer = Worker.start(true, responder(ping, pong, rounds));
+            Worker self = Worker.start(true, () -> {
                 for (int i = 0; i < rounds; i++) {
                     ping.signal();
                     if (pong.await(Duration.ofSeconds(20)) == TIMED_OUT) {
@@ -134,8 +98,8 @@ class EventConcurrencyTest {
                 }
                 return "ok";
             });
-            assertEquals("ok", self.get(60, TimeUnit.SECONDS));
-            assertEquals("ok", peer.get(60, TimeUnit.SECONDS));
+            assertEquals("ok", self.value());
+            assertEquals("ok", peer.value());
         }
     }
 
@@ -146,9 +110,9 @@ class EventConcurrencyTest {
         long total = (long) writers * perWriter;
         try (Event e = new Event()) {
             CountDownLatch start = new CountDownLatch(1);
-            List<CompletableFuture<Object>> ws = new ArrayList<>();
+            List<Worker> ws = new ArrayList<>();
             for (int w = 0; w < writers; w++) {
-                ws.add(spawn(false, () -> {
+                ws.add(Worker.start(false, () -> {
                     start.await();
                     for (int i = 0; i < perWriter; i++) {
                         e.signal();
@@ -161,8 +125,8 @@ class EventConcurrencyTest {
             while (seen < total) {
                 seen += e.readCount();
             }
-            for (CompletableFuture<Object> w : ws) {
-                w.get(30, TimeUnit.SECONDS);
+            for (Worker w : ws) {
+                w.value();
             }
             assertEquals(total, seen);
             assertEquals(TIMED_OUT, e.await(Duration.ZERO));
@@ -175,13 +139,13 @@ class EventConcurrencyTest {
     @ValueSource(booleans = {false, true})
     void secondConcurrentWaiterIsRejected(boolean virtual) throws Exception {
         try (Event e = new Event()) {
-            CompletableFuture<Object> first = spawn(virtual, () -> e.await(Duration.ofSeconds(60)));
-            awaitWaiting(e);
+            Worker first = Worker.start(virtual, () -> e.await(Duration.ofSeconds(60)));
+            first.awaitBlockedIn(POLLED);
             IllegalStateException x = assertThrows(IllegalStateException.class, () -> e.await(Duration.ofSeconds(1)));
             assertTrue(x.getMessage().contains("one reader at a time"), x.getMessage());
             assertThrows(IllegalStateException.class, e::readCount);
             e.signal();
-            assertEquals(SIGNALED, first.get(30, TimeUnit.SECONDS));
+            assertEquals(SIGNALED, first.value());
             e.signal();
             assertEquals(SIGNALED, e.await(Duration.ZERO), "the rejected call must leave the Event usable");
         }
@@ -190,11 +154,11 @@ class EventConcurrencyTest {
     @Test
     void secondWaiterThroughADuplicateIsRejected() throws Exception {
         try (Event e = new Event(); Event d = e.duplicate()) {
-            CompletableFuture<Object> first = spawn(false, () -> e.await(Duration.ofSeconds(60)));
-            awaitWaiting(e);
+            Worker first = Worker.start(false, () -> e.await(Duration.ofSeconds(60)));
+            first.awaitBlockedIn(POLLED);
             assertThrows(IllegalStateException.class, () -> d.await(Duration.ofSeconds(1)));
             d.signal();
-            assertEquals(SIGNALED, first.get(30, TimeUnit.SECONDS));
+            assertEquals(SIGNALED, first.value());
         }
     }
 
@@ -203,7 +167,7 @@ class EventConcurrencyTest {
         try (Event e = new Event()) {
             for (int i = 0; i < 20; i++) {
                 e.signal();
-                assertEquals(SIGNALED, spawn(i % 2 == 0, () -> e.await(Duration.ofSeconds(10))).get(30, TimeUnit.SECONDS));
+                assertEquals(SIGNALED, Worker.start(i % 2 == 0, () -> e.await(Duration.ofSeconds(10))).value());
             }
         }
     }
@@ -214,9 +178,7 @@ class EventConcurrencyTest {
     @ValueSource(booleans = {false, true})
     void interruptEndsAWaitWithInterruptedException(boolean virtual) throws Exception {
         try (Event e = new Event()) {
-            CompletableFuture<Thread> self = new CompletableFuture<>();
-            CompletableFuture<Object> r = spawn(virtual, () -> {
-                self.complete(Thread.currentThread());
+            Worker r = Worker.start(virtual, () -> {
                 try {
                     e.await();
                     return "returned normally";
@@ -224,9 +186,9 @@ class EventConcurrencyTest {
                     return Thread.currentThread().isInterrupted() ? "status still set" : "interrupted";
                 }
             });
-            awaitWaiting(e);
-            self.get().interrupt();
-            assertEquals("interrupted", r.get(30, TimeUnit.SECONDS));
+            r.awaitBlockedIn(UNTIMED, POLLED);
+            r.interrupt();
+            assertEquals("interrupted", r.value());
             e.signal();
             assertEquals(SIGNALED, e.await(Duration.ZERO), "the Event stays usable after an interrupted wait");
         }
@@ -237,7 +199,7 @@ class EventConcurrencyTest {
     void interruptedWaitDoesNotConsumeTheSignal(boolean virtual) throws Exception {
         try (Event e = new Event()) {
             e.signal();
-            CompletableFuture<Object> r = spawn(virtual, () -> {
+            Worker r = Worker.start(virtual, () -> {
                 Thread.currentThread().interrupt();
                 try {
                     e.await();
@@ -246,7 +208,7 @@ class EventConcurrencyTest {
                     return "interrupted";
                 }
             });
-            assertEquals("interrupted", r.get(30, TimeUnit.SECONDS));
+            assertEquals("interrupted", r.value());
             assertEquals(SIGNALED, e.await(Duration.ZERO));
         }
     }
@@ -255,16 +217,14 @@ class EventConcurrencyTest {
     void interruptRacingASignalNeverLosesOrDuplicatesIt() throws Exception {
         try (Event e = new Event()) {
             for (int i = 0; i < 300; i++) {
-                CompletableFuture<Thread> self = new CompletableFuture<>();
-                CompletableFuture<Object> r = spawn(false, () -> {
-                    self.complete(Thread.currentThread());
+                Worker r = Worker.start(false, () -> {
                     try {
                         return e.await(Duration.ofSeconds(20)) == SIGNALED ? 1L : 0L;
                     } catch (InterruptedException x) {
                         return 0L;
                     }
                 });
-                Thread t = self.get();
+                Thread t = r.thread();
                 if (ThreadLocalRandom.current().nextBoolean()) {
                     e.signal();
                     t.interrupt();
@@ -272,28 +232,24 @@ class EventConcurrencyTest {
                     t.interrupt();
                     e.signal();
                 }
-                long consumed = (Long) r.get(30, TimeUnit.SECONDS);
+                long consumed = (Long) r.value();
                 long left = e.await(Duration.ZERO) == SIGNALED ? 1 : 0;
                 assertEquals(1, consumed + left, "round " + i + ": the one signal must be seen exactly once");
             }
         }
     }
 
-    // The untimed wait of a platform thread blocks in read(2); interrupt and close end it by
-    // injecting one unit into the counter, which must never show up as a signal.
+    // The untimed wait of a platform thread blocks in read(2); interrupt and close end it with
+    // a signal to that thread, never with a count that any holder could read.
 
     @Test
     void anInterruptedUntimedWaitLeavesNoPhantomSignal() throws Exception {
         try (Event e = new Event()) {
             for (int i = 0; i < 50; i++) {
-                CompletableFuture<Thread> self = new CompletableFuture<>();
-                CompletableFuture<Object> r = spawn(false, () -> {
-                    self.complete(Thread.currentThread());
-                    return e.readCount();
-                });
-                awaitWaiting(e);
-                self.get().interrupt();
-                assertInstanceOf(InterruptedException.class, failure(r));
+                Worker r = Worker.start(false, e::readCount);
+                r.awaitBlockedIn(UNTIMED, POLLED);
+                r.interrupt();
+                assertInstanceOf(InterruptedException.class, r.failure());
                 assertEquals(TIMED_OUT, e.await(Duration.ZERO), "round " + i + ": the injected unit leaked out");
             }
         }
@@ -303,9 +259,7 @@ class EventConcurrencyTest {
     void interruptRacingACountOnAnUntimedWaitKeepsTheCountExact() throws Exception {
         try (Event e = new Event()) {
             for (int i = 0; i < 300; i++) {
-                CompletableFuture<Thread> self = new CompletableFuture<>();
-                CompletableFuture<Object> r = spawn(false, () -> {
-                    self.complete(Thread.currentThread());
+                Worker r = Worker.start(false, () -> {
                     try {
                         long n = e.readCount();
                         Thread.interrupted(); // the status may stay set when the read won the race
@@ -314,7 +268,7 @@ class EventConcurrencyTest {
                         return 0L;
                     }
                 });
-                Thread t = self.get();
+                Thread t = r.thread();
                 if (ThreadLocalRandom.current().nextBoolean()) {
                     e.writeCount(5);
                     t.interrupt();
@@ -322,7 +276,7 @@ class EventConcurrencyTest {
                     t.interrupt();
                     e.writeCount(5);
                 }
-                long taken = (Long) r.get(30, TimeUnit.SECONDS);
+                long taken = (Long) r.value();
                 e.writeCount(1000);                  // makes the leftover readable without blocking
                 long left = e.readCount() - 1000;
                 assertEquals(5, taken + left, "round " + i + ": taken " + taken + ", left " + left);
@@ -334,23 +288,24 @@ class EventConcurrencyTest {
     @Test
     void closingADuplicateDoesNotDisturbAWaitThroughTheOriginal() throws Exception {
         try (Event e = new Event(); Event d = e.duplicate()) { // d is closed below; closing it again does nothing
-            CompletableFuture<Object> r = spawn(false, e::readCount);
-            awaitWaiting(e);
+            Worker r = Worker.start(false, e::readCount);
+            r.awaitBlockedIn(UNTIMED, POLLED);
             d.close();
-            Thread.sleep(20);
-            assertFalse(r.isDone(), () -> "closing a duplicate ended the wait: " + outcomeOf(r));
+            // A close that reached this wait would end it with ClosedException, before the count below.
+            r.awaitBlockedIn(UNTIMED, POLLED);
+            assertFalse(r.isDone(), () -> "closing a duplicate ended the wait: " + r.outcomeNow());
             e.writeCount(3);
-            assertEquals(3L, r.get(30, TimeUnit.SECONDS));
+            assertEquals(3L, r.value());
         }
     }
 
     @Test
     void aClosedUntimedWaitLeavesTheCountForTheDuplicates() throws Exception {
         try (Event survivor = new Event(); Event e = survivor.duplicate()) { // e is closed below as well
-            CompletableFuture<Object> r = spawn(false, e::readCount);
-            awaitWaiting(e);
+            Worker r = Worker.start(false, e::readCount);
+            r.awaitBlockedIn(UNTIMED, POLLED);
             e.close();
-            assertInstanceOf(ClosedException.class, failure(r));
+            assertInstanceOf(ClosedException.class, r.failure());
             assertEquals(TIMED_OUT, survivor.await(Duration.ZERO), "the injected unit must not reach the duplicate");
             survivor.writeCount(2);
             assertEquals(2, survivor.readCount());
@@ -363,13 +318,13 @@ class EventConcurrencyTest {
     @ValueSource(booleans = {false, true})
     void closeWhileWaitingEndsTheWaitWithClosedException(boolean virtual) throws Exception {
         Event e = new Event();
-        CompletableFuture<Object> r = spawn(virtual, () -> {
+        Worker r = Worker.start(virtual, () -> {
             e.await();
             return "returned";
         });
-        awaitWaiting(e);
+        r.awaitBlockedIn(UNTIMED, POLLED);
         e.close();
-        assertInstanceOf(ClosedException.class, failure(r));
+        assertInstanceOf(ClosedException.class, r.failure());
         assertTrue(e.isClosed());
     }
 
@@ -378,14 +333,10 @@ class EventConcurrencyTest {
         for (int i = 0; i < 300; i++) {
             Event e = new Event();
             boolean virtual = i % 3 == 0;
-            CompletableFuture<Object> r = spawn(virtual, () -> e.await(Duration.ofSeconds(20)));
-            if (ThreadLocalRandom.current().nextBoolean()) {
-                Thread.onSpinWait();
-            } else {
-                Thread.sleep(0, ThreadLocalRandom.current().nextInt(200_000));
-            }
+            Worker r = Worker.start(virtual, () -> e.await(Duration.ofSeconds(20)));
+            Spin.forNanos(ThreadLocalRandom.current().nextInt(200_000));
             e.close();
-            Throwable t = failure(r);
+            Throwable t = r.failure();
             assertInstanceOf(ClosedException.class, t, "round " + i);
         }
     }
@@ -395,9 +346,9 @@ class EventConcurrencyTest {
         AtomicLong ok = new AtomicLong();
         for (int i = 0; i < 200; i++) {
             Event e = new Event();
-            List<CompletableFuture<Object>> signallers = new ArrayList<>();
+            List<Worker> signallers = new ArrayList<>();
             for (int s = 0; s < 3; s++) {
-                signallers.add(spawn(false, () -> {
+                signallers.add(Worker.start(false, () -> {
                     for (int k = 0; k < 100; k++) {
                         try {
                             e.signal();
@@ -410,8 +361,8 @@ class EventConcurrencyTest {
                 }));
             }
             e.close();
-            for (CompletableFuture<Object> s : signallers) {
-                Object v = s.get(30, TimeUnit.SECONDS);
+            for (Worker s : signallers) {
+                Object v = s.value();
                 assertTrue(v.equals("closed") || v.equals("done"), String.valueOf(v));
             }
         }
@@ -426,15 +377,15 @@ class EventConcurrencyTest {
             for (int i = 0; i < n; i++) {
                 events.add(new Event());
             }
-            List<CompletableFuture<Object>> waiters = new ArrayList<>();
+            List<Worker> waiters = new ArrayList<>();
             for (Event e : events) {
-                waiters.add(spawn(true, () -> e.await(Duration.ofSeconds(60))));
+                waiters.add(Worker.start(true, () -> e.await(Duration.ofSeconds(60))));
             }
             for (Event e : events) {
                 e.signal();
             }
-            for (CompletableFuture<Object> w : waiters) {
-                assertEquals(SIGNALED, w.get(60, TimeUnit.SECONDS));
+            for (Worker w : waiters) {
+                assertEquals(SIGNALED, w.value());
             }
         } finally {
             events.forEach(Event::close);

@@ -3,22 +3,22 @@ package dev.vigil;
 import dev.vigil.internal.SignalKick;
 import dev.vigil.testing.Blocked;
 import dev.vigil.testing.PythonPeer;
+import dev.vigil.testing.Spin;
 import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 
 import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.vigil.EventWaitResult.SIGNALED;
 import static dev.vigil.EventWaitResult.TIMED_OUT;
+import static dev.vigil.testing.Worker.returnsPromptly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Ending a blocked Event call never depends on the counter, which every holder of the
@@ -31,48 +31,9 @@ class EventEndingTest {
     private static final long FULL = 0xfffffffffffffffeL;
     private static final String PEER = "/interop/eventfd_peer.py";
 
-    /** A platform thread that reports its kernel thread id, then runs {@code body}; its outcome is the value or the exception. */
-    record Worker(Thread thread, int tid, CompletableFuture<Object> outcome) {
-        static Worker start(ThrowingSupplier body) throws Exception {
-            CompletableFuture<Integer> tid = new CompletableFuture<>();
-            CompletableFuture<Object> outcome = new CompletableFuture<>();
-            Thread t = Thread.ofPlatform().daemon().start(() -> {
-                tid.complete(TestNative.gettid());
-                try {
-                    outcome.complete(body.get());
-                } catch (Throwable e) {
-                    outcome.complete(e);
-                }
-            });
-            return new Worker(t, tid.get(10, TimeUnit.SECONDS), outcome);
-        }
-
-        Object result() throws Exception {
-            try {
-                return outcome.get(20, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                return fail("the call never ended: " + thread + " is " + thread.getState());
-            }
-        }
-    }
-
-    @FunctionalInterface
-    interface ThrowingSupplier {
-        Object get() throws Exception;
-    }
-
-    /** Runs {@code action} on another thread and fails if it does not return within 20 s. */
-    static void returnsPromptly(String what, Runnable action) throws Exception {
-        Thread t = Thread.ofPlatform().daemon().start(action);
-        t.join(20_000);
-        if (t.isAlive()) {
-            fail(what + " never returned; it is in " + t.getState());
-        }
-    }
-
     /** Starts a platform thread in {@code e.await()}, waits until it is in {@code read(2)}, interrupts it. */
     private static void interruptABlockedAwait(Event e, String what) throws Exception {
-        Worker waiter = Worker.start(() -> {
+        Worker waiter = Worker.platform(() -> {
             try {
                 e.await();
                 return "woken";
@@ -80,9 +41,9 @@ class EventEndingTest {
                 return "interrupted";
             }
         });
-        Blocked.awaitInSyscall(waiter.tid, "read");
-        waiter.thread.interrupt();
-        assertEquals("interrupted", waiter.result(), what);
+        waiter.awaitBlockedIn("read");
+        waiter.interrupt();
+        assertEquals("interrupted", waiter.outcome(), what);
     }
 
     @Test
@@ -99,7 +60,7 @@ class EventEndingTest {
             try {
                 for (int round = 0; round < 100; round++) {
                     java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
-                    Worker reader = Worker.start(() -> {
+                    Worker reader = Worker.platform(() -> {
                         try {
                             for (;;) {
                                 e.readCount();
@@ -109,12 +70,12 @@ class EventEndingTest {
                             return "interrupted";
                         }
                     });
-                    while (reads.get() < 50 && reader.thread.isAlive()) {
-                        Thread.onSpinWait(); // the reader and the filler are racing now
+                    for (int step = 0; reads.get() < 50 && !reader.isDone(); step++) {
+                        Spin.pause(step); // the reader and the filler are racing now
                     }
                     returnsPromptly("round " + round + ": Thread.interrupt() of a reader racing a full counter",
-                            reader.thread::interrupt);
-                    assertEquals("interrupted", reader.result(), "round " + round);
+                            reader::interrupt);
+                    assertEquals("interrupted", reader.outcome(), "round " + round);
                 }
             } finally {
                 stop.set(true);
@@ -132,15 +93,16 @@ class EventEndingTest {
             try (PythonPeer py = new PythonPeer(PEER, String.valueOf(TestNative.getpid()), String.valueOf(keep.rawDescriptor()))) {
                 assertEquals("ready", py.readLine());
                 py.send("read"); // the peer blocks in read(2) on its own copy
+                Blocked.awaitProcessInSyscall(py.pid(), "read", 2, 8);
                 interruptABlockedAwait(e, "the first wait");
 
-                Worker second = Worker.start(() -> {
+                Worker second = Worker.platform(() -> {
                     e.await();
                     return "woken";
                 });
-                Blocked.awaitInSyscall(second.tid, "read");
+                second.awaitBlockedIn("read");
                 returnsPromptly("close()", e::close);
-                assertInstanceOf(ClosedException.class, second.result());
+                assertInstanceOf(ClosedException.class, second.outcome());
 
                 // The peer's read is still blocked: neither ending gave it a count. Ring it for real.
                 keep.writeCount(5);
@@ -182,7 +144,7 @@ class EventEndingTest {
     void aThreadThatBlocksTheKickSignalCanStillBeInterruptedAndClosed() throws Exception {
         int signal = SignalKick.signal();
         try (Event e = new Event()) {
-            Worker interrupted = Worker.start(() -> {
+            Worker interrupted = Worker.platform(() -> {
                 e.signal();
                 e.await(); // a first wait before the mask changes, as a thread would have
                 TestNative.blockSignalInThisThread(signal);
@@ -193,42 +155,32 @@ class EventEndingTest {
                     return "interrupted";
                 }
             });
-            Blocked.awaitInSyscall(interrupted.tid, "ppoll", "read");
-            returnsPromptly("interrupt()", interrupted.thread::interrupt);
-            assertEquals("interrupted", interrupted.result());
+            interrupted.awaitBlockedIn("ppoll", "read");
+            returnsPromptly("interrupt()", interrupted::interrupt);
+            assertEquals("interrupted", interrupted.outcome());
         }
         Event e = new Event();
-        Worker closed = Worker.start(() -> {
+        Worker closed = Worker.platform(() -> {
             TestNative.blockSignalInThisThread(signal);
             e.await();
             return "woken";
         });
-        Blocked.awaitInSyscall(closed.tid, "ppoll", "read");
+        closed.awaitBlockedIn("ppoll", "read");
         returnsPromptly("close()", e::close);
-        assertInstanceOf(ClosedException.class, closed.result());
+        assertInstanceOf(ClosedException.class, closed.outcome());
     }
 
     @Test
     void signalOnAFullCounterReturnsAtOnceOnPlatformAndVirtualThreads() throws Exception {
         try (Event e = new Event()) {
             TestNative.writeLong(e.rawDescriptor(), FULL);
-            returnsPromptly("signal() on a full counter", () -> {
-                try {
+            for (boolean virtual : new boolean[] {false, true}) {
+                Worker signaller = Worker.start(virtual, () -> {
                     e.signal();
-                } catch (Exception x) {
-                    throw new AssertionError(x);
-                }
-            });
-            CompletableFuture<Object> virtual = new CompletableFuture<>();
-            Thread.ofVirtual().start(() -> {
-                try {
-                    e.signal();
-                    virtual.complete("returned");
-                } catch (Throwable x) {
-                    virtual.complete(x);
-                }
-            });
-            assertEquals("returned", virtual.get(20, TimeUnit.SECONDS));
+                    return "returned";
+                });
+                assertEquals("returned", signaller.value(), "signal() on a full counter, virtual=" + virtual);
+            }
             assertEquals(FULL, e.readCount(), "a full counter stays full: nothing was added");
         }
     }
@@ -245,13 +197,13 @@ class EventEndingTest {
     void writeCountWaitsForRoomAndGoesInOnceSomeoneReads() throws Exception {
         try (Event e = new Event()) {
             e.writeCount(FULL);
-            Worker writer = Worker.start(() -> {
+            Worker writer = Worker.platform(() -> {
                 e.writeCount(3);
                 return "written";
             });
-            Blocked.awaitInSyscall(writer.tid, "write");
+            writer.awaitBlockedIn("write");
             assertEquals(FULL, e.readCount());
-            assertEquals("written", writer.result());
+            assertEquals("written", writer.outcome());
             assertEquals(3, e.readCount());
         }
     }
@@ -260,7 +212,7 @@ class EventEndingTest {
     void interruptEndsAWriteCountWaitingForRoomAndWritesNothing() throws Exception {
         try (Event e = new Event()) {
             e.writeCount(FULL);
-            Worker writer = Worker.start(() -> {
+            Worker writer = Worker.platform(() -> {
                 try {
                     e.writeCount(3);
                     return "written";
@@ -268,9 +220,9 @@ class EventEndingTest {
                     return Thread.currentThread().isInterrupted() ? "interrupted, status kept" : "interrupted, status lost";
                 }
             });
-            Blocked.awaitInSyscall(writer.tid, "write");
-            returnsPromptly("interrupt()", writer.thread::interrupt);
-            assertEquals("interrupted, status kept", writer.result());
+            writer.awaitBlockedIn("write");
+            returnsPromptly("interrupt()", writer::interrupt);
+            assertEquals("interrupted, status kept", writer.outcome());
             assertEquals(FULL, e.readCount());
             assertEquals(TIMED_OUT, e.await(Duration.ZERO), "the interrupted write must add nothing");
         }
@@ -280,44 +232,37 @@ class EventEndingTest {
     void closeEndsAWriteCountWaitingForRoom() throws Exception {
         Event e = new Event();
         e.writeCount(FULL);
-        Worker writer = Worker.start(() -> {
+        Worker writer = Worker.platform(() -> {
             e.writeCount(3);
             return "written";
         });
-        Blocked.awaitInSyscall(writer.tid, "write");
+        writer.awaitBlockedIn("write");
         returnsPromptly("close()", e::close);
-        assertInstanceOf(ClosedException.class, writer.result());
+        assertInstanceOf(ClosedException.class, writer.outcome());
     }
 
-    /** A virtual thread that writes 3 into {@code e}; its outcome is "written" or the exception. */
-    private static CompletableFuture<Object> virtualWriter(Event e, Thread[] thread) {
-        CompletableFuture<Object> outcome = new CompletableFuture<>();
-        thread[0] = Thread.ofVirtual().start(() -> {
-            try {
-                e.writeCount(3);
-                outcome.complete("written");
-            } catch (Throwable x) {
-                outcome.complete(x);
-            }
+    /** A virtual thread that writes 3 into {@code e}; its value is "written". */
+    private static Worker virtualWriter(Event e) throws InterruptedException {
+        return Worker.virtual(() -> {
+            e.writeCount(3);
+            return "written";
         });
-        return outcome;
     }
 
     @Test
     void aVirtualThreadWaitingForRoomParksAndIsEndedByInterruptAndClose() throws Exception {
-        Thread[] v = new Thread[1];
         try (Event e = new Event()) {
             e.writeCount(FULL);
-            CompletableFuture<Object> outcome = virtualWriter(e, v);
-            Blocked.awaitParked(v[0]);
-            v[0].interrupt();
-            assertInstanceOf(InterruptedIOException.class, outcome.get(20, TimeUnit.SECONDS));
+            Worker v = virtualWriter(e);
+            v.awaitParked();
+            v.interrupt();
+            assertInstanceOf(InterruptedIOException.class, v.outcome());
         }
         Event e = new Event();
         e.writeCount(FULL);
-        CompletableFuture<Object> outcome = virtualWriter(e, v);
-        Blocked.awaitParked(v[0]);
+        Worker v = virtualWriter(e);
+        v.awaitParked();
         returnsPromptly("close()", e::close);
-        assertInstanceOf(ClosedException.class, outcome.get(20, TimeUnit.SECONDS));
+        assertInstanceOf(ClosedException.class, v.outcome());
     }
 }

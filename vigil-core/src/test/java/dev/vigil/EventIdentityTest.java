@@ -2,15 +2,14 @@ package dev.vigil;
 
 import dev.vigil.internal.ProcFs;
 import dev.vigil.ipc.Tube;
-import dev.vigil.testing.Blocked;
 import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -19,7 +18,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -279,28 +277,15 @@ class EventIdentityTest {
      * {@code second} must be refused. Then a signal ends the first wait.
      */
     static void assertSecondWaiterRefused(Event first, Event second) throws Exception {
-        CompletableFuture<Long> waited = new CompletableFuture<>();
-        Thread waiter = Thread.ofVirtual().start(() -> {
-            try {
-                waited.complete(first.readCount());
-            } catch (Throwable t) {
-                waited.completeExceptionally(t);
-            }
-        });
+        Worker waiter = Worker.virtual(first::readCount);
         try {
-            // the claim of the waiter slot is visible in toString; then the thread parks
-            for (long deadline = System.nanoTime() + 20_000_000_000L;
-                 !first.toString().contains("awaited") && System.nanoTime() < deadline && !waited.isDone(); ) {
-                LockSupport.parkNanos(1_000_000);
-            }
-            Blocked.awaitParked(waiter);
+            waiter.awaitParked();
             IllegalStateException x = assertThrows(IllegalStateException.class, () -> second.await(Duration.ZERO),
                     "a second waiter on " + second + " while a thread waits on " + first);
             assertTrue(x.getMessage().contains("one reader at a time"), x.getMessage());
         } finally {
             first.signal();
-            waiter.join(Duration.ofSeconds(20));
         }
-        assertEquals(1L, waited.get(20, TimeUnit.SECONDS), "the first waiter gets the one signal");
+        assertEquals(1L, waiter.value(), "the first waiter gets the one signal");
     }
 }

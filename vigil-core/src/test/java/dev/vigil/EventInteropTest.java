@@ -2,13 +2,13 @@ package dev.vigil;
 
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Pidfd;
+import dev.vigil.testing.Blocked;
 import dev.vigil.testing.PythonPeer;
 import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static dev.vigil.EventWaitResult.SIGNALED;
 import static dev.vigil.EventWaitResult.TIMED_OUT;
@@ -44,16 +44,10 @@ class EventInteropTest {
         try (Event e = new Event();
              PythonPeer py = new PythonPeer(PEER, String.valueOf(TestNative.getpid()), String.valueOf(e.rawDescriptor()))) {
             assertEquals("ready", py.readLine());
-            CompletableFuture<EventWaitResult> r = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return e.await(Duration.ofSeconds(30));
-                } catch (Exception x) {
-                    throw new RuntimeException(x);
-                }
-            });
-            EventTest.awaitWaiting(e);
+            Worker r = Worker.platform(() -> e.await(Duration.ofSeconds(30)));
+            r.awaitBlockedIn("ppoll");
             assertEquals("ok", py.ask("write 1"));
-            assertEquals(SIGNALED, r.get(30, TimeUnit.SECONDS));
+            assertEquals(SIGNALED, r.value());
         }
     }
 
@@ -63,7 +57,7 @@ class EventInteropTest {
              PythonPeer py = new PythonPeer(PEER, String.valueOf(TestNative.getpid()), String.valueOf(e.rawDescriptor()))) {
             assertEquals("ready", py.readLine());
             py.send("read");                          // Python blocks in read(2)
-            Thread.sleep(50);
+            Blocked.awaitProcessInSyscall(py.pid(), "read", 2, 8); // ... and is seen there
             e.signal();
             assertEquals("1", py.readLine());
         }

@@ -1,11 +1,10 @@
 package dev.vigil;
 
 import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static dev.vigil.EventWaitResult.SIGNALED;
 import static dev.vigil.EventWaitResult.TIMED_OUT;
@@ -198,25 +197,17 @@ class EventTest {
     void deadlineIsKeptAcrossEintr() throws Exception {
         try (Event e = new Event()) {
             Duration timeout = Duration.ofMillis(300);
-            CompletableFuture<Integer> tid = new CompletableFuture<>();
-            CompletableFuture<Long> elapsed = new CompletableFuture<>();
-            Thread waiter = Thread.ofPlatform().start(() -> {
-                try {
-                    tid.complete(TestNative.gettid());
-                    long start = System.nanoTime();
-                    EventWaitResult r = e.await(timeout);
-                    elapsed.complete(r == TIMED_OUT ? System.nanoTime() - start : -1);
-                } catch (Throwable t) {
-                    elapsed.completeExceptionally(t);
-                }
+            Worker waiter = Worker.platform(() -> {
+                long start = System.nanoTime();
+                EventWaitResult r = e.await(timeout);
+                return r == TIMED_OUT ? System.nanoTime() - start : -1L;
             });
-            int t = tid.get(10, TimeUnit.SECONDS);
-            while (!elapsed.isDone()) { // each signal interrupts ppoll with EINTR
-                TestNative.tgkill(t, TestNative.SIGPIPE);
-                Thread.sleep(3);
+            while (!waiter.isDone()) { // each signal interrupts ppoll with EINTR
+                TestNative.tgkill(waiter.tid(), TestNative.SIGPIPE);
+                Thread.sleep(3); // spaces the signals out; nothing here depends on how long
             }
-            waiter.join();
-            assertTrue(elapsed.get() >= timeout.toNanos(), "timed out early after EINTR: " + elapsed.get() + " ns");
+            long elapsed = (Long) waiter.value();
+            assertTrue(elapsed >= timeout.toNanos(), "timed out early after EINTR: " + elapsed + " ns");
         }
     }
 
@@ -226,19 +217,10 @@ class EventTest {
                 Duration.ofDays(365L * 10_000), Duration.ofNanos(Long.MAX_VALUE)};
         try (Event e = new Event()) {
             for (Duration d : huge) {
-                CompletableFuture<EventWaitResult> r = new CompletableFuture<>();
-                Thread w = Thread.ofPlatform().start(() -> {
-                    try {
-                        r.complete(e.await(d));
-                    } catch (Throwable t) {
-                        r.completeExceptionally(t);
-                    }
-                });
-                awaitWaiting(e);
-                assertFalse(r.isDone(), () -> "await(" + d + ") returned before any signal: " + EventConcurrencyTest.outcomeOf(r));
+                Worker w = Worker.platform(() -> e.await(d));
+                w.awaitBlockedIn("ppoll"); // fails at once if the wait returned: an overflow to a past deadline
                 e.signal();
-                assertEquals(SIGNALED, r.get(10, TimeUnit.SECONDS));
-                w.join();
+                assertEquals(SIGNALED, w.value(), "await(" + d + ")");
             }
             e.signal();
             assertEquals(SIGNALED, e.await(Duration.ofSeconds(Long.MAX_VALUE))); // fast path too
@@ -280,14 +262,5 @@ class EventTest {
         assertEquals("Event[fd=" + fd + "]", e.toString());
         e.close();
         assertEquals("Event[closed]", e.toString());
-    }
-
-    /** Waits until a thread is inside await() on {@code e} (its toString says "awaited"). */
-    static void awaitWaiting(Event e) throws InterruptedException {
-        for (int i = 0; i < 10_000 && !e.toString().contains("awaited"); i++) {
-            Thread.sleep(1);
-        }
-        assertTrue(e.toString().contains("awaited"), "no thread started waiting on " + e);
-        Thread.sleep(5); // let it get from the claim into the kernel
     }
 }

@@ -2,7 +2,9 @@ package dev.vigil;
 
 import dev.vigil.testing.PythonPeer;
 import dev.vigil.testing.RawFd;
+import dev.vigil.testing.Spin;
 import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -12,15 +14,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static dev.vigil.EventConcurrencyTest.failure;
-import static dev.vigil.EventConcurrencyTest.spawn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -30,34 +28,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** WaitContext across threads and processes, and its bad inputs. */
 class WaitContextConcurrencyTest {
 
-    static void awaitWaiting(WaitContext<?> ctx) throws InterruptedException {
-        for (int i = 0; i < 10_000 && !ctx.toString().contains("awaited"); i++) {
-            Thread.sleep(1);
-        }
-        assertTrue(ctx.toString().contains("awaited"), "no thread started waiting on " + ctx);
-        Thread.sleep(5);
-    }
-
     @ParameterizedTest(name = "virtual={0}")
     @ValueSource(booleans = {false, true})
     void aSignalFromAnotherThreadWakesAWaitingContext(boolean virtual) throws Exception {
         try (Event ev = new Event(); WaitContext<String> ctx = new WaitContext<>()) {
             ctx.add(ev, "ev");
-            CompletableFuture<Object> r = spawn(virtual, () -> ctx.await().get(0).token());
-            awaitWaiting(ctx);
+            Worker r = Worker.start(virtual, () -> ctx.await().get(0).token());
+            r.awaitBlockedIn("ppoll");
             ev.signal();
-            assertEquals("ev", r.get(30, TimeUnit.SECONDS));
+            assertEquals("ev", r.value());
         }
     }
 
     @Test
     void aDescriptorAddedWhileAnotherThreadWaitsIsReportedToThatWait() throws Exception {
         try (Event ev = new Event(); WaitContext<String> ctx = new WaitContext<>()) {
-            CompletableFuture<Object> r = spawn(false, () -> ctx.await().get(0).token());
-            awaitWaiting(ctx);
+            Worker r = Worker.start(false, () -> ctx.await().get(0).token());
+            r.awaitBlockedIn("ppoll");
             ev.signal();
             ctx.add(ev, "late");
-            assertEquals("late", r.get(30, TimeUnit.SECONDS));
+            assertEquals("late", r.value());
         }
     }
 
@@ -79,7 +69,7 @@ class WaitContextConcurrencyTest {
         AtomicLong epoch = new AtomicLong(1);
         AtomicBoolean done = new AtomicBoolean();
         try (WaitContext<Tok> ctx = new WaitContext<>(8)) {
-            CompletableFuture<Object> waiter = spawn(false, () -> {
+            Worker waiter = Worker.start(false, () -> {
                 long reports = 0;
                 while (!done.get()) {
                     long start = epoch.get();
@@ -111,7 +101,7 @@ class WaitContextConcurrencyTest {
                 }
             }
             done.set(true);
-            Object outcome = waiter.get(60, TimeUnit.SECONDS);
+            Object outcome = waiter.value();
             assertInstanceOf(Long.class, outcome, String.valueOf(outcome));
             assertTrue((Long) outcome > 0, "the waiter saw no events at all");
             for (Tok t : slots) {
@@ -139,14 +129,10 @@ class WaitContextConcurrencyTest {
     @ValueSource(booleans = {false, true})
     void awaitIsInterruptible(boolean virtual) throws Exception {
         try (WaitContext<String> ctx = new WaitContext<>()) {
-            CompletableFuture<Thread> self = new CompletableFuture<>();
-            CompletableFuture<Object> r = spawn(virtual, () -> {
-                self.complete(Thread.currentThread());
-                return ctx.await();
-            });
-            awaitWaiting(ctx);
-            self.get().interrupt();
-            assertInstanceOf(InterruptedException.class, failure(r));
+            Worker r = Worker.start(virtual, ctx::await);
+            r.awaitBlockedIn("ppoll");
+            r.interrupt();
+            assertInstanceOf(InterruptedException.class, r.failure());
             assertTrue(ctx.await(Duration.ZERO).isEmpty(), "usable after an interrupted wait");
         }
     }
@@ -155,21 +141,21 @@ class WaitContextConcurrencyTest {
     @ValueSource(booleans = {false, true})
     void closeWhileWaitingEndsTheWaitWithClosedException(boolean virtual) throws Exception {
         WaitContext<String> ctx = new WaitContext<>();
-        CompletableFuture<Object> r = spawn(virtual, ctx::await);
-        awaitWaiting(ctx);
+        Worker r = Worker.start(virtual, ctx::await);
+        r.awaitBlockedIn("ppoll");
         ctx.close();
-        assertInstanceOf(ClosedException.class, failure(r));
+        assertInstanceOf(ClosedException.class, r.failure());
     }
 
     @Test
     void aSecondConcurrentWaiterIsRejected() throws Exception {
         try (Event ev = new Event(); WaitContext<String> ctx = new WaitContext<>()) {
             ctx.add(ev, "ev");
-            CompletableFuture<Object> first = spawn(false, () -> ctx.await().size());
-            awaitWaiting(ctx);
+            Worker first = Worker.start(false, () -> ctx.await().size());
+            first.awaitBlockedIn("ppoll");
             assertThrows(IllegalStateException.class, () -> ctx.await(Duration.ZERO));
             ev.signal();
-            assertEquals(1, first.get(30, TimeUnit.SECONDS));
+            assertEquals(1, first.value());
         }
     }
 
@@ -333,9 +319,7 @@ class WaitContextConcurrencyTest {
                         adderFailure.set(t);
                     }
                 });
-                for (int spin = round * 37 % 2000; spin > 0; spin--) {
-                    Thread.onSpinWait();
-                }
+                Spin.times(round * 37 % 2000);
                 original.close();
                 try (Event reuser = new Event()) { // most likely takes the number just freed
                     adder.join();

@@ -301,6 +301,11 @@ public final class SignalKick implements InterruptHook.Target {
         return (int) STATE.getVolatile(this) == IN_CALL;
     }
 
+    /** True when no caller is in a call and no kick is under way (package-private, for tests). */
+    boolean isIdle() {
+        return (int) STATE.getVolatile(this) == IDLE;
+    }
+
     /**
      * The caller's call returned (or was skipped). Waits while a signal is being sent; after
      * this returns, no signal is sent for the call.

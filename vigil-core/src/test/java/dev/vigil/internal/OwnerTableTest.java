@@ -1,5 +1,6 @@
 package dev.vigil.internal;
 
+import dev.vigil.testing.Spin;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -91,11 +92,9 @@ class OwnerTableTest {
                             if (stop.get()) {
                                 return;
                             }
-                            pause(spins);
+                            Spin.pause(spins);
                         }
-                        for (int spin = (round * (me + 1)) % 32; spin > 0; spin--) {
-                            Thread.onSpinWait(); // shifts the start a little, differently each round
-                        }
+                        Spin.times((round * (me + 1)) % 32); // shifts the start a little, differently each round
                         claim(table[0], base[0], me, round, wonShared, ownBefore);
                         arrived.incrementAndGet(); // publishes this racer's results
                     }
@@ -120,7 +119,7 @@ class OwnerTableTest {
                     if (!failures.isEmpty()) {
                         throw new AssertionError("round " + round + ": a racing thread failed", failures.peek());
                     }
-                    pause(spins);
+                    Spin.pause(spins);
                 }
                 int winner = -1;
                 for (int r = 0; r < racers; r++) {
@@ -157,12 +156,4 @@ class OwnerTableTest {
         }
     }
 
-    /** Spins briefly, then yields: there may be more racers than processors. */
-    private static void pause(int spins) {
-        if (spins < 200) {
-            Thread.onSpinWait();
-        } else {
-            Thread.yield();
-        }
-    }
 }

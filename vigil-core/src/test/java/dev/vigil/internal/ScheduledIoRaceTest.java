@@ -1,6 +1,7 @@
 package dev.vigil.internal;
 
 import dev.vigil.reactor.Readiness;
+import dev.vigil.testing.Spin;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.ThreadLocalRandom;
@@ -34,7 +35,7 @@ class ScheduledIoRaceTest {
             try {
                 for (int r = 1; r <= ROUNDS; r++) {
                     for (int spins = 0; round.get() < r; spins++) {
-                        pause(spins);
+                        Spin.pause(spins);
                     }
                     io.dispatch(Readiness.READABLE);
                     dispatched.set(r);
@@ -49,15 +50,13 @@ class ScheduledIoRaceTest {
             for (int r = 1; r <= ROUNDS; r++) {
                 int[] calls = new int[1];
                 round.set(r);
-                for (int spin = ThreadLocalRandom.current().nextInt(64); spin > 0; spin--) {
-                    Thread.onSpinWait();
-                }
+                Spin.times(ThreadLocalRandom.current().nextInt(64));
                 Readiness got = io.poll(ScheduledIo.READ, () -> calls[0]++);
                 for (int spins = 0; dispatched.get() < r; spins++) {
                     if (dispatcherFailure.get() != null) {
                         throw new AssertionError("round " + r + ": the dispatcher thread failed", dispatcherFailure.get());
                     }
-                    pause(spins);
+                    Spin.pause(spins);
                 }
                 if (got.isReadable()) {
                     returned++;
@@ -77,12 +76,4 @@ class ScheduledIoRaceTest {
         assertEquals(ROUNDS, returned + woken);
     }
 
-    /** Spins briefly, then yields: on a loaded machine the other thread may need this CPU. */
-    private static void pause(int spins) {
-        if (spins < 200) {
-            Thread.onSpinWait();
-        } else {
-            Thread.yield();
-        }
-    }
 }

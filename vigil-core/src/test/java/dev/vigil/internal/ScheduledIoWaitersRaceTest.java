@@ -1,6 +1,7 @@
 package dev.vigil.internal;
 
 import dev.vigil.reactor.Readiness;
+import dev.vigil.testing.Spin;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CompletableFuture;
@@ -31,7 +32,7 @@ class ScheduledIoWaitersRaceTest {
             try {
                 for (int r = 1; r <= ROUNDS; r++) {
                     for (int spins = 0; posted.get() < r; spins++) {
-                        pause(spins);
+                        Spin.pause(spins);
                     }
                     current.get().dispatch(Readiness.READABLE);
                     finished.set(r);
@@ -48,18 +49,14 @@ class ScheduledIoWaitersRaceTest {
                 CompletableFuture<Readiness> middle = io.future(ScheduledIo.READ);
                 CompletableFuture<Readiness> last = io.future(ScheduledIo.READ);
                 first.thenRun(() -> { // a caller's callback runs inline during the hand-out: widen that window
-                    for (int spin = 0; spin < 100; spin++) {
-                        Thread.onSpinWait();
-                    }
+                    Spin.times(100);
                 });
                 current.set(io);
                 posted.set(r);
-                for (int spin = ThreadLocalRandom.current().nextInt(256); spin > 0; spin--) {
-                    Thread.onSpinWait();
-                }
+                Spin.times(ThreadLocalRandom.current().nextInt(256));
                 middle.cancel(false);
                 for (int spins = 0; finished.get() < r; spins++) {
-                    pause(spins);
+                    Spin.pause(spins);
                 }
                 assertNull(failure.get(), "the dispatcher failed");
                 assertTrue(first.isDone() && !first.isCancelled(), "round " + r + ": the first waiter was stranded");
@@ -73,11 +70,4 @@ class ScheduledIoWaitersRaceTest {
         }
     }
 
-    private static void pause(int spins) {
-        if (spins < 200) {
-            Thread.onSpinWait();
-        } else {
-            Thread.yield();
-        }
-    }
 }

@@ -145,7 +145,7 @@ class SignalKickTest {
             other.join(30_000);
             assertFalse(other.isAlive(), "round " + i + ": the second kicker never returned");
             waiter.get(30, TimeUnit.SECONDS);
-            assertTrue(kick.toString().contains("idle"), kick.toString());
+            assertTrue(kick.isIdle(), "round " + i + ": left in " + kick);
         }
     }
 }

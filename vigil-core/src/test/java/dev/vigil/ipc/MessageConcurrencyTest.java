@@ -5,6 +5,7 @@ import dev.vigil.Event;
 import dev.vigil.internal.ProcFs;
 import dev.vigil.testing.DescriptorLeakGuard;
 import dev.vigil.testing.RawFd;
+import dev.vigil.testing.Spin;
 import dev.vigil.testing.TestNative;
 import org.junit.jupiter.api.Test;
 
@@ -47,12 +48,10 @@ class MessageConcurrencyTest {
         Thread partner = Thread.ofPlatform().start(() -> {
             try {
                 for (int round = 0; round < ROUNDS; round++) {
-                    while (posted.get() < round) {
-                        Thread.onSpinWait();
+                    for (int spins = 0; posted.get() < round; spins++) {
+                        Spin.pause(spins);
                     }
-                    for (int spin = round % 64; spin > 0; spin--) {
-                        Thread.onSpinWait();
-                    }
+                    Spin.times(round % 64);
                     other[0] = b.run(current[0]);
                     finished.set(round);
                 }
@@ -69,8 +68,8 @@ class MessageConcurrencyTest {
                 current[0] = m;
                 posted.set(round); // publishes current[0]
                 int mine = a.run(m);
-                while (finished.get() < round) {
-                    Thread.onSpinWait();
+                for (int spins = 0; finished.get() < round; spins++) {
+                    Spin.pause(spins);
                 }
                 if (failure[0] != null) {
                     throw new AssertionError("round " + round, failure[0]);

@@ -5,7 +5,10 @@ import dev.vigil.Event;
 import dev.vigil.RawDescriptor;
 import dev.vigil.WaitContext;
 import dev.vigil.internal.SignalKick;
+import dev.vigil.testing.Blocked;
+import dev.vigil.testing.Spin;
 import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -13,14 +16,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 import static dev.vigil.ipc.TubeTest.text;
@@ -52,61 +51,23 @@ class TubeBlockingReceiveTest {
         return form == Form.BOUNDED ? t.receive(64, 1) : t.receive();
     }
 
-    /** A platform thread receiving once on {@code t}: its kernel thread id, its Thread, and the outcome. */
-    record Receiver(int tid, Thread thread, CompletableFuture<Object> outcome) {
-        /** The message's text and descriptor count ("text/1"), or the exception. */
-        static Receiver start(Tube t, Form form) throws Exception {
-            CompletableFuture<Integer> tid = new CompletableFuture<>();
-            CompletableFuture<Object> outcome = new CompletableFuture<>();
-            Thread thread = Thread.ofPlatform().start(() -> {
-                tid.complete(TestNative.gettid());
-                try (Tube.Message m = receive(t, form)) {
-                    outcome.complete(text(m) + "/" + m.descriptorCount() + (Thread.interrupted() ? "/interrupted" : ""));
-                } catch (Throwable e) {
-                    outcome.complete(e instanceof InterruptedException && Thread.currentThread().isInterrupted()
-                            ? new AssertionError("InterruptedException with the status still set") : e);
+    /**
+     * A platform thread receiving once on {@code t}. Its value is the message's text and
+     * descriptor count ("text/1", with "/interrupted" if the interrupt status is set after a
+     * receive that won a race with an interrupt); an InterruptedException comes with the
+     * status cleared, or the outcome is an AssertionError.
+     */
+    static Worker receiver(Tube t, Form form) throws InterruptedException {
+        return Worker.platform(() -> {
+            try (Tube.Message m = receive(t, form)) {
+                return text(m) + "/" + m.descriptorCount() + (Thread.interrupted() ? "/interrupted" : "");
+            } catch (InterruptedException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new AssertionError("InterruptedException with the status still set");
                 }
-            });
-            return new Receiver(tid.get(10, TimeUnit.SECONDS), thread, outcome);
-        }
-
-        Object result() throws InterruptedException, ExecutionException {
-            try {
-                return outcome.get(30, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                return fail("the receiver never returned: " + thread + " " + thread.getState());
+                throw e;
             }
-        }
-    }
-
-    /** The system call number of recvmsg and ppoll on this machine, or -1 where the test does not know it. */
-    static int syscallNumber(String name) {
-        return switch (System.getProperty("os.arch") + ":" + name) {
-            case "amd64:recvmsg" -> 47;
-            case "amd64:ppoll" -> 271;
-            case "aarch64:recvmsg" -> 212;
-            case "aarch64:ppoll" -> 73;
-            default -> -1;
-        };
-    }
-
-    /** Waits until thread {@code tid} of this process sleeps in system call {@code name}. */
-    static void awaitBlockedIn(int tid, String name) throws Exception {
-        int number = syscallNumber(name);
-        if (number < 0) {
-            Thread.sleep(50); // an architecture the test has no table for: give it time instead
-            return;
-        }
-        Path file = Path.of("/proc/self/task/" + tid + "/syscall");
-        String last = "";
-        for (int i = 0; i < 10_000; i++) {
-            last = Files.readString(file).trim();
-            if (last.startsWith(number + " ")) {
-                return;
-            }
-            Thread.sleep(1);
-        }
-        fail("thread " + tid + " never blocked in " + name + " (" + number + "); it is in: " + last);
+        });
     }
 
     /** Sends "text" to {@code t}, with {@code attached} if given. */
@@ -143,10 +104,10 @@ class TubeBlockingReceiveTest {
     void aPlatformReceiveBlocksInRecvmsgNotInPpoll(Form form, boolean withDescriptor) throws Exception {
         assumeTrue(SignalKick.signal() != 0, "no kick signal in this process");
         try (Tube.Pair p = Tube.pair(); Event e = new Event()) {
-            Receiver r = Receiver.start(p.second(), form);
-            awaitBlockedIn(r.tid(), "recvmsg");
+            Worker r = receiver(p.second(), form);
+            r.awaitBlockedIn("recvmsg");
             send(p.first(), "hello", withDescriptor ? e : null);
-            assertEquals("hello/" + (withDescriptor ? 1 : 0), r.result());
+            assertEquals("hello/" + (withDescriptor ? 1 : 0), r.outcome());
         }
     }
 
@@ -156,10 +117,10 @@ class TubeBlockingReceiveTest {
         assumeTrue(SignalKick.signal() != 0, "no kick signal in this process"); // without one the receive waits in ppoll
         try (Tube.Pair p = Tube.pair(); Event e = new Event()) {
             for (int i = 0; i < 20; i++) {
-                Receiver r = Receiver.start(p.second(), form);
-                awaitBlockedIn(r.tid(), "recvmsg");
-                r.thread().interrupt();
-                assertInstanceOf(InterruptedException.class, r.result(), "round " + i);
+                Worker r = receiver(p.second(), form);
+                r.awaitBlockedIn("recvmsg");
+                r.interrupt();
+                assertInstanceOf(InterruptedException.class, r.outcome(), "round " + i);
                 assertNothingWaiting(p.second());
                 send(p.first(), "after " + i, withDescriptor ? e : null);
                 assertEquals("after " + i + "/" + (withDescriptor ? 1 : 0), receiveNow(p.second(), form));
@@ -182,32 +143,26 @@ class TubeBlockingReceiveTest {
         int rounds = 1000;
         try (Tube.Pair p = Tube.pair()) {
             java.util.concurrent.Semaphore ready = new java.util.concurrent.Semaphore(0);
-            CompletableFuture<Object> outcome = new CompletableFuture<>();
-            Thread receiver = Thread.ofPlatform().start(() -> {
+            Worker receiver = Worker.platform(() -> {
                 int interrupted = 0;
-                try {
-                    for (int i = 0; i < rounds; i++) {
-                        ready.release();
-                        try (Tube.Message m = receive(p.second(), form)) {
-                            outcome.complete("round " + i + " received " + text(m));
-                            return;
-                        } catch (InterruptedException e) {
-                            interrupted++;
-                        }
+                for (int i = 0; i < rounds; i++) {
+                    ready.release();
+                    try (Tube.Message m = receive(p.second(), form)) {
+                        return "round " + i + " received " + text(m);
+                    } catch (InterruptedException e) {
+                        interrupted++;
                     }
-                    outcome.complete(interrupted);
-                } catch (Throwable e) {
-                    outcome.complete(e);
                 }
+                return interrupted;
             });
             for (int i = 0; i < rounds; i++) {
-                if (!ready.tryAcquire(30, TimeUnit.SECONDS)) {
-                    fail("round " + (i - 1) + ": the interrupted receive never returned: " + receiver.getState());
+                if (!ready.tryAcquire(Worker.LIMIT_SECONDS, TimeUnit.SECONDS)) {
+                    fail("round " + (i - 1) + ": the interrupted receive never returned: " + receiver);
                 }
-                spin(ThreadLocalRandom.current().nextInt(10_000));
+                Spin.forNanos(ThreadLocalRandom.current().nextInt(10_000));
                 receiver.interrupt();
             }
-            assertEquals(rounds, outcome.get(30, TimeUnit.SECONDS));
+            assertEquals(rounds, receiver.value());
             assertNothingWaiting(p.second());
             send(p.first(), "intact", null);
             assertEquals("intact/0", receiveNow(p.second(), form));
@@ -221,7 +176,7 @@ class TubeBlockingReceiveTest {
             int received = 0;
             int interrupted = 0;
             for (int i = 0; i < 300; i++) {
-                Receiver r = Receiver.start(p.second(), form);
+                Worker r = receiver(p.second(), form);
                 if (ThreadLocalRandom.current().nextBoolean()) {
                     awaitBlockedInSometimes(r);
                 }
@@ -229,14 +184,14 @@ class TubeBlockingReceiveTest {
                 String expected = text + "/" + (withDescriptor ? 1 : 0);
                 if (ThreadLocalRandom.current().nextBoolean()) {
                     send(p.first(), text, withDescriptor ? e : null);
-                    spin(ThreadLocalRandom.current().nextInt(20_000));
-                    r.thread().interrupt();
+                    Spin.forNanos(ThreadLocalRandom.current().nextInt(20_000));
+                    r.interrupt();
                 } else {
-                    r.thread().interrupt();
-                    spin(ThreadLocalRandom.current().nextInt(20_000));
+                    r.interrupt();
+                    Spin.forNanos(ThreadLocalRandom.current().nextInt(20_000));
                     send(p.first(), text, withDescriptor ? e : null);
                 }
-                Object outcome = r.result();
+                Object outcome = r.outcome();
                 if (outcome instanceof InterruptedException) {
                     interrupted++;
                     assertEquals(expected, receiveNow(p.second(), form), "round " + i + ": the message must still be there");
@@ -257,16 +212,16 @@ class TubeBlockingReceiveTest {
         int signal = SignalKick.signal();
         assumeTrue(signal != 0, "no kick signal in this process");
         try (Tube.Pair p = Tube.pair(); Event e = new Event()) {
-            Receiver r = Receiver.start(p.second(), form);
-            awaitBlockedIn(r.tid(), "recvmsg");
+            Worker r = receiver(p.second(), form);
+            r.awaitBlockedIn("recvmsg");
             for (int i = 0; i < 20; i++) {
                 TestNative.tgkill(r.tid(), signal); // EINTR, and no kick behind it
-                Thread.sleep(2);
-                awaitBlockedIn(r.tid(), "recvmsg");
-                assertFalse(r.outcome().isDone(), "a stray signal ended the receive: " + (r.outcome().isDone() ? r.outcome().join() : ""));
+                Blocked.awaitSignalTaken(r.tid(), signal); // the recvmsg it ended has returned
+                r.awaitBlockedIn("recvmsg");       // ... and the receive called it again
+                assertFalse(r.isDone(), "a stray signal ended the receive: " + r.outcomeNow());
             }
             send(p.first(), "after the noise", withDescriptor ? e : null);
-            assertEquals("after the noise/" + (withDescriptor ? 1 : 0), r.result());
+            assertEquals("after the noise/" + (withDescriptor ? 1 : 0), r.outcome());
         }
     }
 
@@ -277,10 +232,10 @@ class TubeBlockingReceiveTest {
         for (int i = 0; i < 20; i++) {
             Tube.Pair p = Tube.pair();
             try {
-                Receiver r = Receiver.start(p.second(), form);
-                awaitBlockedIn(r.tid(), "recvmsg");
+                Worker r = receiver(p.second(), form);
+                r.awaitBlockedIn("recvmsg");
                 p.second().close();
-                assertInstanceOf(ClosedException.class, r.result(), "round " + i);
+                assertInstanceOf(ClosedException.class, r.outcome(), "round " + i);
                 r.thread().join(30_000);
             } finally {
                 p.close();
@@ -294,10 +249,10 @@ class TubeBlockingReceiveTest {
         for (int i = 0; i < 300; i++) {
             Tube.Pair p = Tube.pair();
             try {
-                Receiver r = Receiver.start(p.second(), form);
-                spin(ThreadLocalRandom.current().nextInt(30_000));
+                Worker r = receiver(p.second(), form);
+                Spin.forNanos(ThreadLocalRandom.current().nextInt(30_000));
                 p.second().close();
-                assertInstanceOf(ClosedException.class, r.result(), "round " + i);
+                assertInstanceOf(ClosedException.class, r.outcome(), "round " + i);
             } finally {
                 p.close();
             }
@@ -309,12 +264,12 @@ class TubeBlockingReceiveTest {
         for (int i = 0; i < 300; i++) {
             Tube.Pair p = Tube.pair();
             try {
-                Receiver r = Receiver.start(p.second(), i % 2 == 0 ? Form.BOUNDED : Form.UNBOUNDED);
-                spin(ThreadLocalRandom.current().nextInt(30_000));
+                Worker r = receiver(p.second(), i % 2 == 0 ? Form.BOUNDED : Form.UNBOUNDED);
+                Spin.forNanos(ThreadLocalRandom.current().nextInt(30_000));
                 Thread closer = Thread.ofPlatform().start(p.second()::close);
-                r.thread().interrupt();
+                r.interrupt();
                 closer.join(30_000);
-                Object outcome = r.result();
+                Object outcome = r.outcome();
                 assertTrue(outcome instanceof ClosedException || outcome instanceof InterruptedException,
                         "round " + i + ": " + outcome);
             } finally {
@@ -328,32 +283,24 @@ class TubeBlockingReceiveTest {
         int signal = SignalKick.signal();
         assumeTrue(signal != 0, "no kick signal in this process");
         try (Tube.Pair p = Tube.pair()) {
-            CompletableFuture<Integer> tid = new CompletableFuture<>();
             CompletableFuture<Object> interrupted = new CompletableFuture<>();
-            CompletableFuture<Object> outcome = new CompletableFuture<>();
-            Thread t = Thread.ofPlatform().start(() -> {
+            Worker r = Worker.platform(() -> {
                 TestNative.blockSignalInThisThread(signal); // a kick could not reach this thread
-                tid.complete(TestNative.gettid());
-                try {
-                    try (Tube.Message m = p.second().receive()) {
-                        interrupted.complete("received " + text(m));
-                    } catch (InterruptedException e) {
-                        interrupted.complete(e);
-                    }
-                    try (Tube.Message m = p.second().receive()) {
-                        outcome.complete(text(m));
-                    }
-                } catch (Throwable e) {
+                try (Tube.Message m = p.second().receive()) {
+                    interrupted.complete("received " + text(m));
+                } catch (InterruptedException e) {
                     interrupted.complete(e);
-                    outcome.complete(e);
+                }
+                try (Tube.Message m = p.second().receive()) {
+                    return text(m);
                 }
             });
-            awaitBlockedIn(tid.get(10, TimeUnit.SECONDS), "ppoll");
-            t.interrupt();
-            assertInstanceOf(InterruptedException.class, interrupted.get(30, TimeUnit.SECONDS));
-            awaitBlockedIn(tid.get(), "ppoll");
+            r.awaitBlockedIn("ppoll");
+            r.interrupt();
+            assertInstanceOf(InterruptedException.class, interrupted.get(Worker.LIMIT_SECONDS, TimeUnit.SECONDS));
+            r.awaitBlockedIn("ppoll");
             p.first().send(utf8("polled"));
-            assertEquals("polled", outcome.get(30, TimeUnit.SECONDS));
+            assertEquals("polled", r.outcome());
         }
     }
 
@@ -365,13 +312,10 @@ class TubeBlockingReceiveTest {
             int flags = TestNative.fcntl(fd, TestNative.F_GETFL);
             TestNative.fcntl(fd, TestNative.F_SETFL, flags | TestNative.O_NONBLOCK); // what another process might do
             try {
-                Receiver r = Receiver.start(p.second(), form);
-                if (syscallNumber("ppoll") > 0) {
-                    awaitBlockedIn(r.tid(), "ppoll"); // recvmsg said EAGAIN: it waits through ppoll instead
-                }
-                assertFalse(r.outcome().isDone(), "returned without a message: " + (r.outcome().isDone() ? r.outcome().join() : ""));
+                Worker r = receiver(p.second(), form);
+                r.awaitBlockedIn("ppoll"); // recvmsg said EAGAIN: it waits through ppoll instead
                 p.first().send(utf8("anyway"));
-                assertEquals("anyway/0", r.result());
+                assertEquals("anyway/0", r.outcome());
             } finally {
                 TestNative.fcntl(fd, TestNative.F_SETFL, flags);
             }
@@ -381,17 +325,14 @@ class TubeBlockingReceiveTest {
     @Test
     void aVirtualThreadReceiveParksAndIsInterruptible() throws Exception {
         try (Tube.Pair p = Tube.pair()) {
-            CompletableFuture<Object> outcome = new CompletableFuture<>();
-            Thread v = Thread.ofVirtual().start(() -> {
+            Worker v = Worker.virtual(() -> {
                 try (Tube.Message m = p.second().receive()) {
-                    outcome.complete(text(m));
-                } catch (Throwable e) {
-                    outcome.complete(e);
+                    return text(m);
                 }
             });
-            awaitParked(v, outcome);
+            v.awaitParked();
             v.interrupt();
-            assertInstanceOf(InterruptedException.class, outcome.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(InterruptedException.class, v.outcome());
             p.first().send(utf8("kept"));
             try (Tube.Message m = p.second().receive()) {
                 assertEquals("kept", text(m));
@@ -399,30 +340,9 @@ class TubeBlockingReceiveTest {
         }
     }
 
-    /** Waits until virtual thread {@code v} is parked (WAITING), failing if it ends first or never parks. */
-    private static void awaitParked(Thread v, CompletableFuture<Object> outcome) throws Exception {
-        for (int i = 0; i < 10_000; i++) {
-            if (v.getState() == Thread.State.WAITING) {
-                return;
-            }
-            if (outcome.isDone()) {
-                fail("the receive returned before any message was sent: " + outcome.join());
-            }
-            Thread.sleep(1);
-        }
-        fail("the virtual thread never parked; it is " + v.getState());
-    }
-
-    private static void awaitBlockedInSometimes(Receiver r) throws Exception {
+    private static void awaitBlockedInSometimes(Worker r) throws Exception {
         if (SignalKick.signal() != 0) {
-            awaitBlockedIn(r.tid(), "recvmsg");
-        }
-    }
-
-    private static void spin(long nanos) {
-        long end = System.nanoTime() + nanos;
-        while (System.nanoTime() < end) {
-            Thread.onSpinWait();
+            r.awaitBlockedIn("recvmsg");
         }
     }
 }

@@ -1,10 +1,10 @@
 package dev.vigil.ipc;
 
 import dev.vigil.ErrnoException;
-import dev.vigil.testing.Blocked;
 import dev.vigil.testing.DescriptorLeakGuard;
 import dev.vigil.testing.RawFd;
 import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,8 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -74,111 +72,105 @@ class TubeConnectTest {
         }
     }
 
-    /** How a connect on its own thread ended: the Tube, or what it threw, and the thread's interrupt status then. */
-    record Outcome(Object result, boolean interruptStatus) {}
-
     @FunctionalInterface
     interface Connect {
         Tube connect() throws Exception;
     }
 
-    /** Starts {@code connect} on a thread made by {@code builder}; the outcome completes when it ends. */
-    private static Thread start(Thread.Builder builder, Connect connect, CompletableFuture<Outcome> outcome) {
-        return builder.start(() -> {
-            Object result;
+    /**
+     * Starts {@code connect} on a thread of its own. Its value is the Tube; an
+     * InterruptedException must come with the interrupt status cleared, as it says, or the
+     * outcome is an AssertionError.
+     */
+    private static Worker start(boolean virtual, Connect connect) throws InterruptedException {
+        return Worker.start(virtual, () -> {
             try {
-                result = connect.connect();
-            } catch (Throwable t) {
-                result = t;
+                return connect.connect();
+            } catch (InterruptedException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new AssertionError("InterruptedException with the interrupt status still set", e);
+                }
+                throw e;
             }
-            outcome.complete(new Outcome(result, Thread.currentThread().isInterrupted()));
         });
     }
 
     /** Ends the connect's thread (closing the listener ends a connect that is still waiting) and closes its Tube. */
-    private static void finish(FullListener full, Thread t, CompletableFuture<Outcome> outcome) throws Exception {
+    private static void finish(FullListener full, Worker connecting) throws Exception {
         full.close();
-        t.join();
-        if (outcome.getNow(null) instanceof Outcome o && o.result() instanceof Tube tube) {
+        if (connecting.outcome() instanceof Tube tube) {
             tube.close();
         }
     }
 
-    private void interruptEndsAConnectWaitingForRoom(Thread.Builder builder) throws Exception {
+    private void interruptEndsAConnectWaitingForRoom(boolean virtual) throws Exception {
         try (FullListener full = new FullListener(dir.resolve("full.sock"))) {
             Map<Integer, String> before = DescriptorLeakGuard.snapshot();
-            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-            Thread t = start(builder, () -> Tube.connect(full.path()), outcome);
+            Worker t = start(virtual, () -> Tube.connect(full.path()));
             try {
-                Blocked.awaitParked(t); // waiting for room, not in connect(2)
+                t.awaitParked(); // waiting for room, not in connect(2)
                 t.interrupt();
-                Outcome o = outcome.get(30, TimeUnit.SECONDS);
-                assertInstanceOf(InterruptedException.class, o.result());
-                assertFalse(o.interruptStatus(), "the interrupt status is cleared, as InterruptedException says");
-                t.join();
+                assertInstanceOf(InterruptedException.class, t.outcome());
+                t.thread().join();
                 assertEquals(before, DescriptorLeakGuard.snapshot(), "the connect's socket was closed");
             } finally {
-                finish(full, t, outcome);
+                finish(full, t);
             }
         }
     }
 
     @Test
     void interruptEndsAPlatformThreadsConnectToAFullBacklog() throws Exception {
-        interruptEndsAConnectWaitingForRoom(Thread.ofPlatform());
+        interruptEndsAConnectWaitingForRoom(false);
     }
 
     @Test
     void interruptEndsAVirtualThreadsConnectToAFullBacklog() throws Exception {
-        interruptEndsAConnectWaitingForRoom(Thread.ofVirtual());
+        interruptEndsAConnectWaitingForRoom(true);
     }
 
     @Test
     void aVirtualThreadWaitingForRoomParksAndConnectsOnceTheListenerAccepts() throws Exception {
         try (FullListener full = new FullListener(dir.resolve("full.sock"))) {
-            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-            Thread t = start(Thread.ofVirtual(), () -> Tube.connect(full.path()), outcome);
+            Worker t = start(true, () -> Tube.connect(full.path()));
             try {
-                Blocked.awaitParked(t); // off its carrier, not held in connect(2)
+                t.awaitParked(); // off its carrier, not held in connect(2)
                 full.listener.accept().close(); // makes room for one
-                Outcome o = outcome.get(30, TimeUnit.SECONDS);
-                Tube tube = assertInstanceOf(Tube.class, o.result());
+                Tube tube = assertInstanceOf(Tube.class, t.outcome());
                 assertTrue(TubeTest.isBlocking(tube.rawDescriptor()), "a connected Tube is in blocking mode");
                 assertTrue(TubeTest.isCloseOnExec(tube.rawDescriptor()));
                 assertEquals(TestNative.getpid(), tube.peerCredentials().pid());
             } finally {
-                finish(full, t, outcome);
+                finish(full, t);
             }
         }
     }
 
-    private void aTimeoutEndsAConnectToAFullBacklog(Thread.Builder builder, Duration timeout) throws Exception {
+    private void aTimeoutEndsAConnectToAFullBacklog(boolean virtual, Duration timeout) throws Exception {
         try (FullListener full = new FullListener(dir.resolve("full.sock"))) {
             Map<Integer, String> before = DescriptorLeakGuard.snapshot();
-            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-            Thread t = start(builder, () -> Tube.connect(full.path(), timeout, c -> true), outcome);
+            Worker t = start(virtual, () -> Tube.connect(full.path(), timeout, c -> true));
             try {
-                Outcome o = outcome.get(30, TimeUnit.SECONDS);
-                SocketTimeoutException x = assertInstanceOf(SocketTimeoutException.class, o.result());
+                SocketTimeoutException x = assertInstanceOf(SocketTimeoutException.class, t.outcome());
                 assertTrue(x.getMessage().contains(full.path().toString()) && x.getMessage().contains(timeout.toString()),
                         x.getMessage());
-                t.join();
+                t.thread().join();
                 assertEquals(before, DescriptorLeakGuard.snapshot(), "the connect's socket was closed");
             } finally {
-                finish(full, t, outcome);
+                finish(full, t);
             }
         }
     }
 
     @Test
     void aConnectWithATimeoutToAFullBacklogEndsWithSocketTimeoutException() throws Exception {
-        aTimeoutEndsAConnectToAFullBacklog(Thread.ofPlatform(), Duration.ofMillis(20));
-        aTimeoutEndsAConnectToAFullBacklog(Thread.ofVirtual(), Duration.ofMillis(20));
+        aTimeoutEndsAConnectToAFullBacklog(false, Duration.ofMillis(20));
+        aTimeoutEndsAConnectToAFullBacklog(true, Duration.ofMillis(20));
     }
 
     @Test
     void aConnectWithATimeoutOfZeroTriesOnce() throws Exception {
-        aTimeoutEndsAConnectToAFullBacklog(Thread.ofPlatform(), Duration.ZERO);
+        aTimeoutEndsAConnectToAFullBacklog(false, Duration.ZERO);
         try (TubeListener listener = TubeListener.bind(dir.resolve("room.sock"));
              Tube tube = Tube.connect(listener.path(), Duration.ZERO);
              Tube accepted = listener.accept()) {
@@ -192,16 +184,15 @@ class TubeConnectTest {
     @Test
     void aConnectWaitingForRoomFailsWhenTheListenerCloses() throws Exception {
         try (FullListener full = new FullListener(dir.resolve("full.sock"))) {
-            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-            Thread t = start(Thread.ofPlatform(), () -> Tube.connect(full.path(), Duration.ofSeconds(60)), outcome);
+            Worker t = start(false, () -> Tube.connect(full.path(), Duration.ofSeconds(60)));
             try {
-                Blocked.awaitParked(t);
+                t.awaitParked();
                 full.close();
-                ErrnoException x = assertInstanceOf(ErrnoException.class, outcome.get(30, TimeUnit.SECONDS).result());
+                ErrnoException x = assertInstanceOf(ErrnoException.class, t.outcome());
                 // ENOENT once the listener's file is gone; ECONNREFUSED where a dead listener's file stays
                 assertTrue(x.errnoName().equals("ENOENT") || x.errnoName().equals("ECONNREFUSED"), x.getMessage());
             } finally {
-                finish(full, t, outcome);
+                finish(full, t);
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.vigil.ipc;
 import dev.vigil.Event;
 import dev.vigil.EventWaitResult;
 import dev.vigil.testing.PythonPeer;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.vigil.ipc.TubeTest.text;
@@ -63,16 +63,10 @@ class TubeInteropTest {
                 theirs.writeCount(2);                             // Java signals Python's eventfd
                 assertEquals("2", py.ask("ownread 0"));
 
-                CompletableFuture<EventWaitResult> waiter = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return theirs.await(Duration.ofSeconds(30));
-                    } catch (Exception e) {
-                        throw new RuntimeException(e);
-                    }
-                });
-                Thread.sleep(20);
+                Worker waiter = Worker.platform(() -> theirs.await(Duration.ofSeconds(30)));
+                waiter.awaitBlockedIn("ppoll");
                 assertEquals("ok", py.ask("ownwrite 0 1"));       // wakes a blocked Java waiter
-                assertEquals(EventWaitResult.SIGNALED, waiter.get(30, TimeUnit.SECONDS));
+                assertEquals(EventWaitResult.SIGNALED, waiter.value());
             }
         }
     }
@@ -99,17 +93,13 @@ class TubeInteropTest {
             tube.send(utf8("take-this"), ours, ours);
             assertEquals("msg take-this 2", py.ask("recv"));
             assertEquals("ok", py.ask("send mine"));
-            CompletableFuture<Object> blocked = CompletableFuture.supplyAsync(() -> {
-                try (Tube.Message first = tube.receive()) {  // the message sent before dying
-                    assertEquals(1, first.descriptorCount());
-                    return tube.receive();                     // blocks until the peer dies
-                } catch (Exception e) {
-                    return e;
-                }
-            });
-            Thread.sleep(20);
+            try (Tube.Message first = tube.receive()) {      // the message sent before dying
+                assertEquals(1, first.descriptorCount());
+            }
+            Worker blocked = Worker.platform(tube::receive);  // blocks until the peer dies
+            blocked.awaitBlockedIn("recvmsg", "ppoll");
             py.send("die");
-            assertInstanceOf(EOFException.class, blocked.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(EOFException.class, blocked.failure());
             assertThrows(dev.vigil.ErrnoException.class, () -> tube.send(utf8("anyone?")));
         }
     }

@@ -4,9 +4,9 @@ import dev.vigil.ClosedException;
 import dev.vigil.ErrnoException;
 import dev.vigil.TriggeredEvent;
 import dev.vigil.WaitContext;
-import dev.vigil.testing.Blocked;
 import dev.vigil.testing.PythonPeer;
 import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,9 +21,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static dev.vigil.ipc.TubeTest.text;
@@ -198,21 +195,15 @@ class TubeListenerTest {
     /** What a connect(2) blocked on a full backlog returns when the listener closes: the number, or minus the errno. */
     private static int connectWhileTheListenerCloses(Path path) throws Exception {
         try (TubeConnectTest.FullListener full = new TubeConnectTest.FullListener(path)) {
-            CompletableFuture<Integer> tid = new CompletableFuture<>();
-            CompletableFuture<Integer> connected = new CompletableFuture<>();
-            Thread peer = Thread.ofPlatform().start(() -> {
-                tid.complete(TestNative.gettid());
-                connected.complete(TestNative.connectSeqpacketBlocking(path.toString()));
-            });
+            Worker peer = Worker.platform(() -> TestNative.connectSeqpacketBlocking(path.toString()));
             try {
-                Blocked.awaitInSyscall(tid.get(30, TimeUnit.SECONDS), "connect");
+                peer.awaitBlockedIn("connect");
                 full.listener.close();
-                return connected.get(30, TimeUnit.SECONDS);
+                return (Integer) peer.value();
             } finally {
                 full.close(); // ends the peer's connect if the listener's close did not
-                peer.join();
-                if (connected.getNow(-1) >= 0) {
-                    TestNative.close(connected.get());
+                if (peer.outcome() instanceof Integer fd && fd >= 0) {
+                    TestNative.close(fd);
                 }
             }
         }
@@ -247,16 +238,10 @@ class TubeListenerTest {
     @Test
     void closeEndsABlockedAccept() throws Exception {
         TubeListener listener = TubeListener.bind(dir.resolve("close.sock"));
-        CompletableFuture<Object> r = CompletableFuture.supplyAsync(() -> {
-            try {
-                return listener.accept();
-            } catch (Exception e) {
-                return e;
-            }
-        });
-        Thread.sleep(50);
+        Worker r = Worker.platform(listener::accept);
+        r.awaitBlockedIn("ppoll");
         listener.close();
-        assertInstanceOf(ClosedException.class, r.get(30, TimeUnit.SECONDS));
+        assertInstanceOf(ClosedException.class, r.failure());
         assertThrows(ClosedException.class, listener::accept);
         assertThrows(IllegalStateException.class, listener::rawDescriptor);
     }
@@ -265,20 +250,16 @@ class TubeListenerTest {
     void acceptOnAVirtualThreadWaitsForAPeer() throws Exception {
         Path path = dir.resolve("virtual.sock");
         try (TubeListener listener = TubeListener.bind(path)) {
-            AtomicReference<Object> got = new AtomicReference<>();
-            Thread t = Thread.ofVirtual().start(() -> {
-                try (Tube server = listener.accept(); Tube.Message m = server.receive()) {
-                    got.set(text(m));
-                } catch (Exception e) {
-                    got.set(e);
+            Worker server = Worker.virtual(() -> {
+                try (Tube accepted = listener.accept(); Tube.Message m = accepted.receive()) {
+                    return text(m);
                 }
             });
-            Thread.sleep(20);
+            server.awaitParked(); // in accept: no peer has connected yet
             try (Tube client = Tube.connect(path)) {
                 client.send(utf8("from afar"));
-                t.join(30_000);
+                assertEquals("from afar", server.value());
             }
-            assertEquals("from afar", got.get());
         }
     }
 

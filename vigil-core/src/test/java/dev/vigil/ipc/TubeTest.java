@@ -10,7 +10,9 @@ import dev.vigil.TriggeredEvent;
 import dev.vigil.WaitContext;
 import dev.vigil.testing.DescriptorLeakGuard;
 import dev.vigil.testing.RawFd;
+import dev.vigil.testing.Spin;
 import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 
 import java.io.EOFException;
@@ -20,11 +22,11 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -84,13 +86,10 @@ class TubeTest {
         byte[] big = new byte[150_000]; // larger than the initial 4 KiB buffer, within the default send buffer
         for (int i = 0; i < big.length; i++) big[i] = (byte) (i * 31);
         try (Tube.Pair p = Tube.pair()) {
-            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
-                try {
-                    p.first().send(big);
-                    p.first().send(utf8("after"));
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
+            Worker sender = Worker.platform(() -> {
+                p.first().send(big);
+                p.first().send(utf8("after"));
+                return "sent";
             });
             try (Tube.Message m = p.second().receive()) {
                 assertArrayEquals(big, m.bytes());
@@ -98,7 +97,7 @@ class TubeTest {
             try (Tube.Message m = p.second().receive()) {
                 assertEquals("after", text(m));
             }
-            sent.get(30, TimeUnit.SECONDS);
+            assertEquals("sent", sender.value());
         }
     }
 
@@ -133,15 +132,12 @@ class TubeTest {
                 assertEquals(1, m.descriptorCount());
             }
             p.first().send(big, e);
-            CompletableFuture<byte[]> onVirtual = new CompletableFuture<>();
-            Thread.ofVirtual().start(() -> {
+            Worker onVirtual = Worker.virtual(() -> {
                 try (Tube.Message m = p.second().receive(size + 1, 1)) {
-                    onVirtual.complete(m.bytes());
-                } catch (Throwable t) {
-                    onVirtual.completeExceptionally(t);
+                    return m.bytes();
                 }
-            }).join();
-            assertArrayEquals(big, onVirtual.get());
+            });
+            assertArrayEquals(big, (byte[]) onVirtual.value());
         }
     }
 
@@ -418,68 +414,65 @@ class TubeTest {
         }
     }
 
+    /** A worker receiving one message on {@code t}; its value is the message's text. */
+    private static Worker receiver(boolean virtual, Tube t) throws InterruptedException {
+        return Worker.start(virtual, () -> {
+            try (Tube.Message m = t.receive()) {
+                return text(m);
+            }
+        });
+    }
+
     @Test
     void receiveBlocksUntilAMessageArrives() throws Exception {
         try (Tube.Pair p = Tube.pair()) {
-            CompletableFuture<String> r = CompletableFuture.supplyAsync(() -> {
-                try (Tube.Message m = p.second().receive()) {
-                    return text(m);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            Thread.sleep(20);
+            Worker r = receiver(false, p.second());
+            r.awaitBlockedIn("recvmsg", "ppoll"); // ppoll where no signal can end a recvmsg
             p.first().send(utf8("late"));
-            assertEquals("late", r.get(30, TimeUnit.SECONDS));
+            assertEquals("late", r.value());
         }
     }
 
     @Test
     void receiveOnAVirtualThreadBlocksUntilAMessageArrives() throws Exception {
         try (Tube.Pair p = Tube.pair()) {
-            AtomicReference<Object> got = new AtomicReference<>();
-            Thread t = Thread.ofVirtual().start(() -> {
-                try (Tube.Message m = p.second().receive()) {
-                    got.set(text(m));
-                } catch (Exception e) {
-                    got.set(e);
-                }
-            });
-            Thread.sleep(20);
+            Worker r = receiver(true, p.second());
+            r.awaitParked();
             p.first().send(utf8("virtual"));
-            t.join(30_000);
-            assertEquals("virtual", got.get());
+            assertEquals("virtual", r.value());
         }
     }
 
     @Test
     void aSenderBlockedOnAFullQueueProceedsOnceTheReceiverTakesSome() throws Exception {
+        // "Not writable" is not "full" (a Unix socket stops reporting POLLOUT while a send would
+        // still fit), so the sender fills the queue itself until it is seen waiting for room.
         try (Tube.Pair p = Tube.pair()) {
             byte[] chunk = new byte[32 * 1024];
-            int sent = 0;
-            // fill the queue without blocking: the writable check says when it is full
-            try (WaitContext<String> ctx = new WaitContext<>()) {
-                ctx.addForEvent(p.first(), EventType.WRITE, "w");
-                while (!ctx.await(Duration.ZERO).isEmpty()) {
+            AtomicBoolean waited = new AtomicBoolean();
+            Worker sender = Worker.platform(() -> {
+                int sent = 0;
+                while (!waited.get()) {
                     p.first().send(chunk);
                     sent++;
                 }
-            }
-            int total = sent + 1;
-            CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> {
-                try {
-                    p.first().send(utf8("the one that waited"));
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
+                p.first().send(utf8("the one that waited"));
+                return sent;
             });
-            for (int i = 0; i < total - 1; i++) {
-                p.second().receive().close();
+            sender.awaitBlockedIn("ppoll"); // the queue is full: the send waits for room
+            waited.set(true);
+            assertFalse(sender.isDone(), "a send went through a full queue: " + sender.outcomeNow());
+            int received = 0;
+            for (;;) {
+                try (Tube.Message m = p.second().receive()) {
+                    if (m.bytes().length != chunk.length) {
+                        assertEquals("the one that waited", text(m));
+                        break;
+                    }
+                    received++;
+                }
             }
-            blocked.get(30, TimeUnit.SECONDS);
-            try (Tube.Message m = p.second().receive()) {
-                assertEquals("the one that waited", text(m));
-            }
+            assertEquals(received, sender.value(), "every chunk arrives once, the blocked one included");
         }
     }
 
@@ -487,16 +480,10 @@ class TubeTest {
     void closeEndsABlockedReceive() throws Exception {
         Tube.Pair p = Tube.pair();
         try {
-            CompletableFuture<Object> r = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return p.second().receive();
-                } catch (Exception e) {
-                    return e;
-                }
-            });
-            Thread.sleep(50);
+            Worker r = receiver(false, p.second());
+            r.awaitBlockedIn("recvmsg", "ppoll");
             p.second().close();
-            assertInstanceOf(ClosedException.class, r.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(ClosedException.class, r.failure());
         } finally {
             p.close();
         }
@@ -505,19 +492,10 @@ class TubeTest {
     @Test
     void interruptEndsABlockedReceiveAndConsumesNothing() throws Exception {
         try (Tube.Pair p = Tube.pair()) {
-            AtomicReference<Object> got = new AtomicReference<>();
-            Thread t = new Thread(() -> {
-                try {
-                    got.set(p.second().receive());
-                } catch (Exception e) {
-                    got.set(e);
-                }
-            });
-            t.start();
-            Thread.sleep(50);
-            t.interrupt();
-            t.join(30_000);
-            assertInstanceOf(InterruptedException.class, got.get());
+            Worker r = receiver(false, p.second());
+            r.awaitBlockedIn("recvmsg", "ppoll");
+            r.interrupt();
+            assertInstanceOf(InterruptedException.class, r.failure());
             p.first().send(utf8("still here"));
             try (Tube.Message m = p.second().receive()) {
                 assertEquals("still here", text(m));
@@ -630,9 +608,7 @@ class TubeTest {
                         }
                     }
                 });
-                for (int spin = round * 37 % 2000; spin > 0; spin--) {
-                    Thread.onSpinWait();
-                }
+                Spin.times(round * 37 % 2000);
                 original.close();
                 try (Event reuser = new Event()) { // most likely takes the number just freed
                     for (;;) {

@@ -3,10 +3,9 @@ package dev.vigil.ipc;
 import dev.vigil.Event;
 import dev.vigil.reactor.Readiness;
 import dev.vigil.reactor.Registration;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -21,51 +20,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class VirtualWaitSharingTest {
 
-    private static CompletableFuture<Object> onVirtualThread(java.util.concurrent.Callable<Object> body) {
-        CompletableFuture<Object> result = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
-            try {
-                result.complete(body.call());
-            } catch (Throwable t) {
-                result.complete(t);
-            }
-        });
-        return result;
-    }
-
-    /** Gives a virtual thread that is about to wait time to register and park. */
-    private static void letItPark() throws InterruptedException {
-        Thread.sleep(50);
-    }
-
     @Test
     void aBlockedSendAndABlockedReceiveOnOneTubeBothComplete() throws Exception {
         try (Tube.Pair p = Tube.pair()) {
             byte[] chunk = new byte[16 * 1024];
             AtomicInteger sent = new AtomicInteger();
             AtomicBoolean stop = new AtomicBoolean();
-            CompletableFuture<Object> sending = onVirtualThread(() -> {
+            Worker sending = Worker.virtual(() -> {
                 while (!stop.get()) {
                     p.first().send(chunk); // blocks once the queue is full
                     sent.incrementAndGet();
                 }
                 return "stopped";
             });
-            int before;
-            do { // until the sender has stopped making progress: it waits for room
-                before = sent.get();
-                letItPark();
-            } while (sent.get() != before || before == 0);
-            CompletableFuture<Object> receiving = onVirtualThread(() -> {
+            sending.awaitParked(); // the queue is full: the send waits for room
+            Worker receiving = Worker.virtual(() -> {
                 try (Tube.Message m = p.first().receive()) {
                     return m.bytes().length;
                 }
             });
-            letItPark();
-            assertFalse(receiving.isDone(), "the receive should be waiting: " + receiving.getNow(null));
-            assertFalse(sending.isDone(), "the send should be waiting for room: " + sending.getNow(null));
+            receiving.awaitParked();
+            assertFalse(sending.isDone(), "the send should be waiting for room: " + sending.outcomeNow());
             p.second().send(new byte[] {1, 2, 3});
-            assertEquals(3, receiving.get(30, TimeUnit.SECONDS));
+            assertEquals(3, receiving.value());
             stop.set(true);
             // Make room until the sender notices the stop. Only messages it has counted are
             // certainly queued; one it is still sending is counted once it goes through.
@@ -77,10 +54,10 @@ class VirtualWaitSharingTest {
                     }
                     received++;
                 } else {
-                    Thread.sleep(1);
+                    Thread.yield(); // the sender has yet to notice the stop
                 }
             }
-            assertEquals("stopped", sending.get(30, TimeUnit.SECONDS));
+            assertEquals("stopped", sending.value());
         }
     }
 
@@ -90,26 +67,26 @@ class VirtualWaitSharingTest {
         try (Event e = new Event()) {
             Registration reg = new Registration();
             assertTrue(reg.register(e));
-            CompletableFuture<Object> waiting = onVirtualThread(() -> {
+            Worker waiting = Worker.virtual(() -> {
                 e.await();
                 return "woken";
             });
-            letItPark();
+            waiting.awaitParked();
             e.signal();
-            assertEquals("woken", waiting.get(30, TimeUnit.SECONDS));
+            assertEquals("woken", waiting.value());
             reg.deregister(e);
         }
         // waited on first, then registered
         try (Event e = new Event()) {
-            CompletableFuture<Object> waiting = onVirtualThread(() -> {
+            Worker waiting = Worker.virtual(() -> {
                 e.await();
                 return "woken";
             });
-            letItPark();
+            waiting.awaitParked();
             Registration reg = new Registration();
             assertTrue(reg.register(e));
             e.signal();
-            assertEquals("woken", waiting.get(30, TimeUnit.SECONDS));
+            assertEquals("woken", waiting.value());
             Readiness r = reg.takeReadReady();
             reg.deregister(e);
             assertTrue(r.isReadable() || r.isEmpty()); // a hint; what matters is that both worked

@@ -3,6 +3,8 @@ package dev.vigil.reactor;
 import dev.vigil.ClosedException;
 import dev.vigil.Event;
 import dev.vigil.EventWaitResult;
+import dev.vigil.testing.Spin;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -35,23 +37,15 @@ class ReactorTest {
         }
     }
 
-    /** Starts {@code n} virtual threads, each in {@code reg.awaitReadReady()}; returns once all have started. */
-    static List<CompletableFuture<Readiness>> awaitReadOnVirtualThreads(Registration reg, int n) throws InterruptedException {
-        List<CompletableFuture<Readiness>> waiters = new ArrayList<>();
-        CountDownLatch started = new CountDownLatch(n);
+    /** Starts {@code n} virtual threads, each in {@code reg.awaitReadReady()}; returns once every one is parked there. */
+    static List<Worker> awaitReadOnVirtualThreads(Registration reg, int n) throws InterruptedException {
+        List<Worker> waiters = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            CompletableFuture<Readiness> f = new CompletableFuture<>();
-            waiters.add(f);
-            Thread.ofVirtual().start(() -> {
-                started.countDown();
-                try {
-                    f.complete(reg.awaitReadReady());
-                } catch (Throwable t) {
-                    f.completeExceptionally(t);
-                }
-            });
+            waiters.add(Worker.virtual(reg::awaitReadReady));
         }
-        started.await();
+        for (Worker w : waiters) {
+            w.awaitParked();
+        }
         return waiters;
     }
 
@@ -63,11 +57,10 @@ class ReactorTest {
             Background bg = reactor.background();
             Registration reg = new Registration();
             reg.registerWith(e, bg.handle());
-            List<CompletableFuture<Readiness>> waiters = awaitReadOnVirtualThreads(reg, 100);
-            Thread.sleep(50);
+            List<Worker> waiters = awaitReadOnVirtualThreads(reg, 100);
             e.signal();
-            for (CompletableFuture<Readiness> f : waiters) {
-                assertTrue(f.get(60, TimeUnit.SECONDS).isReadable());
+            for (Worker w : waiters) {
+                assertTrue(((Readiness) w.value()).isReadable());
             }
             reg.deregister(e);
             bg.shutdownNow();
@@ -107,12 +100,12 @@ class ReactorTest {
             Background bg = reactor.background();
             Registration reg = new Registration();
             reg.registerWith(e, bg.handle());
-            List<CompletableFuture<Readiness>> waiters = awaitReadOnVirtualThreads(reg, 1000);
+            List<Worker> waiters = awaitReadOnVirtualThreads(reg, 1000);
             CompletableFuture<Readiness> future = reg.readReady();
-            Thread.sleep(100);
+            assertFalse(future.isDone());
             bg.shutdownNow();
-            for (CompletableFuture<Readiness> f : waiters) {
-                Throwable t = causeOf(f);
+            for (Worker w : waiters) {
+                Throwable t = w.failure();
                 assertInstanceOf(ClosedException.class, t);
                 assertTrue(t.getMessage().contains("Reactor is closed"), t.getMessage());
             }
@@ -144,8 +137,17 @@ class ReactorTest {
             assertThrows(IllegalStateException.class, reactor::background);
             Registration reg = new Registration();
             reg.registerWith(e, bg.handle());
+            long wakeups = reactor.stats().wakeups();
             CompletableFuture<Void> idle = bg.shutdownOnIdle();
-            Thread.sleep(50);
+            // The thread checks for idleness after the turn that takes shutdownOnIdle's wake-up;
+            // an event signalled after that turn is dispatched only if the check let it go on.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            for (int step = 0; reactor.stats().wakeups() == wakeups; step++) {
+                assertTrue(System.nanoTime() < deadline, "the background thread never took the wake-up");
+                Spin.pause(step);
+            }
+            e.signal();
+            assertTrue(reg.awaitReadReady(Duration.ofSeconds(30)).isReadable(), "the reactor stopped with a registration live");
             assertFalse(idle.isDone(), "one registration is still live");
             reg.deregister(e); // the last registration: the background thread must notice by itself
             idle.get(30, TimeUnit.SECONDS);

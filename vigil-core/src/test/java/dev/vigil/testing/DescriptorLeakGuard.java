@@ -24,6 +24,7 @@ import java.util.TreeMap;
  * <p>Regular files are ignored: the class loader opens jar files lazily while tests run.
  * So are {@code /dev/random} and {@code /dev/urandom}, which the JDK's {@code SecureRandom}
  * opens once and keeps for the life of the process.
+ * Workers the test left running ({@link Worker}) are ended first.
  * Idle wake descriptors of the wait pool are closed first ({@link Parker#trimPool()}); a
  * short grace period lets threads that a test has already told to stop leave the kernel.
  */
@@ -41,6 +42,7 @@ public final class DescriptorLeakGuard implements BeforeEachCallback, AfterEachC
     public void afterEach(ExtensionContext context) throws InterruptedException {
         @SuppressWarnings("unchecked")
         Map<Integer, String> before = context.getStore(NS).get("before", Map.class);
+        Worker.endAll(); // a failed test's workers first: they may hold descriptors
         Map<Integer, String> leaked = Map.of();
         for (int attempt = 0; attempt < 50; attempt++) {
             Parker.trimPool();
