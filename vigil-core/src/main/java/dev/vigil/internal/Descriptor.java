@@ -7,6 +7,7 @@ import dev.vigil.internal.linux.Unistd;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.function.IntConsumer;
 
 /**
  * Ownership of one file descriptor number, safe against concurrent use and close.
@@ -40,6 +41,10 @@ import java.lang.invoke.VarHandle;
  * the cleaner closing an abandoned owner, which calls {@code close()}), and {@link #intoRaw()}.
  * No user holds the number then, and the file is still open, which an owner that keeps
  * per-file state (an Event's entry in {@link EventFdRegistry}) relies on.
+ *
+ * <p>The {@code close(2)} itself is {@link #CLOSE} for every Descriptor the library makes;
+ * the model-checking tests give a stub instead, because a model checker cannot run system
+ * calls. Only the closing transition reaches it, never {@link #acquire()} or {@link #release()}.
  */
 public final class Descriptor {
     private static final int CLOSED = 1;
@@ -56,10 +61,15 @@ public final class Descriptor {
 
     private static final OwnerTable<Descriptor> OWNED = new OwnerTable<>();
 
+    /** Closes a number: {@code close(2)}. */
+    static final IntConsumer CLOSE = fd -> Unistd.close(Native.Scratch.get(), fd);
+
     private final int fd;
     private final String what;
     /** Run once when ownership ends, before the number is closed; null for none. */
     private final Runnable onRelease;
+    /** {@link #CLOSE}, or a test's stub. */
+    private final IntConsumer closer;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
     /** True once this Descriptor gave the number up without closing it. */
@@ -72,9 +82,18 @@ public final class Descriptor {
     private Cleanup.Watch watch;
 
     private Descriptor(int fd, String what, Runnable onRelease) {
+        this(fd, what, onRelease, CLOSE);
+    }
+
+    /**
+     * An owner outside the registry that closes its number with {@code closer}: for the
+     * model-checking tests, whose closer records the close instead of making it.
+     */
+    Descriptor(int fd, String what, Runnable onRelease, IntConsumer closer) {
         this.fd = fd;
         this.what = what;
         this.onRelease = onRelease;
+        this.closer = closer;
     }
 
     /**
@@ -216,7 +235,7 @@ public final class Descriptor {
             ownershipEnded(); // while the file is still open: see the class comment
         } finally {
             // EINTR from close(2) on Linux still means the number was released: never retry.
-            Unistd.close(Native.Scratch.get(), fd);
+            closer.accept(fd);
             OWNED.remove(fd, this);
         }
     }

@@ -97,6 +97,13 @@ import java.util.concurrent.locks.LockSupport;
  * and it checks the interrupt status and the descriptor's close after {@code enter} (a
  * Dekker pair of volatile accesses with the interrupter and the closer, who set their flag
  * before they kick).
+ *
+ * <p><b>The kernel side.</b> Everything a kick does besides its state changes (the
+ * disposition check, {@code tgkill}, handing over to {@code vigil-kicker}, the
+ * {@code getppid} on leaving) goes through one {@link Sender}, {@link #SIGNALS} for every
+ * instance the library makes. Only the rare paths reach it, never {@link #enter},
+ * {@link #notYetKicked} or a {@link #leave} without a kick; the model-checking tests give it a
+ * stub, because a model checker cannot run system calls.
  */
 public final class SignalKick implements InterruptHook.Target {
     private static final System.Logger LOG = System.getLogger("dev.vigil");
@@ -151,8 +158,55 @@ public final class SignalKick implements InterruptHook.Target {
     private Thread caller;
     /** True once a signal was sent in the current call; written before the state becomes KICKED. */
     private boolean sent;
+    private final Sender sender;
 
-    public SignalKick() {}
+    public SignalKick() {
+        this(SIGNALS);
+    }
+
+    /** With another kernel side: for the model-checking tests. */
+    SignalKick(Sender sender) {
+        this.sender = sender;
+    }
+
+    /** What a kick does outside this object's state (see "The kernel side"). */
+    interface Sender {
+        /** False if a signal can no longer end a call here: asked before every send. */
+        boolean canSend();
+
+        /** Sends the signal to thread {@code tid} of this process. */
+        void send(int tid);
+
+        /** Has {@code k}, which has just sent its first signal, sent again until its caller leaves. */
+        void resendLater(SignalKick k);
+
+        /** In the caller, after a kick that sent: runs the handler for any signal still pending. */
+        void takePending();
+    }
+
+    /** The process's signal: {@code tgkill}, {@code vigil-kicker}, {@code getppid}. */
+    static final Sender SIGNALS = new Sender() {
+        @Override
+        public boolean canSend() {
+            return stillUsable(Native.Scratch.get());
+        }
+
+        @Override
+        public void send(int tid) {
+            // A failure (EAGAIN: signal queue full) is retried like a lost signal.
+            Signal.tgkill(Native.Scratch.get(), PID, tid, SIGNAL);
+        }
+
+        @Override
+        public void resendLater(SignalKick k) {
+            Resender.watch(k);
+        }
+
+        @Override
+        public void takePending() {
+            Signal.getppid();
+        }
+    };
 
     /** The signal kicks send (for tests that send a stray one); 0 if none. */
     public static int signal() {
@@ -327,7 +381,7 @@ public final class SignalKick implements InterruptHook.Target {
                 if (STATE.compareAndSet(this, KICKED, IDLE)) { // a CAS: the resender may be about to send again
                     caller = null;
                     if (signalled) {
-                        Signal.getppid(); // handles any signal of this kick still pending: see "Leaving"
+                        sender.takePending(); // handles any signal of this kick still pending: see "Leaving"
                     }
                     return;
                 }
@@ -348,34 +402,33 @@ public final class SignalKick implements InterruptHook.Target {
         if ((int) STATE.getVolatile(this) != IN_CALL) {
             return; // the common case of close(): nobody in the call
         }
-        Native.Scratch s = Native.Scratch.get();
-        if (!stillUsable(s) || !STATE.compareAndSet(this, IN_CALL, KICKING)) {
+        if (!sender.canSend() || !STATE.compareAndSet(this, IN_CALL, KICKING)) {
             return;
         }
         if (caller == Thread.currentThread()) { // the caller kicking itself: it has not made its call
             STATE.setVolatile(this, KICKED);
             return;
         }
-        send(s);
-        Resender.watch(this);
+        send();
+        sender.resendLater(this);
     }
 
-    /** From KICKING: one tgkill, then KICKED. */
-    private void send(Native.Scratch s) {
-        Signal.tgkill(s, PID, tid, SIGNAL); // a failure (EAGAIN: signal queue full) is retried like a lost signal
+    /** From KICKING: one signal, then KICKED. */
+    private void send() {
+        sender.send(tid);
         sent = true;
         STATE.setVolatile(this, KICKED);
     }
 
     /** Sends again if the caller is still in the kicked call; false once it has left. */
-    private boolean resend(Native.Scratch s) {
+    boolean resend() {
         if ((int) STATE.getVolatile(this) != KICKED) {
             return false;
         }
-        if (!stillUsable(s) || !STATE.compareAndSet(this, KICKED, KICKING)) {
+        if (!sender.canSend() || !STATE.compareAndSet(this, KICKED, KICKING)) {
             return false;
         }
-        send(s);
+        send();
         return true;
     }
 
@@ -441,9 +494,8 @@ public final class SignalKick implements InterruptHook.Target {
                         continue;
                     }
                     LockSupport.parkNanos(this, pause);
-                    Native.Scratch s = Native.Scratch.get();
                     watched.removeIf(w -> {
-                        if (!w.resend(s)) {
+                        if (!w.resend()) {
                             return true;
                         }
                         resent++;
