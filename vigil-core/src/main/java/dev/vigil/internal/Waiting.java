@@ -102,7 +102,12 @@ public final class Waiting {
                 if (left == 0) {
                     return 0;
                 }
-                int revents = parker.poll(s, raw, events, left);
+                int revents;
+                try {
+                    revents = parker.poll(s, raw, events, left);
+                } catch (InterruptedException e) {
+                    throw closeWinsOver(e, fd, what);
+                }
                 if (revents > 0) {
                     long result = attempt.tryOnce(s, raw);
                     if (result != 0) {
@@ -159,12 +164,27 @@ public final class Waiting {
                 }
                 io.await(stream, left); // an edge, the timeout, close (ClosedException) or an interrupt
             }
+        } catch (InterruptedException e) {
+            throw closeWinsOver(e, fd, what);
         } catch (ClosedException e) {
             throw fd.isClosed() ? closedDuringWait(what) : e;
         } finally {
             slot.publish((ScheduledIo) null);
             poller.remove(io);
         }
+    }
+
+    /**
+     * An interrupt that ended a wait after the object was closed: the close wins, as in
+     * {@link #endIfClosedOrInterrupted}, and the interrupt status stays set.
+     */
+    private static InterruptedException closeWinsOver(InterruptedException interrupted, Descriptor fd, String what)
+            throws ClosedException {
+        if (fd.isClosed()) {
+            Thread.currentThread().interrupt();
+            throw closedDuringWait(what);
+        }
+        return interrupted;
     }
 
     /** The exception of a wait that the object's {@code close()} ended. */
