@@ -2,7 +2,9 @@ package dev.vigil.internal;
 
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Signal;
+import dev.vigil.testing.Spin;
 import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,21 +47,17 @@ class SignalKickTest {
 
     @Test
     void onlyPlatformThreadsThatCanReceiveTheSignalAreKickable() throws Exception {
-        CompletableFuture<int[]> platform = new CompletableFuture<>();
-        Thread.ofPlatform().start(() -> platform.complete(new int[] {SignalKick.kickableThreadId(), TestNative.gettid()}));
-        int[] ids = platform.get(10, TimeUnit.SECONDS);
-        assertEquals(ids[1], ids[0], "a platform thread is kicked at its kernel thread id");
+        Worker platform = Worker.platform(SignalKick::kickableThreadId);
+        assertEquals(platform.tid(), platform.value(), "a platform thread is kicked at its kernel thread id");
 
-        CompletableFuture<Integer> virtual = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> virtual.complete(SignalKick.kickableThreadId()));
-        assertEquals(-1, virtual.get(10, TimeUnit.SECONDS), "a virtual thread must never block its carrier");
+        Worker virtual = Worker.virtual(SignalKick::kickableThreadId);
+        assertEquals(-1, virtual.value(), "a virtual thread must never block its carrier");
 
-        CompletableFuture<Integer> masked = new CompletableFuture<>();
-        Thread.ofPlatform().start(() -> {
+        Worker masked = Worker.platform(() -> {
             TestNative.blockSignalInThisThread(SignalKick.signal());
-            masked.complete(SignalKick.kickableThreadId());
+            return SignalKick.kickableThreadId();
         });
-        assertEquals(-1, masked.get(10, TimeUnit.SECONDS), "a thread with the signal blocked cannot be kicked");
+        assertEquals(-1, masked.value(), "a thread with the signal blocked cannot be kicked");
     }
 
     @Test
@@ -70,35 +68,30 @@ class SignalKickTest {
             boolean stay = i % 2 == 0; // whether the waiter ignores signals until one is sent again
             CompletableFuture<Void> entered = new CompletableFuture<>();
             CompletableFuture<Void> kickReturned = new CompletableFuture<>();
-            CompletableFuture<Boolean> pendingAfterwards = new CompletableFuture<>();
             AtomicBoolean left = new AtomicBoolean();
             AtomicBoolean sawResend = new AtomicBoolean();
             long resentBefore = SignalKick.Resender.resent;
-            Thread.ofPlatform().start(() -> {
-                try {
-                    kick.enter(SignalKick.kickableThreadId());
-                    entered.complete(null);
-                    kickReturned.get(20, TimeUnit.SECONDS); // "in the call" until kick() is back: it must not wait for us
-                    long until = System.nanoTime() + 20_000_000_000L;
-                    while (stay && SignalKick.Resender.resent == resentBefore && System.nanoTime() < until) {
-                        Thread.onSpinWait(); // as if each signal had been lost
-                    }
-                    sawResend.set(SignalKick.Resender.resent != resentBefore);
-                    left.set(true);
-                    kick.leave();
-                    TestNative.blockSignalInThisThread(signal); // from here on, a signal would stay pending
-                    Thread.sleep(30); // longer than the resender's first pauses: a late send would be caught
-                    pendingAfterwards.complete(TestNative.isPending(signal));
-                } catch (Throwable t) {
-                    pendingAfterwards.completeExceptionally(t);
+            Worker waiter = Worker.platform(() -> { // its value: whether a signal came after it left
+                kick.enter(SignalKick.kickableThreadId());
+                entered.complete(null);
+                kickReturned.get(20, TimeUnit.SECONDS); // "in the call" until kick() is back: it must not wait for us
+                long until = System.nanoTime() + 20_000_000_000L;
+                for (int step = 0; stay && SignalKick.Resender.resent == resentBefore && System.nanoTime() < until; step++) {
+                    Spin.pause(step); // as if each signal had been lost
                 }
+                sawResend.set(SignalKick.Resender.resent != resentBefore);
+                left.set(true);
+                kick.leave();
+                TestNative.blockSignalInThisThread(signal); // from here on, a signal would stay pending
+                Thread.sleep(30); // longer than the resender's first pauses: a late send would be caught
+                return TestNative.isPending(signal);
             });
             entered.get(10, TimeUnit.SECONDS);
             kick.kick();
             boolean waited = left.get();
             kickReturned.complete(null);
             assertFalse(waited, "round " + i + ": kick() waited for the waiter to leave");
-            assertFalse(pendingAfterwards.get(30, TimeUnit.SECONDS), "round " + i + ": a signal was sent after the waiter left");
+            assertEquals(false, waiter.value(), "round " + i + ": a signal was sent after the waiter left");
             if (stay) {
                 assertTrue(sawResend.get(), "round " + i + ": nothing was sent again while the waiter stayed in its call");
             }
@@ -108,22 +101,17 @@ class SignalKickTest {
     @Test
     void aWaiterKickingItselfSendsNothingAndDoesNotWaitForItself() throws Exception {
         int signal = SignalKick.signal();
-        CompletableFuture<String> outcome = new CompletableFuture<>();
-        Thread.ofPlatform().start(() -> {
-            try {
-                TestNative.blockSignalInThisThread(signal); // a signal to itself would stay pending
-                SignalKick kick = new SignalKick();
-                kick.kick(); // nobody in the call: nothing to do
-                kick.enter(TestNative.gettid());
-                kick.kick(); // as an interrupt before the call, run by the waiter's own begin()
-                String state = kick.notYetKicked() ? "not kicked" : "kicked";
-                kick.leave();
-                outcome.complete(state + (TestNative.isPending(signal) ? ", signal pending" : ""));
-            } catch (Throwable t) {
-                outcome.completeExceptionally(t);
-            }
+        Worker w = Worker.platform(() -> {
+            TestNative.blockSignalInThisThread(signal); // a signal to itself would stay pending
+            SignalKick kick = new SignalKick();
+            kick.kick(); // nobody in the call: nothing to do
+            kick.enter(TestNative.gettid());
+            kick.kick(); // as an interrupt before the call, run by the waiter's own begin()
+            String state = kick.notYetKicked() ? "not kicked" : "kicked";
+            kick.leave();
+            return state + (TestNative.isPending(signal) ? ", signal pending" : "") + (kick.isIdle() ? "" : ", not idle");
         });
-        assertEquals("kicked", outcome.get(30, TimeUnit.SECONDS));
+        assertEquals("kicked", w.value());
     }
 
     @Test
@@ -131,20 +119,23 @@ class SignalKickTest {
         for (int i = 0; i < 100; i++) {
             SignalKick kick = new SignalKick();
             CompletableFuture<Void> entered = new CompletableFuture<>();
-            CompletableFuture<Void> waiter = CompletableFuture.runAsync(() -> {
+            Worker waiter = Worker.platform(() -> {
                 kick.enter(SignalKick.kickableThreadId());
                 entered.complete(null);
-                while (kick.notYetKicked()) {
-                    Thread.onSpinWait();
+                for (int step = 0; kick.notYetKicked(); step++) {
+                    Spin.pause(step);
                 }
                 kick.leave();
-            }, r -> Thread.ofPlatform().start(r));
+                return "left";
+            });
             entered.get(10, TimeUnit.SECONDS);
-            Thread other = Thread.ofPlatform().start(kick::kick);
+            Worker other = Worker.platform(() -> {
+                kick.kick();
+                return "returned";
+            });
             kick.kick();
-            other.join(30_000);
-            assertFalse(other.isAlive(), "round " + i + ": the second kicker never returned");
-            waiter.get(30, TimeUnit.SECONDS);
+            assertEquals("returned", other.value(), "round " + i + ": the second kicker");
+            assertEquals("left", waiter.value());
             assertTrue(kick.isIdle(), "round " + i + ": left in " + kick);
         }
     }

@@ -317,7 +317,7 @@ class TubeListenerTest {
                     }
                     assertEquals("eof", stranger.ask("recv"), "the refused peer was closed");
                 }
-                assertTrue(listener.toString().contains("rejected 1"), listener.toString());
+                assertEquals("TubeListener[" + path + ", fd=" + listener.rawDescriptor() + ", rejected 1]", listener.toString());
             }
         } finally {
             removeTree(shared);

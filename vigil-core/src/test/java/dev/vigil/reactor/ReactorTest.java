@@ -3,6 +3,7 @@ package dev.vigil.reactor;
 import dev.vigil.ClosedException;
 import dev.vigil.Event;
 import dev.vigil.EventWaitResult;
+import dev.vigil.testing.Blocked;
 import dev.vigil.testing.Spin;
 import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
@@ -85,7 +86,7 @@ class ReactorTest {
             reactor.turn(Duration.ofMillis(20));
             assertTrue(kept.get(10, TimeUnit.SECONDS).isReadable());
             assertThrows(CancellationException.class, cancelled::join);
-            assertTrue(reg.toString().contains("Registration"));
+            assertTrue(reg.toString().startsWith("Registration[ScheduledIo[fd=" + e.rawDescriptor() + ","), reg.toString());
             reg.deregister(e);
         }
     }
@@ -208,26 +209,34 @@ class ReactorTest {
             for (int i = 0; i < n; i++) {
                 events.add(new Event());
             }
-            CountDownLatch started = new CountDownLatch(n);
             CountDownLatch woken = new CountDownLatch(n);
             AtomicLong failures = new AtomicLong();
+            List<Thread> waiters = new ArrayList<>(n);
             for (Event e : events) {
-                Thread.ofVirtual().start(() -> {
-                    started.countDown();
+                waiters.add(Thread.ofVirtual().start(() -> {
                     try {
                         e.await();
                         woken.countDown();
                     } catch (Throwable t) {
                         failures.incrementAndGet();
                     }
-                });
+                }));
             }
-            assertTrue(started.await(60, TimeUnit.SECONDS));
-            for (Event e : events) {
-                e.signal();
+            try {
+                for (Thread t : waiters) {
+                    Blocked.awaitParked(t); // every one waits before any signal
+                }
+                for (Event e : events) {
+                    e.signal();
+                }
+                assertTrue(woken.await(120, TimeUnit.SECONDS), woken.getCount() + " virtual threads never woke");
+                assertEquals(0, failures.get());
+            } finally {
+                events.forEach(Event::close); // ends any wait still parked
+                for (Thread t : waiters) {
+                    t.join(Duration.ofSeconds(30));
+                }
             }
-            assertTrue(woken.await(120, TimeUnit.SECONDS), woken.getCount() + " virtual threads never woke");
-            assertEquals(0, failures.get());
         } finally {
             events.forEach(Event::close);
         }

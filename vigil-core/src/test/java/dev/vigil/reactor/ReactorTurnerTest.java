@@ -2,8 +2,8 @@ package dev.vigil.reactor;
 
 import dev.vigil.Event;
 import dev.vigil.internal.ScheduledIo;
-import dev.vigil.testing.Blocked;
 import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,25 +67,15 @@ class ReactorTurnerTest {
     @Test
     void backgroundIsRefusedWhileAThreadTurnsByHand() throws Exception {
         try (Reactor reactor = new Reactor()) {
-            CompletableFuture<Integer> tid = new CompletableFuture<>();
-            CompletableFuture<Integer> turned = new CompletableFuture<>();
-            Thread turner = Thread.ofPlatform().start(() -> {
-                tid.complete(TestNative.gettid());
-                try {
-                    turned.complete(reactor.turn(null));
-                } catch (Throwable t) {
-                    turned.completeExceptionally(t);
-                }
-            });
+            Worker turner = Worker.platform(() -> reactor.turn(null));
             try {
-                Blocked.awaitInSyscall(tid.get(30, TimeUnit.SECONDS), "epoll_pwait");
+                turner.awaitBlockedIn("epoll_pwait", "epoll_wait");
                 IllegalStateException refused = assertThrows(IllegalStateException.class, reactor::background);
                 assertTrue(refused.getMessage().contains("turn"), refused.getMessage());
             } finally {
                 reactor.close(); // ends the hand turn
-                turner.join();
             }
-            assertEquals(0, turned.get(30, TimeUnit.SECONDS));
+            assertEquals(0, turner.value());
         }
     }
 
@@ -182,21 +171,14 @@ class ReactorTurnerTest {
     private record Outcome(int dispatched, boolean interrupted) {
     }
 
-    private static Thread turnOnVirtualThread(Reactor reactor, Duration maxWait, CompletableFuture<Outcome> outcome) {
-        return Thread.ofVirtual().start(() -> {
-            try {
-                int n = reactor.turn(maxWait);
-                outcome.complete(new Outcome(n, Thread.currentThread().isInterrupted()));
-            } catch (Throwable t) {
-                outcome.completeExceptionally(t);
-            }
-        });
+    private static Worker turnOnVirtualThread(Reactor reactor, Duration maxWait) throws InterruptedException {
+        return Worker.virtual(() -> new Outcome(reactor.turn(maxWait), Thread.currentThread().isInterrupted()));
     }
 
-    /** Waits until {@code t} is parked in a reactor wait, not merely off its carrier for a moment. */
-    private static void awaitParkedInReactor(Thread t) throws InterruptedException {
-        Blocked.awaitParked(t);
-        assertInstanceOf(ScheduledIo.class, LockSupport.getBlocker(t),
+    /** Waits until {@code w} is parked in a reactor wait, not merely off its carrier for a moment. */
+    private static void awaitParkedInReactor(Worker w) throws InterruptedException {
+        w.awaitParked();
+        assertInstanceOf(ScheduledIo.class, LockSupport.getBlocker(w.thread()),
                 "the virtual turner is parked, but not for the reactor's epoll descriptor");
     }
 
@@ -205,17 +187,15 @@ class ReactorTurnerTest {
         try (Reactor reactor = new Reactor(); Event e = new Event()) {
             Registration reg = new Registration();
             reg.registerWith(e, reactor.handle());
-            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-            Thread turner = turnOnVirtualThread(reactor, null, outcome);
+            Worker turner = turnOnVirtualThread(reactor, null);
             try {
                 awaitParkedInReactor(turner); // in epoll_wait instead, it would stay RUNNABLE
                 e.signal();
-                assertEquals(new Outcome(1, false), outcome.get(30, TimeUnit.SECONDS));
+                assertEquals(new Outcome(1, false), turner.value());
                 assertTrue(reg.takeReadReady().isReadable(), "the turn did not dispatch the readiness");
                 reg.deregister(e);
             } finally {
                 reactor.close(); // ends the turn if an assertion failed first
-                turner.join();
             }
         }
     }
@@ -223,15 +203,13 @@ class ReactorTurnerTest {
     @Test
     void interruptingAParkedVirtualThreadTurnEndsItAndKeepsTheStatus() throws Exception {
         try (Reactor reactor = new Reactor()) {
-            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-            Thread turner = turnOnVirtualThread(reactor, null, outcome);
+            Worker turner = turnOnVirtualThread(reactor, null);
             try {
                 awaitParkedInReactor(turner);
                 turner.interrupt();
-                assertEquals(new Outcome(0, true), outcome.get(30, TimeUnit.SECONDS));
+                assertEquals(new Outcome(0, true), turner.value());
             } finally {
                 reactor.close();
-                turner.join();
             }
         }
     }
@@ -239,16 +217,14 @@ class ReactorTurnerTest {
     @Test
     void closingTheReactorEndsAParkedVirtualThreadTurn() throws Exception {
         try (Reactor reactor = new Reactor()) {
-            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-            Thread turner = turnOnVirtualThread(reactor, null, outcome);
+            Worker turner = turnOnVirtualThread(reactor, null);
             try {
                 awaitParkedInReactor(turner);
                 reactor.close();
-                assertEquals(new Outcome(0, false), outcome.get(30, TimeUnit.SECONDS));
+                assertEquals(new Outcome(0, false), turner.value());
                 assertThrows(dev.vigil.ClosedException.class, () -> reactor.turn(Duration.ZERO));
             } finally {
                 reactor.close();
-                turner.join();
             }
         }
     }
@@ -256,15 +232,13 @@ class ReactorTurnerTest {
     @Test
     void aTimedVirtualThreadTurnWithNothingReadyParksAndEndsWithNothing() throws Exception {
         try (Reactor reactor = new Reactor()) {
-            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-            Thread turner = turnOnVirtualThread(reactor, Duration.ofSeconds(1), outcome);
+            Worker turner = turnOnVirtualThread(reactor, Duration.ofSeconds(1));
             try {
                 awaitParkedInReactor(turner);
-                assertEquals(new Outcome(0, false), outcome.get(30, TimeUnit.SECONDS));
+                assertEquals(new Outcome(0, false), turner.value());
                 assertEquals(1, reactor.stats().turns());
             } finally {
                 reactor.close();
-                turner.join();
             }
         }
     }
@@ -281,10 +255,10 @@ class ReactorTurnerTest {
                 Runtime.getRuntime().availableProcessors());
         List<Reactor> reactors = new ArrayList<>();
         List<Event> events = new ArrayList<>();
-        List<Thread> threads = new ArrayList<>();
+        List<Worker> threads = new ArrayList<>();
         try {
             List<Registration> registrations = new ArrayList<>();
-            List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
+            List<Worker> turners = new ArrayList<>();
             for (int i = 0; i < carriers; i++) {
                 Reactor reactor = new Reactor();
                 reactors.add(reactor);
@@ -293,11 +267,10 @@ class ReactorTurnerTest {
                 Registration reg = new Registration();
                 reg.registerWith(e, reactor.handle());
                 registrations.add(reg);
-                CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-                outcomes.add(outcome);
-                threads.add(turnOnVirtualThread(reactor, null, outcome));
+                turners.add(turnOnVirtualThread(reactor, null));
             }
-            for (Thread t : threads) {
+            threads.addAll(turners);
+            for (Worker t : turners) {
                 awaitParkedInReactor(t);
             }
             int waiters = 100;
@@ -307,13 +280,10 @@ class ReactorTurnerTest {
                 Event e = new Event();
                 events.add(e);
                 waited.add(e);
-                threads.add(Thread.ofVirtual().start(() -> {
-                    try {
-                        e.await();
-                        woken.countDown();
-                    } catch (Exception ignored) {
-                        // the count stays short and the assertion below says so
-                    }
+                threads.add(Worker.virtual(() -> {
+                    e.await();
+                    woken.countDown();
+                    return "woken";
                 }));
             }
             for (Event e : waited) {
@@ -322,15 +292,14 @@ class ReactorTurnerTest {
             assertTrue(woken.await(60, TimeUnit.SECONDS), woken.getCount() + " waiters never ran or never woke");
             for (int i = 0; i < carriers; i++) {
                 events.get(i).signal();
-                assertEquals(new Outcome(1, false), outcomes.get(i).get(30, TimeUnit.SECONDS));
+                assertEquals(new Outcome(1, false), turners.get(i).value());
                 assertTrue(registrations.get(i).takeReadReady().isReadable());
                 registrations.get(i).deregister(events.get(i));
             }
         } finally {
             reactors.forEach(Reactor::close); // ends any turn still parked
-            for (Thread t : threads) {
-                t.interrupt();
-                t.join();
+            for (Worker t : threads) {
+                t.close();
             }
             events.forEach(Event::close);
         }

@@ -5,6 +5,7 @@ import dev.vigil.ErrnoException;
 import dev.vigil.Event;
 import dev.vigil.testing.RawFd;
 import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -173,12 +174,12 @@ class RegistrationTest {
             Background background = reactor.background();
             Registration reg = new Registration();
             reg.registerWith(sock[0], background.handle());
-            // Two dedicated threads (the common pool has a single worker on a 2-CPU machine).
-            CompletableFuture<Readiness> reader = onNewThread(reg::awaitReadReady);
-            CompletableFuture<Readiness> writer = onNewThread(reg::awaitWriteReady);
-            assertTrue(writer.get(30, TimeUnit.SECONDS).isWritable());
+            Worker reader = Worker.platform(reg::awaitReadReady);
+            Worker writer = Worker.platform(reg::awaitWriteReady);
+            assertTrue(((Readiness) writer.value()).isWritable());
+            reader.awaitParked(); // still waiting: the writable socket woke only the write stream
             sock[1].write(7);
-            assertTrue(reader.get(30, TimeUnit.SECONDS).isReadable());
+            assertTrue(((Readiness) reader.value()).isReadable());
             reg.deregister(sock[0]);
             background.shutdownNow();
         } finally {
@@ -561,17 +562,5 @@ class RegistrationTest {
             failures.stream().skip(1).forEach(e::addSuppressed);
             throw e;
         }
-    }
-
-    static <T> CompletableFuture<T> onNewThread(java.util.concurrent.Callable<T> c) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        Thread.ofPlatform().start(() -> {
-            try {
-                f.complete(c.call());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        return f;
     }
 }
