@@ -64,8 +64,8 @@ public class OwnerTableModelTest {
     @Test
     void everyInterleavingMatchesAMapInSomeOrder() {
         new ModelCheckingOptions()
-                .iterations(30)
-                .invocationsPerIteration(300)
+                .iterations(60)
+                .invocationsPerIteration(150)
                 .threads(2)
                 .actorsPerThread(3)
                 .actorsBefore(1)
