@@ -172,6 +172,10 @@ public final class ScheduledIo {
         Readiness readResult = Readiness.EMPTY;
         Readiness writeResult = Readiness.EMPTY;
         synchronized (lock) {
+            // A stream whose last waiter left (timed out, interrupted, cancelled) after the
+            // dispatch saw its flag has nobody to hand readiness to: leave it pending.
+            read &= heads[READ] != null;
+            write &= heads[WRITE] != null;
             if (read) {
                 readResult = deliver(READ, READ_WAKER.getVolatile(this) != null);
                 if (!readResult.isEmpty()) {

@@ -225,14 +225,14 @@ class PollerTest {
 
     @Test
     void epollFlagsMapToReadinessInOnePlace() {
-        assertEquals(Readiness.READABLE, Poller.readiness(EPoll.EPOLLIN));
-        assertEquals(Readiness.WRITABLE, Poller.readiness(EPoll.EPOLLOUT));
-        assertEquals(Readiness.HUP, Poller.readiness(EPoll.EPOLLHUP));
-        assertEquals(Readiness.HUP, Poller.readiness(EPoll.EPOLLRDHUP));
-        assertEquals(Readiness.ERROR, Poller.readiness(EPoll.EPOLLERR));
-        assertEquals(Readiness.PRIORITY, Poller.readiness(EPoll.EPOLLPRI));
-        assertEquals(Readiness.READABLE | Readiness.HUP, Poller.readiness(EPoll.EPOLLIN | EPoll.EPOLLRDHUP));
-        assertEquals(0, Poller.readiness(EPoll.EPOLLET));
+        assertEquals(Readiness.READABLE, EpollEvents.readiness(EPoll.EPOLLIN));
+        assertEquals(Readiness.WRITABLE, EpollEvents.readiness(EPoll.EPOLLOUT));
+        assertEquals(Readiness.HUP, EpollEvents.readiness(EPoll.EPOLLHUP));
+        assertEquals(Readiness.HUP, EpollEvents.readiness(EPoll.EPOLLRDHUP));
+        assertEquals(Readiness.ERROR, EpollEvents.readiness(EPoll.EPOLLERR));
+        assertEquals(Readiness.PRIORITY, EpollEvents.readiness(EPoll.EPOLLPRI));
+        assertEquals(Readiness.READABLE | Readiness.HUP, EpollEvents.readiness(EPoll.EPOLLIN | EPoll.EPOLLRDHUP));
+        assertEquals(0, EpollEvents.readiness(EPoll.EPOLLET));
         assertFalse((Poller.WRITE_STREAM & EPoll.EPOLLIN) != 0, "the write stream alone never asks for EPOLLIN");
         assertEquals(0, Poller.READ_STREAM & EPoll.EPOLLOUT, "the read stream never asks for EPOLLOUT");
         assertEquals(EPoll.EPOLLET, Poller.READ_STREAM & Poller.WRITE_STREAM & Poller.BOTH_STREAMS & EPoll.EPOLLET);

@@ -9,7 +9,6 @@ import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.ParameterGenerator;
 import org.jetbrains.lincheck.datastructures.RandomProvider;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -202,8 +201,6 @@ public class ScheduledIoModelTest {
      * future completed with it before the cancel, or it stays pending for the next taker.
      */
     @Test
-    @Disabled("the readiness is lost today: the dispatch sees the waiter's flag, the cancel then removes the"
-            + " last waiter, and the dispatch takes the readiness under the lock and hands it to nobody")
     void aCancelledFutureLosesNoReadiness() {
         Lincheck.runConcurrentTest(INVOCATIONS, () -> {
             Run run = new Run();
