@@ -137,10 +137,17 @@ public final class EventCounter {
      */
     public static void write(Descriptor fd, Callers writers, Object through, long n, boolean isSignal)
             throws IOException {
-        int raw = fd.acquire();
         WaitSlot me = WRITER.get();
         me.claim(Thread.currentThread(), through);
         int where = writers.add(me); // before the closed checks below: see WaitSlot
+        int raw;
+        try {
+            raw = fd.acquire();
+        } catch (IOException | RuntimeException closed) {
+            writers.remove(where, me);
+            me.unclaim();
+            throw closed;
+        }
         try {
             Native.Scratch s = Native.Scratch.get();
             boolean virtual = Thread.currentThread().isVirtual();
