@@ -214,7 +214,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
      * @throws IllegalStateException if another thread is using the Event right now
      */
     public int intoRawDescriptor() throws ClosedException {
-        return fd.intoRaw(); // leaves the registries (and the cleaner's watch) through the release hook
+        return fd.giveUp(); // leaves the registries (and the cleaner's watch) through the release hook
     }
 
     /**
@@ -224,7 +224,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
      */
     @Override
     public int rawDescriptor() {
-        return fd.rawNumber();
+        return fd.openNumber();
     }
 
     /**

@@ -497,7 +497,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
      */
     @Override
     public int rawDescriptor() {
-        return epfd.rawNumber();
+        return epfd.openNumber();
     }
 
     /**

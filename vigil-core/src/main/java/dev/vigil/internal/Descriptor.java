@@ -20,7 +20,7 @@ import java.util.function.IntConsumer;
  * <h2>State</h2>
  * One int, changed only by CAS:
  * <pre>
- *   bit 0      CLOSED  set once, by close() or intoRaw(); never cleared
+ *   bit 0      CLOSED  set once, by close() or giveUp(); never cleared
  *   bits 1-31  users   calls currently between acquire() and release(), times two
  * </pre>
  * {@link #acquire()} adds a user unless CLOSED is set, and throws {@link ClosedException}
@@ -38,7 +38,7 @@ import java.util.function.IntConsumer;
  * An owner may ask to be told when ownership ends ({@code onRelease}): once, in whichever
  * thread ends it, before the number is closed or just after it is given up. Every way
  * ownership ends passes through it: {@link #close()} or the last {@link #release()} (so also
- * the cleaner closing an abandoned owner, which calls {@code close()}), and {@link #intoRaw()}.
+ * the cleaner closing an abandoned owner, which calls {@code close()}), and {@link #giveUp()}.
  * No user holds the number then, and the file is still open, which an owner that keeps
  * per-file state (an Event's entry in {@link EventFdRegistry}) relies on.
  *
@@ -73,7 +73,7 @@ public final class Descriptor {
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
     /** True once this Descriptor gave the number up without closing it. */
-    private volatile boolean released;
+    private volatile boolean givenUp;
     /**
      * The owner's safety net ({@link Cleanup}), kept reachable by this Descriptor while the
      * registry holds it; written once, just after adoption, and never read here.
@@ -151,7 +151,7 @@ public final class Descriptor {
      *
      * @throws IllegalStateException once closed
      */
-    public int rawNumber() {
+    public int openNumber() {
         if (isClosed()) {
             throw new IllegalStateException(what + " is closed: its descriptor number is no longer valid");
         }
@@ -183,9 +183,9 @@ public final class Descriptor {
         }
     }
 
-    /** True once the number was given up with {@link #intoRaw()} (so it is not closed by this Descriptor). */
+    /** True once the number was given up with {@link #giveUp()} (so it is not closed by this Descriptor). */
     public boolean isGivenUp() {
-        return released;
+        return givenUp;
     }
 
     public boolean isClosed() {
@@ -217,14 +217,14 @@ public final class Descriptor {
      *
      * @throws IllegalStateException if a thread is using it
      */
-    public int intoRaw() throws ClosedException {
+    public int giveUp() throws ClosedException {
         if (!STATE.compareAndSet(this, 0, CLOSED)) {
             if (isClosed()) {
                 throw new ClosedException(what + " is closed");
             }
             throw new IllegalStateException(what + " is in use by another thread; it cannot be given up now");
         }
-        released = true;
+        givenUp = true;
         OWNED.remove(fd, this);
         ownershipEnded();
         return fd;
@@ -269,6 +269,6 @@ public final class Descriptor {
 
     @Override
     public String toString() {
-        return isClosed() ? (released ? "released" : "closed") : "fd=" + fd;
+        return isClosed() ? (givenUp ? "given up" : "closed") : "fd=" + fd;
     }
 }

@@ -11,7 +11,7 @@ import java.lang.invoke.VarHandle;
  * on the array.
  *
  * <p>Who holds a descriptor is decided by its own state, not a lock: taking it is
- * {@link Descriptor#intoRaw()} (one CAS, which fails once it is taken or closed), and
+ * {@link Descriptor#giveUp()} (one CAS, which fails once it is taken or closed), and
  * {@link Descriptor#close()} does nothing to one already taken. A slot is replaced only when
  * a descriptor that could not become an Event is put back, so slots are read and written
  * with volatile access. The array is shared with the cleaner's watch ({@link #watch}), which
@@ -33,7 +33,7 @@ public final class ReceivedDescriptors {
     /** Takes slot {@code i}: its number, or -1 if it was already taken or closed. */
     public static int take(Descriptor[] descriptors, int i) {
         try {
-            return slot(descriptors, i).intoRaw(); // the cleaner's watch will find it given up
+            return slot(descriptors, i).giveUp(); // the cleaner's watch will find it given up
         } catch (ClosedException gone) {
             return -1;
         }

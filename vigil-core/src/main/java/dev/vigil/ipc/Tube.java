@@ -291,7 +291,7 @@ public final class Tube implements RawDescriptor, AutoCloseable {
      */
     @Override
     public int rawDescriptor() {
-        return fd.rawNumber();
+        return fd.openNumber();
     }
 
     /** True once {@link #close()} has been called. */

@@ -256,7 +256,7 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
      */
     @Override
     public int rawDescriptor() {
-        return fd.rawNumber();
+        return fd.openNumber();
     }
 
     /** True once {@link #close()} has been called. */

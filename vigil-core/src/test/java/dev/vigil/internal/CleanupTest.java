@@ -132,7 +132,7 @@ class CleanupTest {
         Cleanup.watchAll(owner, new Descriptor[] {closed, taken, open}, what);
         closed.close();                 // the owner closed this one itself
         long id = ProcFs.fdinfoField(taken.number(), "eventfd-id", 10);
-        int number = taken.intoRaw();   // and a caller took this one
+        int number = taken.giveUp();   // and a caller took this one
         return new Three(closed, number, id, open);
     }
 

@@ -14,7 +14,7 @@ import java.util.function.IntConsumer;
 
 /**
  * Descriptor's use count and close under a model checker: every interleaving of acquire,
- * release, close and intoRaw (within the bounds below) matches some order of the same
+ * release, close and giveUp (within the bounds below) matches some order of the same
  * operations on {@link Sequential}, the number is closed exactly once and never while a
  * user holds it, and the end of ownership is reported once, before the close.
  *
@@ -99,9 +99,9 @@ public class DescriptorModelTest {
 
     /** The number, "closed", or "in use". */
     @Operation
-    public String intoRaw() {
+    public String giveUp() {
         try {
-            return Integer.toString(d.intoRaw());
+            return Integer.toString(d.giveUp());
         } catch (ClosedException e) {
             return "closed";
         } catch (IllegalStateException e) {
@@ -167,7 +167,7 @@ public class DescriptorModelTest {
             return first;
         }
 
-        public String intoRaw() {
+        public String giveUp() {
             if (closed) {
                 return "closed";
             }

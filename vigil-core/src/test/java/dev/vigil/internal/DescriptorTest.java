@@ -53,9 +53,9 @@ class DescriptorTest {
         int fd = newEventfd();
         Descriptor d = Descriptor.adoptForeign(fd, "test");
         d.acquire();
-        assertThrows(IllegalStateException.class, d::intoRaw);
+        assertThrows(IllegalStateException.class, d::giveUp);
         d.release();
-        assertEquals(fd, d.intoRaw());
+        assertEquals(fd, d.giveUp());
         assertNotNull(ProcFs.describe(fd));
         dev.vigil.testing.TestNative.close(fd);
     }
