@@ -3,8 +3,6 @@ package dev.vigil.internal;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Signal;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -26,32 +24,12 @@ import java.util.concurrent.locks.LockSupport;
  * object's close) and simply calls again if there is none, so {@code EINTR} from any other
  * signal is harmless. The JDK's NIO ends blocked socket calls the same way.
  *
- * <h2>Which signal, and its handler</h2>
- * The JDK's own: on Linux, NIO uses {@code SIGRTMAX - 2} (62 with glibc) and installs a
- * native handler that does nothing, with no flags, when it first needs it. vigil sends the
- * same signal and requires of its disposition exactly what NIO relies on:
- * <ul>
- *   <li>a handler already installed (the JDK's, once NIO has started) is used as it is,
- *       provided it does not restart calls ({@code SA_RESTART}) or reset itself after one
- *       use ({@code SA_RESETHAND});</li>
- *   <li>{@code SIG_DFL} (this process has not used NIO yet) is replaced by vigil's handler:
- *       the address of libc's {@code getppid}, flags 0. A handler must be native and
- *       async-signal-safe, so never a Java upcall; {@code getppid} ignores its argument,
- *       cannot fail (so it never changes errno) and is on POSIX's async-signal-safe list;</li>
- *   <li>{@code SIG_IGN}, or a handler with one of those flags, means no kicks in this process:
- *       {@link #kickableThreadId()} answers -1 and waits poll beside a private wake
- *       descriptor ({@link Parker}) instead.</li>
- * </ul>
- * The disposition is read again before every signal sent, and a signal is never sent while
- * it is {@code SIG_DFL}, which would end the process.
- *
- * <h2>The signal mask</h2>
- * A signal the thread has blocked stays pending and ends nothing. Only the thread itself can
- * change its mask, and a native library it calls may do so at any time, so the answer is
- * never cached: {@link #kickableThreadId()} reads the mask (one {@code rt_sigprocmask}) right
- * before every blocking call, and a wait whose thread has the signal blocked polls with a
- * {@link Parker} instead. A write, which has no such alternative, takes the signal out of the
- * mask for the length of its call ({@link #callUnmasked}).
+ * <h2>Which signal, its handler, the mask</h2>
+ * The JDK NIO's {@code SIGRTMAX - 2}, with a handler that ends calls and does nothing else;
+ * the thread's mask is read before every blocking call, and a wait whose thread has the
+ * signal blocked polls instead, while a write unblocks it for its own call
+ * ({@link #callUnmasked}). The process-wide side (the disposition, the mask check) is
+ * {@link KickSignal}; this class is the state of one call.
  *
  * <h2>State</h2>
  * <pre>
@@ -119,35 +97,11 @@ public final class SignalKick implements InterruptHook.Target {
     /** What {@link #call} returns when it did not make the call: interrupted, closed, or kicked first. */
     public static final long NOT_CALLED = Long.MIN_VALUE;
 
-    /** The signal sent: {@code SIGRTMAX - 2}, as the JDK's NIO; 0 if this C library cannot do it. */
-    private static final int SIGNAL;
-    private static final int PID;
-    /** False once kicks are found impossible here; then every caller polls. */
-    private static volatile boolean usable;
-    private static final Object SETUP_LOCK = new Object();
-    /** Per platform thread: its kernel thread id, which never changes. */
-    private static final ThreadLocal<Integer> THREAD_ID = ThreadLocal.withInitial(Signal::gettid);
-
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(SignalKick.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
-        }
-        int signal = 0;
-        String why;
-        if (!Signal.AVAILABLE) {
-            why = "this C library lacks tgkill, gettid or __libc_current_sigrtmax (glibc 2.30 has them)";
-        } else {
-            signal = Signal.sigrtmax() - 2;
-            why = ensureHandler(Native.Scratch.get(), signal);
-        }
-        SIGNAL = signal;
-        PID = Signal.AVAILABLE ? Signal.getpid() : 0;
-        usable = why == null;
-        if (why != null) {
-            LOG.log(System.Logger.Level.INFO, "blocking Event reads and Tube receives on platform threads wait in ppoll"
-                    + " instead: " + why);
         }
     }
 
@@ -188,13 +142,13 @@ public final class SignalKick implements InterruptHook.Target {
     static final Sender SIGNALS = new Sender() {
         @Override
         public boolean canSend() {
-            return stillUsable(Native.Scratch.get());
+            return KickSignal.stillUsable(Native.Scratch.get());
         }
 
         @Override
         public void send(int tid) {
             // A failure (EAGAIN: signal queue full) is retried like a lost signal.
-            Signal.tgkill(Native.Scratch.get(), PID, tid, SIGNAL);
+            Signal.tgkill(Native.Scratch.get(), KickSignal.PID, tid, KickSignal.SIGNAL);
         }
 
         @Override
@@ -210,80 +164,12 @@ public final class SignalKick implements InterruptHook.Target {
 
     /** The signal kicks send (for tests that send a stray one); 0 if none. */
     public static int signal() {
-        return SIGNAL;
+        return KickSignal.SIGNAL;
     }
 
-    /**
-     * The calling thread's kernel thread id if a kick can end a blocking call it makes now,
-     * or -1: on a virtual thread (which must not block its carrier anyway), where the signal
-     * cannot be used in this process, or where this thread has it blocked in its mask right
-     * now. Reads the mask: one system call.
-     */
+    /** See {@link KickSignal#kickableThreadId()}: -1 where a kick cannot end this thread's call now. */
     public static int kickableThreadId() {
-        if (!usable || Thread.currentThread().isVirtual()) {
-            return -1;
-        }
-        if (Signal.isBlockedHere(Native.Scratch.get(), SIGNAL)) {
-            return -1;
-        }
-        return THREAD_ID.get();
-    }
-
-    /**
-     * Makes sure that {@code sig} ends a blocking call and does nothing else, installing the
-     * no-op handler over {@code SIG_DFL}.
-     *
-     * @return null if so, otherwise why not
-     */
-    private static String ensureHandler(Native.Scratch s, int sig) {
-        synchronized (SETUP_LOCK) {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment old = Signal.allocateSigaction(arena);
-                if (Signal.sigaction(s, sig, MemorySegment.NULL, old) != 0) {
-                    return "sigaction(" + sig + ") failed with errno " + Native.errno(s);
-                }
-                if (Signal.handler(old) == Signal.SIG_DFL) {
-                    MemorySegment act = Signal.allocateSigaction(arena);
-                    Signal.setHandler(act, Signal.getppidAddress(), 0);
-                    if (Signal.sigaction(s, sig, act, old) != 0) {
-                        return "sigaction(" + sig + ") failed with errno " + Native.errno(s);
-                    }
-                    if (Signal.handler(old) == Signal.SIG_DFL) {
-                        return null;
-                    }
-                    // Someone else installed a disposition between the two calls: give it back, then judge it.
-                    Signal.sigaction(s, sig, old, MemorySegment.NULL);
-                }
-                return judge(sig, Signal.handler(old), Signal.flags(old));
-            }
-        }
-    }
-
-    private static String judge(int sig, long handler, int flags) {
-        if (handler == Signal.SIG_IGN) {
-            return "signal " + sig + " (SIGRTMAX - 2, the JDK's NIO interrupt signal) is ignored in this process";
-        }
-        if ((flags & Signal.SA_RESTART) != 0) {
-            return "the handler of signal " + sig + " restarts interrupted calls (SA_RESTART)";
-        }
-        if ((flags & Signal.SA_RESETHAND) != 0) {
-            return "the handler of signal " + sig + " resets itself to the default action (SA_RESETHAND)";
-        }
-        return null;
-    }
-
-    /** Reads the disposition again before a send; false (and kicks switched off) if it became unusable. */
-    private static boolean stillUsable(Native.Scratch s) {
-        String why = ensureHandler(s, SIGNAL);
-        if (why == null) {
-            return true;
-        }
-        if (usable) {
-            usable = false;
-            LOG.log(System.Logger.Level.WARNING, "a blocking call could not be ended by a signal: " + why
-                    + ". It returns when its descriptor is ready; later waits poll instead.");
-        }
-        return false;
+        return KickSignal.kickableThreadId();
     }
 
     /** One blocking system call on {@code raw}; its raw result, errno in the scratch's call state. */
@@ -327,17 +213,17 @@ public final class SignalKick implements InterruptHook.Target {
      * kicks are impossible in this process, the call is made without one.
      */
     public long callUnmasked(Native.Scratch s, Descriptor fd, int raw, Syscall syscall, boolean interruptible) {
-        if (!usable) {
+        if (!KickSignal.isUsable()) {
             return fd.isClosed() ? NOT_CALLED : syscall.call(s, raw);
         }
-        boolean wasBlocked = Signal.isBlockedHere(s, SIGNAL);
-        long oldMask = wasBlocked ? Signal.unblockHere(s, SIGNAL) : 0;
+        boolean wasBlocked = Signal.isBlockedHere(s, KickSignal.SIGNAL);
+        long oldMask = wasBlocked ? Signal.unblockHere(s, KickSignal.SIGNAL) : 0;
         try {
-            int tid = Thread.currentThread().isVirtual() ? Signal.gettid() : THREAD_ID.get();
+            int tid = KickSignal.currentThreadId();
             return call(s, tid, fd, raw, syscall, interruptible);
         } finally {
             if (wasBlocked) {
-                Signal.restoreMask(s, SIGNAL, oldMask);
+                Signal.restoreMask(s, KickSignal.SIGNAL, oldMask);
             }
         }
     }
