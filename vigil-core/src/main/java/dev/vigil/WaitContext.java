@@ -6,6 +6,7 @@ import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.EpollEvents;
 import dev.vigil.internal.FdMap;
 import dev.vigil.internal.Owners;
+import dev.vigil.internal.TokenTable;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
 import dev.vigil.internal.linux.EPoll;
@@ -15,11 +16,8 @@ import dev.vigil.internal.linux.Native;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -103,7 +101,6 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
     private record Entry<T>(int fd, int index, T token, EventType type, int generation) {
     }
 
-    private static final VarHandle ENTRIES = MethodHandles.arrayElementVarHandle(Entry[].class);
     private final Descriptor epfd;
 
     static {
@@ -120,12 +117,8 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
 
     /** Guards the table below, and keeps it in step with the kernel's interest list. */
     private final Object lock = new Object();
-    /** Index -> entry. Read without the lock by the waiter (acquire), written under it (release). */
-    private volatile Entry<T>[] entries;
-    private int[] generations;
-    private int[] freeIndexes = new int[16];
-    private int freeCount;
-    private int highWater;
+    /** Index -> entry, named by the kernel's tokens; changed under the lock, read without it. */
+    private final TokenTable<Entry<T>> tokens = new TokenTable<>(16, Entry::generation);
     /** Number -> its live entry (the same object as in the table). */
     private final FdMap<Entry<T>> byFd = new FdMap<>();
     /** A native struct epoll_event for epoll_ctl, used under {@link #lock}. */
@@ -162,8 +155,6 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
         }
         Cleanup.watch(this, epfd, "WaitContext");
         this.batch = batch;
-        this.entries = (Entry<T>[]) new Entry[16];
-        this.generations = new int[16];
     }
 
     /**
@@ -227,17 +218,17 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
             if (fd == raw) {
                 throw new IllegalArgumentException("a WaitContext cannot contain itself");
             }
-            int index = takeIndex();
-            int generation = ++generations[index];
-            EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
+            int index = tokens.takeIndex();
+            int generation = tokens.newGeneration(index);
+            EPoll.set(ctlEvent, 0, interest(type), TokenTable.token(index, generation));
             // Published first, so a concurrent waiter can resolve the first event at once.
             Entry<T> entry = new Entry<>(fd, index, token, type, generation);
-            ENTRIES.setRelease(entries, index, entry);
+            tokens.publish(index, entry);
             Native.Scratch s = Native.Scratch.get();
             if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0) {
                 int errno = Native.errno(s);
-                ENTRIES.setRelease(entries, index, null);
-                giveBackIndex(index);
+                tokens.clear(index);
+                tokens.giveBack(index);
                 if (errno == Errno.EEXIST) {
                     throw new IllegalArgumentException(descriptor + " (fd " + fd + ") is already in this WaitContext;"
                             + " use modify() to change its token or type");
@@ -246,8 +237,8 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
             }
             Entry<T> stale = byFd.put(fd, entry); // the kernel accepted it: any old entry was a closed file
             if (stale != null) {
-                ENTRIES.setRelease(entries, stale.index(), null);
-                giveBackIndex(stale.index());
+                tokens.clear(stale.index());
+                tokens.giveBack(stale.index());
             }
             return null;
         });
@@ -268,7 +259,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
             }
             int index = current.index();
             int generation = current.generation();
-            EPoll.set(ctlEvent, 0, interest(type), data(index, generation));
+            EPoll.set(ctlEvent, 0, interest(type), TokenTable.token(index, generation));
             Native.Scratch s = Native.Scratch.get();
             if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_MOD, fd, ctlEvent) < 0) {
                 int errno = Native.errno(s);
@@ -279,7 +270,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
                 throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + fd + ")", errno);
             }
             Entry<T> changed = new Entry<>(fd, index, token, type, generation);
-            ENTRIES.setRelease(entries, index, changed);
+            tokens.publish(index, changed);
             byFd.put(fd, changed);
             return null;
         });
@@ -381,9 +372,9 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
             throw new ErrnoException("epoll_wait", errno);
         }
         fetched = n;
-        Entry<T>[] table = entries;
+        Object[] table = tokens.snapshot();
         for (int i = 0; i < n; i++) {
-            if (live(table, EPoll.data(events, i)) != null) {
+            if (tokens.live(table, EPoll.data(events, i)) != null) {
                 return 1;
             }
         }
@@ -391,10 +382,10 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
     }
 
     private int deliver(Visitor<? super T> visitor) {
-        Entry<T>[] table = entries;
+        Object[] table = tokens.snapshot();
         int delivered = 0;
         for (int i = 0; i < fetched; i++) {
-            Entry<T> e = live(table, EPoll.data(events, i));
+            Entry<T> e = tokens.live(table, EPoll.data(events, i));
             if (e != null) {
                 int ev = EPoll.events(events, i);
                 visitor.accept(e.token(), EpollEvents.isReadable(ev), EpollEvents.isWritable(ev), EpollEvents.isHungup(ev));
@@ -402,21 +393,6 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
             }
         }
         return delivered;
-    }
-
-    /** The entry an event names, or null if it was deleted or replaced since (stale). */
-    @SuppressWarnings("unchecked")
-    private static <T> Entry<T> live(Entry<T>[] table, long data) {
-        int index = (int) data;
-        if (index < 0 || index >= table.length) {
-            return null;
-        }
-        Entry<T> e = (Entry<T>) ENTRIES.getAcquire(table, index);
-        return e != null && e.generation() == (int) (data >>> 32) ? e : null;
-    }
-
-    private static long data(int index, int generation) {
-        return ((long) generation << 32) | (index & 0xffffffffL);
     }
 
     /** {@link EventType} as epoll interest, through the one mapping ({@link EpollEvents}). */
@@ -429,29 +405,10 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
         };
     }
 
-    private int takeIndex() {
-        if (freeCount > 0) {
-            return freeIndexes[--freeCount];
-        }
-        int index = highWater++;
-        if (index == entries.length) {
-            entries = Arrays.copyOf(entries, index * 2); // readers holding the old array see only old entries
-            generations = Arrays.copyOf(generations, index * 2);
-        }
-        return index;
-    }
-
-    private void giveBackIndex(int index) {
-        if (freeCount == freeIndexes.length) {
-            freeIndexes = Arrays.copyOf(freeIndexes, freeCount * 2);
-        }
-        freeIndexes[freeCount++] = index;
-    }
-
     private void forget(int fd, int index) {
         byFd.remove(fd);
-        ENTRIES.setRelease(entries, index, null);
-        giveBackIndex(index);
+        tokens.clear(index);
+        tokens.giveBack(index);
     }
 
     /** A change to the interest list, given the member's number and the epoll descriptor's. */

@@ -15,7 +15,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -56,7 +55,6 @@ public final class Poller implements InterruptHook.Target {
     public static final int WRITE_STREAM = EpollEvents.edgeInterest(false, true);
     private static final int BATCH = 1024;
     private static final System.Logger LOG = System.getLogger("dev.vigil");
-    private static final VarHandle ENTRIES = MethodHandles.arrayElementVarHandle(ScheduledIo[].class);
     /** The first pause of {@link #drive} after a failed turn; it doubles with each failure in a row. */
     private static final long FIRST_PAUSE_NANOS = 1_000_000L;
     /** The longest pause of {@link #drive} between two failing turns. */
@@ -90,11 +88,7 @@ public final class Poller implements InterruptHook.Target {
     private final java.util.concurrent.atomic.AtomicBoolean resourcesClosed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final Object lock = new Object();
-    private volatile ScheduledIo[] entries = new ScheduledIo[64];
-    private int[] generations = new int[64];
-    private int[] free = new int[64];
-    private int freeCount;
-    private int highWater;
+    private final TokenTable<ScheduledIo> tokens = new TokenTable<>(64, io -> io.generation);
     private int live;
     /** Set by a driver that stops when idle: the last remove() then wakes the turner to notice. */
     private volatile boolean wakeWhenIdle;
@@ -286,8 +280,8 @@ public final class Poller implements InterruptHook.Target {
             }
             int raw = epfd.acquire();
             try {
-                int index = takeIndex();
-                int generation = ++generations[index];
+                int index = tokens.takeIndex();
+                int generation = tokens.newGeneration(index);
                 io.poller = this;
                 io.index = index;
                 io.generation = generation;
@@ -295,19 +289,19 @@ public final class Poller implements InterruptHook.Target {
                 io.writeInterest = (interest & EPoll.EPOLLOUT) != 0;
                 io.forWait = forWait;
                 io.duplicate = -1;
-                EPoll.set(ctlEvent, 0, interest, ((long) generation << 32) | index);
+                EPoll.set(ctlEvent, 0, interest, TokenTable.token(index, generation));
                 // Published before EPOLL_CTL_ADD: the kernel queues an already-ready descriptor's
                 // first edge at once, and a turner dispatching it must find the entry, or the
                 // edge (which never repeats) would be dropped as stale.
-                ENTRIES.setRelease(entries, index, io);
+                tokens.publish(index, io);
                 Native.Scratch s = Native.Scratch.get();
                 int errno = EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0 ? Native.errno(s) : 0;
                 if (errno == Errno.EEXIST && (forWait || isWait(byFd.get(fd)))) {
                     errno = addDuplicate(s, raw, io, fd);
                 }
                 if (errno != 0) {
-                    ENTRIES.setRelease(entries, index, null);
-                    giveBack(index);
+                    tokens.clear(index);
+                    tokens.giveBack(index);
                     io.poller = null;
                     if (errno == Errno.EEXIST) {
                         throw new IllegalArgumentException("descriptor " + fd + " is already registered with this reactor");
@@ -356,8 +350,8 @@ public final class Poller implements InterruptHook.Target {
                 return;
             }
             io.poller = null;
-            ENTRIES.setRelease(entries, io.index, null);
-            giveBack(io.index);
+            tokens.clear(io.index);
+            tokens.giveBack(io.index);
             if (--live == 0 && wakeWhenIdle) {
                 wake(); // a turner blocked with no registrations left would otherwise sleep on
             }
@@ -418,7 +412,7 @@ public final class Poller implements InterruptHook.Target {
             int raw = epfd.acquire();
             try {
                 Native.Scratch s = Native.Scratch.get();
-                EPoll.set(ctlEvent, 0, BOTH_STREAMS, ((long) io.generation << 32) | io.index);
+                EPoll.set(ctlEvent, 0, BOTH_STREAMS, TokenTable.token(io.index, io.generation));
                 if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_MOD, fd, ctlEvent) < 0) {
                     throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + fd + ")", Native.errno(s));
                 }
@@ -445,24 +439,7 @@ public final class Poller implements InterruptHook.Target {
         }
     }
 
-    private int takeIndex() {
-        if (freeCount > 0) {
-            return free[--freeCount];
-        }
-        int index = highWater++;
-        if (index == entries.length) {
-            entries = Arrays.copyOf(entries, index * 2);
-            generations = Arrays.copyOf(generations, index * 2);
-        }
-        return index;
-    }
 
-    private void giveBack(int index) {
-        if (freeCount == free.length) {
-            free = Arrays.copyOf(free, freeCount * 2);
-        }
-        free[freeCount++] = index;
-    }
 
     // ---------------------------------------------------------------- turning
 
@@ -576,22 +553,15 @@ public final class Poller implements InterruptHook.Target {
 
     private int dispatch(int n) {
         int count = 0;
-        ScheduledIo[] table = entries;
+        Object[] table = tokens.snapshot();
         for (int i = 0; i < n; i++) {
             long data = EPoll.data(events, i);
             if (data == WAKE_TOKEN) {
                 drainWakeup();
                 continue;
             }
-            int index = (int) data;
-            if (index < 0 || index >= table.length) {
-                table = entries; // grown since
-                if (index < 0 || index >= table.length) {
-                    continue;
-                }
-            }
-            ScheduledIo io = (ScheduledIo) ENTRIES.getAcquire(table, index);
-            if (io == null || io.generation != (int) (data >>> 32)) {
+            ScheduledIo io = tokens.live(table, data);
+            if (io == null) {
                 continue; // deregistered, or its index reused since: stale
             }
             io.dispatch(EpollEvents.readiness(EPoll.events(events, i)));
@@ -667,8 +637,7 @@ public final class Poller implements InterruptHook.Target {
                 return;
             }
             closed = true;
-            all = entries.clone();
-            Arrays.fill(entries, null);
+            all = tokens.removeAll(new ScheduledIo[0]);
             byFd.clear();
             live = 0;
             for (ScheduledIo io : all) {
