@@ -33,6 +33,7 @@ class EventWithoutProcTest {
         assertEquals("absent", out.get("proc"), all);
         assertEquals("done", out.get("end"), all);
         assertEquals("SIGNALED equal same-hash", out.get("new"), "a new Event works without /proc: " + all);
+        assertEquals(String.valueOf(1L << 40), out.get("large-count"), "writeCount needs no /proc: " + all);
 
         String eventfd = out.get("adopt-eventfd");
         assertTrue(eventfd.startsWith("java.io.IOException: ") && eventfd.contains("/proc")

@@ -19,6 +19,7 @@ public final class WithoutProcMain {
             e.signal();
             System.out.println("new: " + d.await(Duration.ofSeconds(5)) + (e.equals(d) ? " equal" : " unequal")
                     + (e.hashCode() == d.hashCode() ? " same-hash" : " other-hash"));
+            System.out.println("large-count: " + largeCount(e));
             int copy = TestNative.dup(e.rawDescriptor());
             System.out.println("adopt-eventfd: " + adopt(copy));
             System.out.println("adopt-eventfd-left-open: " + (TestNative.fcntl(copy, TestNative.F_GETFD) >= 0));
@@ -30,6 +31,16 @@ public final class WithoutProcMain {
         TestNative.close(pipe[0]);
         TestNative.close(pipe[1]);
         System.out.println("done");
+    }
+
+    /** A count of 2^40 written and read back, or the exception. */
+    private static String largeCount(Event e) {
+        try {
+            e.writeCount(1L << 40);
+            return String.valueOf(e.readCount());
+        } catch (Exception x) {
+            return x.getClass().getName() + ": " + x.getMessage();
+        }
     }
 
     private static String adopt(int fd) {
