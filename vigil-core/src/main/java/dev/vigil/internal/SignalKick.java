@@ -5,7 +5,8 @@ import dev.vigil.internal.linux.Signal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 
@@ -344,8 +345,15 @@ public final class SignalKick implements InterruptHook.Target {
         private static final ConcurrentLinkedQueue<SignalKick> NEW = new ConcurrentLinkedQueue<>();
         private static final Object START_LOCK = new Object();
         private static volatile Thread thread;
+        /** The kicks being re-sent; touched by the resender thread, read by {@link #holds}. */
+        private static final Set<SignalKick> WATCHED = ConcurrentHashMap.newKeySet();
         /** Signals sent again, for tests. */
         static volatile long resent;
+
+        /** True until the resender has forgotten {@code k} (its caller left): no signal follows for it after that. */
+        static boolean holds(SignalKick k) {
+            return NEW.contains(k) || WATCHED.contains(k); // in this order: a kick moves from NEW to WATCHED
+        }
 
         static void watch(SignalKick k) {
             NEW.add(k);
@@ -365,13 +373,14 @@ public final class SignalKick implements InterruptHook.Target {
 
         @Override
         public void run() {
-            ArrayList<SignalKick> watched = new ArrayList<>();
+            Set<SignalKick> watched = WATCHED;
             long pause = FIRST_RESEND_NANOS;
             for (;;) {
                 try {
                     SignalKick k;
-                    while ((k = NEW.poll()) != null) {
-                        watched.add(k);
+                    while ((k = NEW.peek()) != null) {
+                        watched.add(k); // before it leaves NEW, so that holds() never misses it
+                        NEW.poll();
                         pause = FIRST_RESEND_NANOS;
                     }
                     if (watched.isEmpty()) {
