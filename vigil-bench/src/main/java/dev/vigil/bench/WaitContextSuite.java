@@ -134,18 +134,12 @@ public final class WaitContextSuite implements Suite<Integer> {
 
         @Override
         public double measure(Trial<Integer> trial) throws Exception {
-            int n = trial.setting();
-            long waits = trial.warmup() + trial.trips();
-            List<Event> events = new ArrayList<>(n);
-            try (WaitContext<Integer> ctx = new WaitContext<>()) {
-                fill(ctx, events, n);
+            return withReadyOne(trial, (ctx, waits) -> {
                 seen = 0;
                 double mean = trial.time(() -> ctx.awaitEach(TIMEOUT, visitor));
                 check(seen == waits, "awaitEach reported " + seen + " events in " + waits + " waits");
                 return mean;
-            } finally {
-                events.forEach(Event::close);
-            }
+            });
         }
     }
 
@@ -158,11 +152,7 @@ public final class WaitContextSuite implements Suite<Integer> {
 
         @Override
         public double measure(Trial<Integer> trial) throws Exception {
-            int n = trial.setting();
-            long waits = trial.warmup() + trial.trips();
-            List<Event> events = new ArrayList<>(n);
-            try (WaitContext<Integer> ctx = new WaitContext<>()) {
-                fill(ctx, events, n);
+            return withReadyOne(trial, (ctx, waits) -> {
                 long[] seen = new long[1];
                 double mean = trial.time(() -> {
                     List<TriggeredEvent<Integer>> got = ctx.await(TIMEOUT);
@@ -170,9 +160,25 @@ public final class WaitContextSuite implements Suite<Integer> {
                 });
                 check(seen[0] == waits, "await reported " + seen[0] + " events");
                 return mean;
-            } finally {
-                events.forEach(Event::close);
-            }
+            });
+        }
+    }
+
+    /** A vigil measurement's body: times its waits on {@code ctx}, which makes {@code waits} of them in all. */
+    @FunctionalInterface
+    private interface ContextBody {
+        double measure(WaitContext<Integer> ctx, long waits) throws Exception;
+    }
+
+    /** Runs {@code body} on a WaitContext of {@code trial.setting()} Events, one of them signalled; closes them all. */
+    private static double withReadyOne(Trial<Integer> trial, ContextBody body) throws Exception {
+        int n = trial.setting();
+        List<Event> events = new ArrayList<>(n);
+        try (WaitContext<Integer> ctx = new WaitContext<>()) {
+            fill(ctx, events, n);
+            return body.measure(ctx, trial.warmup() + trial.trips());
+        } finally {
+            events.forEach(Event::close);
         }
     }
 
