@@ -299,7 +299,7 @@ public final class Event implements RawDescriptor, AutoCloseable {
      * @see #await()
      */
     public EventWaitResult await(Duration timeout) throws IOException, InterruptedException {
-        return awaitCount(Deadline.toNanos(timeout)) != 0 ? EventWaitResult.SIGNALED : EventWaitResult.TIMED_OUT;
+        return awaitCount(Deadline.toNanos(timeout)) != Waiting.NOT_YET ? EventWaitResult.SIGNALED : EventWaitResult.TIMED_OUT;
     }
 
     /**

@@ -4,22 +4,15 @@ import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.EpollEvents;
-import dev.vigil.internal.FdMap;
+import dev.vigil.internal.EpollSet;
 import dev.vigil.internal.Owners;
-import dev.vigil.internal.TokenTable;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
-import dev.vigil.internal.linux.EPoll;
-import dev.vigil.internal.linux.Errno;
-import dev.vigil.internal.linux.Native;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -97,32 +90,21 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
         void accept(T token, boolean isReadable, boolean isWritable, boolean isHungup);
     }
 
-    /** An immutable table entry; replaced whole on modify, so a waiter never sees half of one. */
-    private record Entry<T>(int fd, int index, T token, EventType type, int generation) {
+    /** An immutable member; replaced whole on modify, so a waiter never sees half of one. */
+    private record Entry<T>(int fd, int index, T token, EventType type, int generation) implements EpollSet.Member {
     }
-
-    private final Descriptor epfd;
 
     static {
-        dev.vigil.internal.Owners.register(WaitContext.class, o -> ((WaitContext<?>) o).epfd);
+        Owners.register(WaitContext.class, o -> ((WaitContext<?>) o).epfd);
     }
 
+    /** The members and the kernel's batch (level-triggered; a stale member is forgotten when its number is added again). */
+    private final EpollSet<Entry<T>> set;
+    private final Descriptor epfd;
     private final WaitSlot slot = new WaitSlot("WaitContext");
-    private final int batch;
-    /** {@code batch} kernel events; touched only by the thread holding {@link #slot}. */
-    private final MemorySegment events;
-    private final Waiting.Attempt fetch = this::fetch;
-    /** How many kernel events the last {@link #fetch} put in {@link #events}. */
-    private int fetched;
-
-    /** Guards the table below, and keeps it in step with the kernel's interest list. */
+    private final Waiting.Attempt fetch;
+    /** Guards the set's changes, and keeps its table in step with the kernel's interest list. */
     private final Object lock = new Object();
-    /** Index -> entry, named by the kernel's tokens; changed under the lock, read without it. */
-    private final TokenTable<Entry<T>> tokens = new TokenTable<>(16, Entry::generation);
-    /** Number -> its live entry (the same object as in the table). */
-    private final FdMap<Entry<T>> byFd = new FdMap<>();
-    /** A native struct epoll_event for epoll_ctl, used under {@link #lock}. */
-    private final MemorySegment ctlEvent;
 
     /** An empty context returning up to {@link #DEFAULT_BATCH} events per wait. */
     public WaitContext() throws IOException {
@@ -139,22 +121,10 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
         if (batch < 1 || batch > 65_536) {
             throw new IllegalArgumentException("batch must be between 1 and 65536, got " + batch);
         }
-        Native.Scratch s = Native.Scratch.get();
-        int fd = EPoll.create1(s, EPoll.EPOLL_CLOEXEC);
-        if (fd < 0) {
-            throw new ErrnoException("epoll_create1", Native.errno(s));
-        }
-        this.epfd = Descriptor.adoptNew(fd, "WaitContext");
-        try {
-            Arena arena = Arena.ofAuto();
-            this.events = arena.allocate(EPoll.EVENT_SIZE * batch, 8);
-            this.ctlEvent = arena.allocate(EPoll.EVENT_SIZE, 8);
-        } catch (RuntimeException | OutOfMemoryError e) {
-            epfd.close(); // nothing else holds the number yet
-            throw e;
-        }
+        this.set = new EpollSet<>("WaitContext", batch, true);
+        this.epfd = set.descriptor();
+        this.fetch = set::pollLive;
         Cleanup.watch(this, epfd, "WaitContext");
-        this.batch = batch;
     }
 
     /**
@@ -218,27 +188,9 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
             if (fd == raw) {
                 throw new IllegalArgumentException("a WaitContext cannot contain itself");
             }
-            int index = tokens.takeIndex();
-            int generation = tokens.newGeneration(index);
-            EPoll.set(ctlEvent, 0, interest(type), TokenTable.token(index, generation));
-            // Published first, so a concurrent waiter can resolve the first event at once.
-            Entry<T> entry = new Entry<>(fd, index, token, type, generation);
-            tokens.publish(index, entry);
-            Native.Scratch s = Native.Scratch.get();
-            if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0) {
-                int errno = Native.errno(s);
-                tokens.clear(index);
-                tokens.giveBack(index);
-                if (errno == Errno.EEXIST) {
-                    throw new IllegalArgumentException(descriptor + " (fd " + fd + ") is already in this WaitContext;"
-                            + " use modify() to change its token or type");
-                }
-                throw new ErrnoException("epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")", errno);
-            }
-            Entry<T> stale = byFd.put(fd, entry); // the kernel accepted it: any old entry was a closed file
-            if (stale != null) {
-                tokens.clear(stale.index());
-                tokens.giveBack(stale.index());
+            if (set.add(fd, interest(type), (index, generation) -> new Entry<>(fd, index, token, type, generation)) == null) {
+                throw new IllegalArgumentException(descriptor + " (fd " + fd + ") is already in this WaitContext;"
+                        + " use modify() to change its token or type");
             }
             return null;
         });
@@ -253,25 +205,14 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
         Objects.requireNonNull(type, "type must not be null");
         Objects.requireNonNull(token, "token must not be null: use any non-null object");
         underLock(descriptor, (fd, raw) -> {
-            Entry<T> current = byFd.get(fd);
+            Entry<T> current = set.member(fd);
             if (current == null) {
                 throw notHere(descriptor, fd);
             }
-            int index = current.index();
-            int generation = current.generation();
-            EPoll.set(ctlEvent, 0, interest(type), TokenTable.token(index, generation));
-            Native.Scratch s = Native.Scratch.get();
-            if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_MOD, fd, ctlEvent) < 0) {
-                int errno = Native.errno(s);
-                if (errno == Errno.ENOENT || errno == Errno.EBADF) {
-                    forget(fd, index); // its file was closed without delete()
-                    throw notHere(descriptor, fd);
-                }
-                throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + fd + ")", errno);
+            if (!set.modify(new Entry<>(fd, current.index(), token, type, current.generation()), interest(type))) {
+                set.remove(current); // its file was closed without delete()
+                throw notHere(descriptor, fd);
             }
-            Entry<T> changed = new Entry<>(fd, index, token, type, generation);
-            tokens.publish(index, changed);
-            byFd.put(fd, changed);
             return null;
         });
     }
@@ -283,18 +224,11 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
      */
     public boolean delete(RawDescriptor descriptor) throws IOException {
         return underLock(descriptor, (fd, raw) -> {
-            Entry<T> current = byFd.get(fd);
+            Entry<T> current = set.member(fd);
             if (current == null) {
                 return false;
             }
-            forget(fd, current.index());
-            Native.Scratch s = Native.Scratch.get();
-            if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_DEL, fd, MemorySegment.NULL) < 0) {
-                int errno = Native.errno(s);
-                if (errno != Errno.ENOENT && errno != Errno.EBADF) { // both: already gone with its file
-                    throw new ErrnoException("epoll_ctl(EPOLL_CTL_DEL, fd " + fd + ")", errno);
-                }
-            }
+            set.remove(current);
             return true;
         });
     }
@@ -302,7 +236,7 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
     /** How many descriptors this context holds. */
     public int size() {
         synchronized (lock) {
-            return byFd.size();
+            return set.size();
         }
     }
 
@@ -352,42 +286,21 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
         }
         slot.claim(Thread.currentThread(), this);
         try {
-            if (Waiting.awaitClaimed(epfd, slot, nanos, fetch, "WaitContext") == 0) {
-                return 0;
-            }
-            return deliver(visitor);
+            long n = Waiting.awaitClaimed(epfd, slot, nanos, fetch, "WaitContext");
+            return n == Waiting.NOT_YET ? 0 : deliver((int) n, visitor);
         } finally {
             slot.unclaim();
         }
     }
 
-    /** The wait's attempt: one non-blocking epoll_wait; non-zero if a live entry is ready. */
-    private long fetch(Native.Scratch s, int raw) throws IOException {
-        int n = EPoll.await(s, raw, events, batch, 0);
-        if (n < 0) {
-            int errno = Native.errno(s);
-            if (errno == Errno.EINTR) {
-                return 0;
-            }
-            throw new ErrnoException("epoll_wait", errno);
-        }
-        fetched = n;
-        Object[] table = tokens.snapshot();
-        for (int i = 0; i < n; i++) {
-            if (tokens.live(table, EPoll.data(events, i)) != null) {
-                return 1;
-            }
-        }
-        return 0; // nothing, or only stale events: keep waiting
-    }
-
-    private int deliver(Visitor<? super T> visitor) {
-        Object[] table = tokens.snapshot();
+    /** Hands the {@code n} events of the set's batch to {@code visitor}, skipping stale ones. */
+    private int deliver(int n, Visitor<? super T> visitor) {
+        Object[] table = set.snapshot();
         int delivered = 0;
-        for (int i = 0; i < fetched; i++) {
-            Entry<T> e = tokens.live(table, EPoll.data(events, i));
+        for (int i = 0; i < n; i++) {
+            Entry<T> e = set.member(table, i);
             if (e != null) {
-                int ev = EPoll.events(events, i);
+                int ev = set.events(i);
                 visitor.accept(e.token(), EpollEvents.isReadable(ev), EpollEvents.isWritable(ev), EpollEvents.isHungup(ev));
                 delivered++;
             }
@@ -403,12 +316,6 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
             case WRITE -> EpollEvents.interest(false, true);
             case READ_WRITE -> EpollEvents.interest(true, true);
         };
-    }
-
-    private void forget(int fd, int index) {
-        byFd.remove(fd);
-        tokens.clear(index);
-        tokens.giveBack(index);
     }
 
     /** A change to the interest list, given the member's number and the epoll descriptor's. */

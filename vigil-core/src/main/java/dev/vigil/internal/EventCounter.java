@@ -32,9 +32,9 @@ public final class EventCounter {
 
     private static final SignalKick.Syscall READ = (s, raw) -> Unistd.read(s, raw, s.word, 8);
     private static final SignalKick.Syscall WRITE = (s, raw) -> Unistd.write(s, raw, s.word, 8);
-    /** One non-blocking read: the count taken, or 0 if there was none. */
+    /** One non-blocking read: the count taken, or {@link Waiting#NOT_YET} if there was none. */
     public static final Waiting.Attempt READ_NOW = EventCounter::tryRead;
-    private static final Waiting.Attempt HAS_ROOM = (s, raw) -> Poll.now(s, raw, Poll.POLLOUT) != 0 ? 1 : 0;
+    private static final Waiting.Attempt HAS_ROOM = (s, raw) -> Poll.now(s, raw, Poll.POLLOUT) != 0 ? 1 : Waiting.NOT_YET;
 
     /** A new blocking, close-on-exec eventfd with a zero counter. */
     public static int create() throws ErrnoException {
@@ -69,7 +69,7 @@ public final class EventCounter {
         }
     }
 
-    /** @return the count read (never 0), or 0 if there was none */
+    /** @return the count read, or {@link Waiting#NOT_YET} if there was none */
     private static long tryRead(Native.Scratch s, int raw) throws IOException {
         for (;;) {
             long r = Unistd.readNoWait(s, raw, s.iovec);
@@ -78,7 +78,7 @@ public final class EventCounter {
             }
             int errno = Native.errno(s);
             if (errno == Errno.EAGAIN) {
-                return 0;
+                return Waiting.NOT_YET;
             }
             if (errno != Errno.EINTR) {
                 throw new ErrnoException("eventfd read", errno);

@@ -11,22 +11,20 @@ import dev.vigil.internal.linux.Unistd;
 import dev.vigil.reactor.Readiness;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The engine of a reactor: an edge-triggered epoll set, a table of {@link ScheduledIo}s, and
+ * The engine of a reactor: an edge-triggered {@link EpollSet} of {@link ScheduledIo}s, and
  * {@link #turn(long)}, which waits for kernel events and dispatches them.
  *
  * <h2>Tokens</h2>
- * As in WaitContext, {@code epoll_data} holds {@code generation << 32 | index} into the
- * table, never a descriptor number, so an event for a deregistered descriptor, or for a
- * number closed and reused, is dropped instead of reaching the new registration. The
- * reserved token {@link #WAKE_TOKEN} names the wake-up eventfd.
+ * The set's tokens (see {@link EpollSet}) drop an event for a deregistered descriptor, or for
+ * a number closed and reused, instead of letting it reach the new registration. The reserved
+ * token {@link #WAKE_TOKEN} names the wake-up eventfd. A registration whose number was closed
+ * and reused stays in the table until its owner removes it.
  *
  * <h2>Threads</h2>
  * One thread turns at a time: the turner role ({@code turner}) is taken with a CAS for one
@@ -69,14 +67,13 @@ public final class Poller implements InterruptHook.Target {
         }
     }
 
+    private final EpollSet<ScheduledIo> set;
     private final Descriptor epfd;
     /**
      * The wake-up descriptor: a private non-blocking eventfd in the epoll set, as a Parker's.
      * A write never blocks (a full counter is readable already) and a drain never waits.
      */
     private final Descriptor wakeup;
-    private final MemorySegment events;
-    private final MemorySegment ctlEvent;
     private final String name;
     private volatile boolean closed;
     @SuppressWarnings("unused") // accessed through TURNER
@@ -87,13 +84,11 @@ public final class Poller implements InterruptHook.Target {
     private final WaitSlot parkSlot = new WaitSlot("Reactor");
     private final java.util.concurrent.atomic.AtomicBoolean resourcesClosed = new java.util.concurrent.atomic.AtomicBoolean();
 
+    /** Guards the set's changes, {@link #live} and {@link #closed}'s transition. */
     private final Object lock = new Object();
-    private final TokenTable<ScheduledIo> tokens = new TokenTable<>(64, io -> io.generation);
     private int live;
     /** Set by a driver that stops when idle: the last remove() then wakes the turner to notice. */
     private volatile boolean wakeWhenIdle;
-    /** The live registration of each number; a number's newest registration wins (older ones are stale). */
-    private final FdMap<ScheduledIo> byFd = new FdMap<>();
 
     private final AtomicLong turns = new AtomicLong();
     private final AtomicLong dispatched = new AtomicLong();
@@ -104,26 +99,17 @@ public final class Poller implements InterruptHook.Target {
 
     public Poller(String name) throws IOException {
         this.name = name;
-        Native.Scratch s = Native.Scratch.get();
-        int fd = EPoll.create1(s, EPoll.EPOLL_CLOEXEC);
-        if (fd < 0) {
-            throw new ErrnoException("epoll_create1", Native.errno(s));
-        }
-        epfd = Descriptor.adoptNew(fd, "Reactor");
+        set = new EpollSet<>("Reactor", BATCH, false);
+        epfd = set.descriptor();
         Descriptor wake = null;
         try {
+            Native.Scratch s = Native.Scratch.get();
             int wakeFd = EventFd.eventfd(s, 0, EventFd.EFD_CLOEXEC | EventFd.EFD_NONBLOCK);
             if (wakeFd < 0) {
                 throw new ErrnoException("eventfd", Native.errno(s));
             }
             wake = Descriptor.adoptNew(wakeFd, "Reactor wake-up descriptor");
-            Arena arena = Arena.ofAuto();
-            events = arena.allocate(EPoll.EVENT_SIZE * BATCH, 8);
-            ctlEvent = arena.allocate(EPoll.EVENT_SIZE, 8);
-            EPoll.set(ctlEvent, 0, EPoll.EPOLLIN, WAKE_TOKEN);
-            if (EPoll.ctl(s, fd, EPoll.EPOLL_CTL_ADD, wake.number(), ctlEvent) < 0) {
-                throw new ErrnoException("epoll_ctl(ADD wake-up)", Native.errno(s));
-            }
+            set.addReserved(wakeFd, EPoll.EPOLLIN, WAKE_TOKEN);
         } catch (Throwable t) { // whatever failed, nothing opened here stays open
             if (wake != null) {
                 wake.close();
@@ -278,42 +264,24 @@ public final class Poller implements InterruptHook.Target {
             if (closed) {
                 throw new ClosedException("Reactor is closed: nothing can be registered with it");
             }
-            int raw = epfd.acquire();
+            io.poller = this;
+            io.writeInterest = (interest & EPoll.EPOLLOUT) != 0;
+            io.forWait = forWait;
+            io.duplicate = -1;
             try {
-                int index = tokens.takeIndex();
-                int generation = tokens.newGeneration(index);
-                io.poller = this;
-                io.index = index;
-                io.generation = generation;
-                io.fd = fd;
-                io.writeInterest = (interest & EPoll.EPOLLOUT) != 0;
-                io.forWait = forWait;
-                io.duplicate = -1;
-                EPoll.set(ctlEvent, 0, interest, TokenTable.token(index, generation));
-                // Published before EPOLL_CTL_ADD: the kernel queues an already-ready descriptor's
-                // first edge at once, and a turner dispatching it must find the entry, or the
-                // edge (which never repeats) would be dropped as stale.
-                tokens.publish(index, io);
-                Native.Scratch s = Native.Scratch.get();
-                int errno = EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0 ? Native.errno(s) : 0;
-                if (errno == Errno.EEXIST && (forWait || isWait(byFd.get(fd)))) {
-                    errno = addDuplicate(s, raw, io, fd);
+                ScheduledIo added = set.add(fd, interest, (index, generation) -> io.bind(index, generation, fd));
+                if (added == null && (forWait || isWait(set.member(fd)))) {
+                    added = addDuplicate(io, fd, interest);
                 }
-                if (errno != 0) {
-                    tokens.clear(index);
-                    tokens.giveBack(index);
-                    io.poller = null;
-                    if (errno == Errno.EEXIST) {
-                        throw new IllegalArgumentException("descriptor " + fd + " is already registered with this reactor");
-                    }
-                    throw new ErrnoException("epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")", errno);
+                if (added == null) {
+                    throw new IllegalArgumentException("descriptor " + fd + " is already registered with this reactor");
                 }
-                byFd.put(io.fd, io); // an older registration of this number is stale: its file is gone
-                live++;
-                registrations.incrementAndGet();
-            } finally {
-                epfd.release();
+            } catch (IOException | RuntimeException e) {
+                io.poller = null;
+                throw e;
             }
+            live++;
+            registrations.incrementAndGet();
         }
     }
 
@@ -324,23 +292,24 @@ public final class Poller implements InterruptHook.Target {
     /**
      * Registers a close-on-exec duplicate of {@code fd} for {@code io} (a second entry for the
      * same file under another number), which {@code io} then owns. Under the lock; the caller
-     * holds {@code fd} open.
-     *
-     * @return 0, or the errno that stopped it (nothing is left open then)
+     * holds {@code fd} open. If it fails, nothing is left open.
      */
-    private int addDuplicate(Native.Scratch s, int raw, ScheduledIo io, int fd) {
+    private ScheduledIo addDuplicate(ScheduledIo io, int fd, int interest) throws IOException {
+        Native.Scratch s = Native.Scratch.get();
         int dup = Unistd.fcntl(s, fd, Unistd.F_DUPFD_CLOEXEC, 0);
         if (dup < 0) {
-            return Native.errno(s);
+            throw new ErrnoException("fcntl(F_DUPFD_CLOEXEC, fd " + fd + ")", Native.errno(s));
         }
-        if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, dup, ctlEvent) < 0) {
-            int errno = Native.errno(s);
-            Unistd.close(s, dup);
-            return errno;
+        ScheduledIo added = null;
+        try {
+            added = set.add(dup, interest, (index, generation) -> io.bind(index, generation, dup));
+        } finally {
+            if (added == null) {
+                Unistd.close(s, dup); // a fresh number cannot be in the set: any failure threw
+            }
         }
-        io.fd = dup;
         io.duplicate = dup;
-        return 0;
+        return added;
     }
 
     /** Takes {@code io} out; no event for it is dispatched once the turn in progress, if any, has ended. Idempotent. */
@@ -350,33 +319,11 @@ public final class Poller implements InterruptHook.Target {
                 return;
             }
             io.poller = null;
-            tokens.clear(io.index);
-            tokens.giveBack(io.index);
+            set.remove(io); // (a duplicate of our own is never stale)
             if (--live == 0 && wakeWhenIdle) {
                 wake(); // a turner blocked with no registrations left would otherwise sleep on
             }
-            // Stale unless it is still the latest registration of its number: its file was closed
-            // and the number belongs to a newer one. EPOLL_CTL_DEL names a number, so it would
-            // remove that one instead: skip it. (A duplicate of our own is never stale.)
-            if (byFd.remove(io.fd, io) != null) {
-                delete(io);
-            }
             closeDuplicate(io);
-        }
-    }
-
-    /** EPOLL_CTL_DEL of {@code io}'s number, under the lock. */
-    private void delete(ScheduledIo io) {
-        try {
-            int raw = epfd.acquire();
-            try {
-                // ENOENT/EBADF: the kernel already dropped it with its file
-                EPoll.ctl(Native.Scratch.get(), raw, EPoll.EPOLL_CTL_DEL, io.fd, MemorySegment.NULL);
-            } finally {
-                epfd.release();
-            }
-        } catch (ClosedException closedReactor) {
-            // the epoll set is gone, and the registration with it
         }
     }
 
@@ -404,20 +351,14 @@ public final class Poller implements InterruptHook.Target {
                 return; // removed meanwhile (the caller's take reports it), or armed by another thread
             }
             fd = io.fd;
-            if (byFd.get(fd) != io) {
+            if (set.member(fd) != io) {
                 // Stale: its file was closed and the number now names something else. Nothing to arm.
                 io.writeInterest = true;
                 return;
             }
-            int raw = epfd.acquire();
-            try {
-                Native.Scratch s = Native.Scratch.get();
-                EPoll.set(ctlEvent, 0, BOTH_STREAMS, TokenTable.token(io.index, io.generation));
-                if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_MOD, fd, ctlEvent) < 0) {
-                    throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + fd + ")", Native.errno(s));
-                }
-            } finally {
-                epfd.release();
+            if (!set.modify(io, BOTH_STREAMS)) {
+                throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + fd + "): its file was closed while registered",
+                        Errno.ENOENT);
             }
             io.writeInterest = true;
             // Still under the lock: the number cannot be deregistered (and closed by its owner)
@@ -501,70 +442,43 @@ public final class Poller implements InterruptHook.Target {
      */
     private int parkForEvents(int raw, long nanos) throws IOException {
         try {
-            return (int) Waiting.awaitClaimed(epfd, parkSlot, nanos, this::readyNow, "Reactor");
+            long n = Waiting.awaitClaimed(epfd, parkSlot, nanos, this::readyNow, "Reactor");
+            return n == Waiting.NOT_YET ? 0 : (int) n;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return (int) readyNow(Native.Scratch.get(), raw); // nothing was collected yet: take what is ready
+            return set.poll(Native.Scratch.get(), raw, 0); // nothing was collected yet: take what is ready
         }
     }
 
-    /** {@code epoll_wait} with a zero timeout: how many events are in the batch now, 0 for none. */
+    /** The attempt of a parked turn: the events in the batch now, wake-ups included. */
     private long readyNow(Native.Scratch s, int raw) throws ErrnoException {
-        return batchSize(s, EPoll.await(s, raw, events, BATCH, 0));
-    }
-
-    /** An epoll wait's result as a batch size: 0 after {@code EINTR}, an exception for any other failure. */
-    private static int batchSize(Native.Scratch s, int n) throws ErrnoException {
-        if (n < 0) {
-            int errno = Native.errno(s);
-            if (errno == Errno.EINTR) {
-                return 0;
-            }
-            throw new ErrnoException("epoll_wait", errno);
-        }
-        return n;
+        int n = set.poll(s, raw, 0);
+        return n == 0 ? Waiting.NOT_YET : n;
     }
 
     private int waitForEvents(int raw, long nanos) throws IOException {
-        Native.Scratch s = Native.Scratch.get();
         InterruptHook hook = InterruptHook.current();
-        int n;
         hook.arm(this);
         try {
-            n = nanos == Deadline.FOREVER ? EPoll.await(s, raw, events, BATCH, -1) : awaitTimed(s, raw, nanos);
+            return set.poll(Native.Scratch.get(), raw, nanos);
         } finally {
             hook.disarm(); // an interrupt only ends this turn early; the status stays set
         }
-        return batchSize(s, n);
-    }
-
-    /** A timed epoll wait: nanoseconds through epoll_pwait2 where the kernel has it, else milliseconds rounded up. */
-    private int awaitTimed(Native.Scratch s, int raw, long nanos) {
-        if (nanos != 0 && EPoll.hasPwait2()) {
-            Poll.setTimespec(s.timespec, nanos);
-            int n = EPoll.awaitNanos(s, raw, events, BATCH, s.timespec);
-            if (n >= 0 || Native.errno(s) != Errno.ENOSYS) {
-                return n;
-            }
-            EPoll.pwait2Unsupported(); // libc has it, the kernel (before 5.11) does not
-        }
-        return EPoll.await(s, raw, events, BATCH, (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000));
     }
 
     private int dispatch(int n) {
         int count = 0;
-        Object[] table = tokens.snapshot();
+        Object[] table = set.snapshot();
         for (int i = 0; i < n; i++) {
-            long data = EPoll.data(events, i);
-            if (data == WAKE_TOKEN) {
+            if (set.token(i) == WAKE_TOKEN) {
                 drainWakeup();
                 continue;
             }
-            ScheduledIo io = tokens.live(table, data);
+            ScheduledIo io = set.member(table, i);
             if (io == null) {
                 continue; // deregistered, or its index reused since: stale
             }
-            io.dispatch(EpollEvents.readiness(EPoll.events(events, i)));
+            io.dispatch(EpollEvents.readiness(set.events(i)));
             count++;
         }
         turns.incrementAndGet();
@@ -637,14 +551,13 @@ public final class Poller implements InterruptHook.Target {
                 return;
             }
             closed = true;
-            all = tokens.removeAll(new ScheduledIo[0]);
-            byFd.clear();
+            all = set.removeAll(new ScheduledIo[0]);
             live = 0;
             for (ScheduledIo io : all) {
                 if (io != null) {
                     io.poller = null; // under the lock: a racing remove() then finds nothing to undo
                     if (io.duplicate >= 0) {
-                        delete(io);   // before the close: the entry would outlive the number
+                        set.delete(io.fd); // before the close: the entry would outlive the number
                         closeDuplicate(io);
                     }
                 }

@@ -55,7 +55,7 @@ import java.util.concurrent.locks.LockSupport;
  * writability at that moment, so the write stream behaves as if it had been there from the
  * start. Netty arms {@code EPOLLOUT} only while a write is pending, for the same reason.
  */
-public final class ScheduledIo {
+public final class ScheduledIo implements EpollSet.Member {
     public static final int READ = 0;
     public static final int WRITE = 1;
 
@@ -115,6 +115,29 @@ public final class ScheduledIo {
      * the Poller's lock.
      */
     int duplicate = -1;
+
+    /** Takes the token {@code index} in {@code generation}, for number {@code fd}: the Poller's {@link EpollSet.Maker}. */
+    ScheduledIo bind(int index, int generation, int fd) {
+        this.index = index;
+        this.generation = generation;
+        this.fd = fd;
+        return this;
+    }
+
+    @Override
+    public int fd() {
+        return fd;
+    }
+
+    @Override
+    public int index() {
+        return index;
+    }
+
+    @Override
+    public int generation() {
+        return generation;
+    }
 
     private static int shift(int dir) {
         return dir == READ ? 0 : 8;

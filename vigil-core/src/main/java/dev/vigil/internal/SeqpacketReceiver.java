@@ -179,7 +179,7 @@ public final class SeqpacketReceiver<M> {
                 // Nothing consumed yet (a failed call, or only a peek): close and interrupt win.
                 Waiting.endIfClosedOrInterrupted(fd, interrupted, "Tube");
                 if (n >= 0) {
-                    if (takePeeked(s, raw, n) != 0) {
+                    if (takePeeked(s, raw, n) != Waiting.NOT_YET) {
                         return true;
                     }
                     continue; // another process took the message first: wait again
@@ -216,7 +216,7 @@ public final class SeqpacketReceiver<M> {
             }
             int errno = Native.errno(s);
             if (errno == Errno.EAGAIN) {
-                return 0;
+                return Waiting.NOT_YET;
             }
             if (errno != Errno.EINTR) {
                 throw new ErrnoException("recvmsg on Tube", errno);
@@ -225,7 +225,8 @@ public final class SeqpacketReceiver<M> {
     }
 
     /**
-     * Takes the message a peek found to be {@code length} bytes long; 0 if it is gone. One
+     * Takes the message a peek found to be {@code length} bytes long; {@link Waiting#NOT_YET}
+     * if it is gone. One
      * within the caller's limit gets a buffer of its size; a longer one is consumed into the
      * buffer there is, and the recvmsg's {@code MSG_TRUNC} makes it the truncated outcome.
      */
@@ -254,18 +255,21 @@ public final class SeqpacketReceiver<M> {
         controlLength = Socket.controlLength(header);
     }
 
-    /** One recvmsg within the current limits; MSG_TRUNC makes it return the real length. */
+    /**
+     * One recvmsg within the current limits: the message's real length (MSG_TRUNC), its
+     * flags and control data kept for {@link #takeMessage}; or {@link Waiting#NOT_YET}.
+     */
     private long tryReceive(Native.Scratch s, int raw) throws IOException {
         long controlCapacity = prepareHeader();
         for (;;) {
             long n = Socket.recvmsgNoWait(s, raw, header, Socket.MSG_CMSG_CLOEXEC | Socket.MSG_TRUNC);
             if (n >= 0) {
                 recordResult(n);
-                return 1;
+                return n;
             }
             int errno = Native.errno(s);
             if (errno == Errno.EAGAIN) {
-                return 0; // nothing there, or another process took the message we peeked at
+                return Waiting.NOT_YET; // nothing there, or another process took the message we peeked at
             }
             if (errno != Errno.EINTR) {
                 throw new ErrnoException("recvmsg on Tube", errno);

@@ -107,7 +107,7 @@ public final class SeqpacketSender {
     private boolean sentAtOnce() throws IOException {
         int raw = fd.acquire();
         try {
-            return trySend(Native.Scratch.get(), raw) != 0;
+            return trySend(Native.Scratch.get(), raw) != Waiting.NOT_YET;
         } finally {
             fd.release();
         }
@@ -134,16 +134,16 @@ public final class SeqpacketSender {
         }
     }
 
-    /** One sendmsg that never blocks: 1 once sent, 0 if the queue is full. */
+    /** One sendmsg that never blocks: the bytes sent, or {@link Waiting#NOT_YET} if the queue is full. */
     private long trySend(Native.Scratch s, int raw) throws IOException {
         for (;;) {
             long n = Socket.sendmsgNoWait(s, raw, header, Socket.MSG_NOSIGNAL);
             if (n >= 0) {
-                return 1;
+                return n;
             }
             int errno = Native.errno(s);
             if (errno == Errno.EAGAIN) {
-                return 0;
+                return Waiting.NOT_YET;
             }
             if (errno != Errno.EINTR) {
                 throw new ErrnoException("sendmsg on Tube", errno);

@@ -272,18 +272,18 @@ public final class SeqpacketSocket {
      * @param owner the public object {@code fd} belongs to, which close wakes {@code slot} through
      */
     public static int accept(Descriptor fd, WaitSlot slot, Object owner, String what) throws IOException, InterruptedException {
-        return (int) (Waiting.await(fd, slot, owner, Deadline.FOREVER, ACCEPT, what) - 1);
+        return (int) Waiting.await(fd, slot, owner, Deadline.FOREVER, ACCEPT, what);
     }
 
     private static long tryAccept(Native.Scratch s, int raw) throws IOException {
         for (;;) {
             int number = Socket.accept4(s, raw, Socket.SOCK_CLOEXEC);
             if (number >= 0) {
-                return number + 1L;
+                return number;
             }
             int errno = Native.errno(s);
             if (errno == Errno.EAGAIN) {
-                return 0;
+                return Waiting.NOT_YET;
             }
             if (errno != Errno.EINTR && errno != Errno.ECONNABORTED) {
                 throw new ErrnoException("accept4 on TubeListener", errno);

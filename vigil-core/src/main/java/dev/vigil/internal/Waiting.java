@@ -26,7 +26,14 @@ import java.io.IOException;
 public final class Waiting {
     private Waiting() {}
 
-    /** One non-blocking try. Returns a non-zero result when done, 0 when it must wait. */
+    /**
+     * What an {@link Attempt} returns when it must wait, and a wait returns once its time has
+     * passed. No attempt has it as a result: they return counts, numbers and lengths, and an
+     * eventfd count is never {@code 2^64 - 1}.
+     */
+    public static final long NOT_YET = -1;
+
+    /** One non-blocking try: its result when done, {@link #NOT_YET} when it must wait. */
     @FunctionalInterface
     public interface Attempt {
         long tryOnce(Native.Scratch s, int raw) throws IOException;
@@ -36,7 +43,7 @@ public final class Waiting {
      * Waits up to {@code total} ns ({@link Deadline#FOREVER} for no limit) for
      * {@code attempt} to succeed on {@code fd}, which is readable when it may.
      *
-     * @return the attempt's non-zero result, or 0 once the time has passed
+     * @return the attempt's result, or {@link #NOT_YET} once the time has passed
      */
     public static long await(Descriptor fd, WaitSlot slot, Object through, long total, Attempt attempt, String what)
             throws IOException, InterruptedException {
@@ -76,7 +83,7 @@ public final class Waiting {
         try {
             Native.Scratch s = Native.Scratch.get();
             long result = attempt.tryOnce(s, raw);
-            if (result != 0 || total == 0) {
+            if (result != NOT_YET || total == 0) {
                 return result;
             }
             long start = System.nanoTime();
@@ -100,7 +107,7 @@ public final class Waiting {
                 }
                 long left = Deadline.remaining(start, total);
                 if (left == 0) {
-                    return 0;
+                    return NOT_YET;
                 }
                 int revents;
                 try {
@@ -110,7 +117,7 @@ public final class Waiting {
                 }
                 if (revents > 0) {
                     long result = attempt.tryOnce(s, raw);
-                    if (result != 0) {
+                    if (result != NOT_YET) {
                         return result;
                     }
                     if ((revents & (Poll.POLLERR | Poll.POLLNVAL)) != 0) {
@@ -140,7 +147,7 @@ public final class Waiting {
         // sched_yield with nothing else to run is one short system call.
         Unistd.schedYield();
         long early = attempt.tryOnce(s, raw);
-        if (early != 0) {
+        if (early != NOT_YET) {
             return early;
         }
         Poller poller = Poller.defaultPoller();
@@ -152,7 +159,7 @@ public final class Waiting {
         try {
             for (;;) {
                 long result = attempt.tryOnce(s, raw);
-                if (result != 0) {
+                if (result != NOT_YET) {
                     return result;
                 }
                 if (fd.isClosed()) {
@@ -160,7 +167,7 @@ public final class Waiting {
                 }
                 long left = Deadline.remaining(start, total);
                 if (left == 0) {
-                    return 0;
+                    return NOT_YET;
                 }
                 io.await(stream, left); // an edge, the timeout, close (ClosedException) or an interrupt
             }

@@ -22,7 +22,7 @@ class WaitingCloseWinsTest {
         Descriptor fd = Descriptor.adoptNew(number, "Thing");
         WaitSlot slot = new WaitSlot("Thing");
         Object through = new Object();
-        Worker w = Worker.platform(() -> Waiting.await(fd, slot, through, Deadline.FOREVER, (s, raw) -> 0, "Thing"));
+        Worker w = Worker.platform(() -> Waiting.await(fd, slot, through, Deadline.FOREVER, (s, raw) -> Waiting.NOT_YET, "Thing"));
         w.awaitBlockedIn("ppoll");
         fd.close();
         w.interrupt();

@@ -41,17 +41,17 @@ class WaitingTest {
         fd.close();
     }
 
-    /** The attempt under test: takes the whole count, or returns 0 if there is none. */
+    /** The attempt under test: takes the whole count, or returns NOT_YET if there is none. */
     private long take(Native.Scratch s, int raw) {
         attempts.incrementAndGet();
         long n = Unistd.read(s, raw, s.word, 8);
-        return n == 8 ? s.word.get(Native.C_LONG, 0) : 0;
+        return n == 8 ? s.word.get(Native.C_LONG, 0) : Waiting.NOT_YET;
     }
 
     /** An attempt that never finds anything, as if another process took every count first. */
     private long findNothing(Native.Scratch s, int raw) {
         attempts.incrementAndGet();
-        return 0;
+        return Waiting.NOT_YET;
     }
 
     private void add(long n) {
@@ -88,8 +88,8 @@ class WaitingTest {
     }
 
     @Test
-    void aWaitOfZeroTriesOnceAndReturnsZero() throws Exception {
-        assertEquals(0L, Waiting.await(fd, slot, through, 0, this::take, "Thing"));
+    void aWaitOfZeroTriesOnceAndReturnsNotYet() throws Exception {
+        assertEquals(Waiting.NOT_YET, Waiting.await(fd, slot, through, 0, this::take, "Thing"));
         assertEquals(1, attempts.get());
         add(2);
         assertEquals(2L, Waiting.await(fd, slot, through, 0, this::take, "Thing"));
@@ -116,7 +116,7 @@ class WaitingTest {
             Worker w = Worker.start(virtual, () -> {
                 long start = System.nanoTime();
                 long r = Waiting.await(fd, slot, through, total, this::findNothing, "Thing");
-                return r == 0 ? System.nanoTime() - start : -r;
+                return r == Waiting.NOT_YET ? System.nanoTime() - start : -r;
             });
             long elapsed = (Long) w.value();
             assertTrue(elapsed >= total, "the wait gave up after " + elapsed + " ns of " + total);
