@@ -4,6 +4,7 @@ import dev.vigil.internal.Callers;
 import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.Owned;
 import dev.vigil.internal.EventCounter;
 import dev.vigil.internal.EventFdInfo;
 import dev.vigil.internal.EventFdRegistry;
@@ -88,17 +89,13 @@ import java.time.Duration;
  * <p>An Event that becomes unreachable without {@link #close()} is closed by a
  * vigil's cleaner thread and reported at WARNING on the {@code dev.vigil} logger.
  */
-public final class Event implements RawDescriptor, AutoCloseable {
+public final class Event implements RawDescriptor, AutoCloseable, Owned {
     /**
      * The largest value the kernel's counter holds, {@code 0xfffffffffffffffe} ({@code -2} as
      * a long): the largest count {@link #writeCount(long)} can write, into an empty counter.
      */
     public static final long COUNT_LIMIT = EventCounter.MAX_COUNT;
     private final Descriptor fd;
-
-    static {
-        dev.vigil.internal.Owners.register(Event.class, o -> ((Event) o).fd);
-    }
 
     private final Shared shared;
     /** The writes in progress through this Event, which {@link #close()} ends. */
@@ -215,6 +212,12 @@ public final class Event implements RawDescriptor, AutoCloseable {
      */
     public int intoRawDescriptor() throws ClosedException {
         return fd.giveUp(); // leaves the registries (and the cleaner's watch) through the release hook
+    }
+
+    /** @hidden */
+    @Override
+    public Descriptor ownedDescriptor() {
+        return fd;
     }
 
     /**

@@ -5,7 +5,7 @@ import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.EpollEvents;
 import dev.vigil.internal.EpollSet;
-import dev.vigil.internal.Owners;
+import dev.vigil.internal.Owned;
 import dev.vigil.internal.WaitSlot;
 import dev.vigil.internal.Waiting;
 
@@ -69,7 +69,7 @@ import java.util.Objects;
  *
  * @param <T> the token type
  */
-public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
+public final class WaitContext<T> implements RawDescriptor, AutoCloseable, Owned {
     /** The default number of events one wait can return. */
     public static final int DEFAULT_BATCH = 64;
 
@@ -92,10 +92,6 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
 
     /** An immutable member; replaced whole on modify, so a waiter never sees half of one. */
     private record Entry<T>(int fd, int index, T token, EventType type, int generation) implements EpollSet.Member {
-    }
-
-    static {
-        Owners.register(WaitContext.class, o -> ((WaitContext<?>) o).epfd);
     }
 
     /** The members and the kernel's batch (level-triggered; a stale member is forgotten when its number is added again). */
@@ -331,8 +327,8 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
      * added, changed or removed in its place) before the {@code epoll_ctl} is made.
      */
     private <R> R underLock(RawDescriptor descriptor, Control<R> control) throws IOException {
-        Descriptor member = Owners.of(Objects.requireNonNull(descriptor, "descriptor must not be null"));
-        int fd = Owners.number(descriptor, member);
+        Descriptor member = Owned.descriptorOf(Objects.requireNonNull(descriptor, "descriptor must not be null"));
+        int fd = Owned.holdNumber(descriptor, member);
         try {
             synchronized (lock) {
                 int raw = epfd.acquire();
@@ -351,6 +347,12 @@ public final class WaitContext<T> implements RawDescriptor, AutoCloseable {
 
     private static IllegalArgumentException notHere(RawDescriptor descriptor, int fd) {
         return new IllegalArgumentException(descriptor + " (fd " + fd + ") is not in this WaitContext; add() it first");
+    }
+
+    /** @hidden */
+    @Override
+    public Descriptor ownedDescriptor() {
+        return epfd;
     }
 
     /**

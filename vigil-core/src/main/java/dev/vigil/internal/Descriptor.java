@@ -258,7 +258,7 @@ public final class Descriptor {
             Native.Scratch s = Native.Scratch.get();
             int dup = Unistd.fcntl(s, raw, Unistd.F_DUPFD_CLOEXEC, 0);
             if (dup < 0) {
-                throw new ErrnoException("fcntl(F_DUPFD_CLOEXEC)", Native.errno(s));
+                throw Calls.failure(s, "fcntl(F_DUPFD_CLOEXEC)");
             }
             return dup;
         } finally {

@@ -83,7 +83,7 @@ public final class EpollSet<E extends EpollSet.Member> {
         Native.Scratch s = Native.Scratch.get();
         int fd = EPoll.create1(s, EPoll.EPOLL_CLOEXEC);
         if (fd < 0) {
-            throw new ErrnoException("epoll_create1", Native.errno(s));
+            throw Calls.failure(s, "epoll_create1");
         }
         this.epfd = Descriptor.adoptNew(fd, what);
         try {
@@ -129,7 +129,7 @@ public final class EpollSet<E extends EpollSet.Member> {
                 if (errno == Errno.EEXIST) {
                     return null;
                 }
-                throw new ErrnoException("epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")", errno);
+                throw Calls.failure(s, "epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")");
             }
             E stale = byFd.put(fd, member); // the kernel accepted it: an older member's file is gone
             if (stale != null && forgetStale) {
@@ -151,7 +151,7 @@ public final class EpollSet<E extends EpollSet.Member> {
             EPoll.set(ctlEvent, 0, interest, token);
             Native.Scratch s = Native.Scratch.get();
             if (EPoll.ctl(s, raw, EPoll.EPOLL_CTL_ADD, fd, ctlEvent) < 0) {
-                throw new ErrnoException("epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")", Native.errno(s));
+                throw Calls.failure(s, "epoll_ctl(EPOLL_CTL_ADD, fd " + fd + ")");
             }
         } finally {
             epfd.release();
@@ -263,7 +263,7 @@ public final class EpollSet<E extends EpollSet.Member> {
             if (errno == Errno.EINTR) {
                 return 0;
             }
-            throw new ErrnoException("epoll_wait", errno);
+            throw Calls.failure(s, "epoll_wait");
         }
         return n;
     }

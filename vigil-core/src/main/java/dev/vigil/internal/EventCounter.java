@@ -30,8 +30,9 @@ public final class EventCounter {
     /** Per thread: the slot of its writes (a thread makes one write at a time). */
     private static final ThreadLocal<WaitSlot> WRITER = ThreadLocal.withInitial(() -> new WaitSlot("Event"));
 
-    private static final SignalKick.Syscall READ = (s, raw) -> Unistd.read(s, raw, s.word, 8);
-    private static final SignalKick.Syscall WRITE = (s, raw) -> Unistd.write(s, raw, s.word, 8);
+    private static final Calls.Syscall READ = (s, raw) -> Unistd.read(s, raw, s.word, 8);
+    private static final Calls.Syscall READ_NO_WAIT = (s, raw) -> Unistd.readNoWait(s, raw, s.iovec);
+    private static final Calls.Syscall WRITE = (s, raw) -> Unistd.write(s, raw, s.word, 8);
     /** One non-blocking read: the count taken, or {@link Waiting#NOT_YET} if there was none. */
     public static final Waiting.Attempt READ_NOW = EventCounter::tryRead;
     private static final Waiting.Attempt HAS_ROOM = (s, raw) -> Poll.now(s, raw, Poll.POLLOUT) != 0 ? 1 : Waiting.NOT_YET;
@@ -41,7 +42,7 @@ public final class EventCounter {
         Native.Scratch s = Native.Scratch.get();
         int number = EventFd.eventfd(s, 0, EventFd.EFD_CLOEXEC);
         if (number < 0) {
-            throw new ErrnoException("eventfd", Native.errno(s));
+            throw Calls.failure(s, "eventfd");
         }
         return number;
     }
@@ -56,7 +57,7 @@ public final class EventCounter {
         if (errno == Errno.EBADF) {
             return false;
         }
-        throw new ErrnoException("fcntl(F_GETFD)", errno);
+        throw Calls.failure(s, "fcntl(F_GETFD)");
     }
 
     /** Takes the count without blocking, if there is one. */
@@ -71,19 +72,9 @@ public final class EventCounter {
 
     /** @return the count read, or {@link Waiting#NOT_YET} if there was none */
     private static long tryRead(Native.Scratch s, int raw) throws IOException {
-        for (;;) {
-            long r = Unistd.readNoWait(s, raw, s.iovec);
-            if (r == 8) {
-                return s.word.get(Native.C_LONG, 0);
-            }
-            int errno = Native.errno(s);
-            if (errno == Errno.EAGAIN) {
-                return Waiting.NOT_YET;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("eventfd read", errno);
-            }
-        }
+        return Calls.tryNow(s, raw, READ_NO_WAIT, "eventfd read") == Waiting.NOT_YET
+                ? Waiting.NOT_YET
+                : s.word.get(Native.C_LONG, 0);
     }
 
     /**
@@ -117,7 +108,7 @@ public final class EventCounter {
                     return Waiting.awaitClaimed(fd, slot, Deadline.FOREVER, READ_NOW, "Event");
                 }
                 if (errno != Errno.EINTR) {
-                    throw new ErrnoException("eventfd read", errno);
+                    throw Calls.failure(s, "eventfd read");
                 }
             }
         } finally {
@@ -184,7 +175,7 @@ public final class EventCounter {
                     }
                     awaitRoom(fd, me);
                 } else if (errno != Errno.EINTR) {
-                    throw new ErrnoException("eventfd write", errno);
+                    throw Calls.failure(s, "eventfd write");
                 }
                 // EINTR: an interrupt of a signal (it checks the room again and returns), or another signal
             }

@@ -67,7 +67,7 @@ public final class Parker implements InterruptHook.Target {
         Native.Scratch s = Native.Scratch.get();
         int fd = EventFd.eventfd(s, 0, EventFd.EFD_CLOEXEC | EventFd.EFD_NONBLOCK);
         if (fd < 0) {
-            throw new ErrnoException("eventfd", Native.errno(s));
+            throw Calls.failure(s, "eventfd");
         }
         return new Parker(fd);
     }
@@ -157,7 +157,7 @@ public final class Parker implements InterruptHook.Target {
             if (errno == Errno.EINTR) {
                 return WOKEN;
             }
-            throw new ErrnoException("ppoll", errno);
+            throw Calls.failure(s, "ppoll");
         }
         if (n == 0) {
             return TIMED_OUT;

@@ -106,7 +106,7 @@ public final class Poller implements InterruptHook.Target {
             Native.Scratch s = Native.Scratch.get();
             int wakeFd = EventFd.eventfd(s, 0, EventFd.EFD_CLOEXEC | EventFd.EFD_NONBLOCK);
             if (wakeFd < 0) {
-                throw new ErrnoException("eventfd", Native.errno(s));
+                throw Calls.failure(s, "eventfd");
             }
             wake = Descriptor.adoptNew(wakeFd, "Reactor wake-up descriptor");
             set.addReserved(wakeFd, EPoll.EPOLLIN, WAKE_TOKEN);
@@ -298,7 +298,7 @@ public final class Poller implements InterruptHook.Target {
         Native.Scratch s = Native.Scratch.get();
         int dup = Unistd.fcntl(s, fd, Unistd.F_DUPFD_CLOEXEC, 0);
         if (dup < 0) {
-            throw new ErrnoException("fcntl(F_DUPFD_CLOEXEC, fd " + fd + ")", Native.errno(s));
+            throw Calls.failure(s, "fcntl(F_DUPFD_CLOEXEC, fd " + fd + ")");
         }
         ScheduledIo added = null;
         try {

@@ -78,8 +78,8 @@ public final class SeqpacketReceiver<M> {
     private final Waiting.Attempt unbounded = this::tryReceiveAny;
     private final Waiting.Attempt bounded = this::tryReceive;
     /** The blocking calls of {@link #receiveBlocking}: the receive itself, and the peek of an unbounded receive. */
-    private final SignalKick.Syscall receiveCall = this::receiveCall;
-    private final SignalKick.Syscall peekCall = this::peekCall;
+    private final Calls.Syscall receiveCall = this::receiveCall;
+    private final Calls.Syscall peekCall = this::peekCall;
     /** The caller's limits for the current receive ({@link #MAX_MESSAGE} bytes when unbounded). */
     private int allowedBytes;
     private int maxDescriptors;
@@ -168,7 +168,7 @@ public final class SeqpacketReceiver<M> {
         try {
             Native.Scratch s = Native.Scratch.get();
             long controlCapacity = isBounded ? prepareHeader() : 0;
-            SignalKick.Syscall call = isBounded ? receiveCall : peekCall;
+            Calls.Syscall call = isBounded ? receiveCall : peekCall;
             for (;;) {
                 long n = kick.call(s, tid, fd, raw, call, true);
                 boolean interrupted = Thread.currentThread().isInterrupted();

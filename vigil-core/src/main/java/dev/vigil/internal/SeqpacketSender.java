@@ -120,9 +120,9 @@ public final class SeqpacketSender {
      * keep open.
      */
     private int hold(RawDescriptor d, int i) {
-        Descriptor owned = Owners.of(d);
+        Descriptor owned = Owned.descriptorOf(d);
         try {
-            int number = Owners.number(d, owned);
+            int number = Owned.holdNumber(d, owned);
             if (owned != null) {
                 held[heldCount++] = owned;
             }

@@ -173,12 +173,6 @@ public final class SignalKick implements InterruptHook.Target {
         return KickSignal.kickableThreadId();
     }
 
-    /** One blocking system call on {@code raw}; its raw result, errno in the scratch's call state. */
-    @FunctionalInterface
-    public interface Syscall {
-        long call(Native.Scratch s, int raw);
-    }
-
     /**
      * The blocking-call template: makes {@code syscall} once, so that {@link #kick()} (from
      * an interrupt of this thread or a close of {@code fd}) can end it.
@@ -190,7 +184,7 @@ public final class SignalKick implements InterruptHook.Target {
      *         if the thread was interrupted, {@code fd} closed or a kick had started before the
      *         call. The interrupt status is left as it is: the caller decides, close first.
      */
-    public long call(Native.Scratch s, int tid, Descriptor fd, int raw, Syscall syscall, boolean interruptible) {
+    public long call(Native.Scratch s, int tid, Descriptor fd, int raw, Calls.Syscall syscall, boolean interruptible) {
         InterruptHook hook = InterruptHook.current();
         long r = NOT_CALLED;
         hook.arm(this);          // 1. before enter: begin() is over before a kick can start
@@ -213,7 +207,7 @@ public final class SignalKick implements InterruptHook.Target {
      * blocked again after it (the installed handler ends calls and does nothing else). Where
      * kicks are impossible in this process, the call is made without one.
      */
-    public long callUnmasked(Native.Scratch s, Descriptor fd, int raw, Syscall syscall, boolean interruptible) {
+    public long callUnmasked(Native.Scratch s, Descriptor fd, int raw, Calls.Syscall syscall, boolean interruptible) {
         if (!KickSignal.isUsable()) {
             return fd.isClosed() ? NOT_CALLED : syscall.call(s, raw);
         }

@@ -7,6 +7,7 @@ import dev.vigil.RawDescriptor;
 import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.Owned;
 import dev.vigil.internal.ReceivedDescriptors;
 import dev.vigil.internal.ScmRights;
 import dev.vigil.internal.SeqpacketReceiver;
@@ -69,7 +70,7 @@ import java.util.function.Predicate;
  * shares them). A Tube is a {@link RawDescriptor}: in a {@link dev.vigil.WaitContext} it is
  * readable when a message (or end-of-stream) is waiting, writable when a message fits.
  */
-public final class Tube implements RawDescriptor, AutoCloseable {
+public final class Tube implements RawDescriptor, AutoCloseable, Owned {
     /** The most descriptors one message can carry: the kernel's {@code SCM_MAX_FD}. */
     public static final int MAX_DESCRIPTORS = ScmRights.MAX_DESCRIPTORS;
 
@@ -113,10 +114,6 @@ public final class Tube implements RawDescriptor, AutoCloseable {
     }
 
     private final Descriptor fd;
-
-    static {
-        dev.vigil.internal.Owners.register(Tube.class, o -> ((Tube) o).fd);
-    }
 
     /** What a receive makes of a message or of one beyond the limits: one instance, nothing captured. */
     private static final SeqpacketReceiver.Sink<Message> MESSAGES = new SeqpacketReceiver.Sink<>(Message::new, TruncatedException::new);
@@ -282,6 +279,12 @@ public final class Tube implements RawDescriptor, AutoCloseable {
     /** The peer's process id, user id and group id at the time the connection was made. */
     public PeerCredentials peerCredentials() throws IOException {
         return SeqpacketSocket.peerCredentials(fd, PeerCredentials::new);
+    }
+
+    /** @hidden */
+    @Override
+    public Descriptor ownedDescriptor() {
+        return fd;
     }
 
     /**

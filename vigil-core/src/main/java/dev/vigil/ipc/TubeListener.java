@@ -4,6 +4,7 @@ import dev.vigil.ClosedException;
 import dev.vigil.RawDescriptor;
 import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.Owned;
 import dev.vigil.internal.SeqpacketSocket;
 import dev.vigil.internal.WaitSlot;
 
@@ -67,7 +68,7 @@ import java.util.function.Predicate;
  * TubeListener is a {@link RawDescriptor}, readable in a {@link dev.vigil.WaitContext}
  * while a connection is pending.
  */
-public final class TubeListener implements RawDescriptor, AutoCloseable {
+public final class TubeListener implements RawDescriptor, AutoCloseable, Owned {
     private static final int BACKLOG = 128;
     private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_ONLY_SOCKET = PosixFilePermissions.fromString("rw-------");
@@ -75,10 +76,6 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
     private static final int S_IFSOCK = 0140000;
     private static final SecureRandom RANDOM = new SecureRandom();
     private final Descriptor fd;
-
-    static {
-        dev.vigil.internal.Owners.register(TubeListener.class, o -> ((TubeListener) o).fd);
-    }
 
     private final Path path;
     private final Object fileKey;
@@ -247,6 +244,12 @@ public final class TubeListener implements RawDescriptor, AutoCloseable {
     /** The absolute path of the socket file. */
     public Path path() {
         return path;
+    }
+
+    /** @hidden */
+    @Override
+    public Descriptor ownedDescriptor() {
+        return fd;
     }
 
     /**

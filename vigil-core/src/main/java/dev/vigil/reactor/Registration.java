@@ -4,7 +4,7 @@ import dev.vigil.ClosedException;
 import dev.vigil.RawDescriptor;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
-import dev.vigil.internal.Owners;
+import dev.vigil.internal.Owned;
 import dev.vigil.internal.Poller;
 import dev.vigil.internal.ScheduledIo;
 
@@ -94,8 +94,8 @@ public final class Registration {
             }
             // A vigil object's use count is held during EPOLL_CTL_ADD, so a concurrent close()
             // cannot hand the number to another file under the call.
-            Descriptor owned = Owners.of(resource);
-            int number = Owners.number(resource, owned);
+            Descriptor owned = Owned.descriptorOf(resource);
+            int number = Owned.holdNumber(resource, owned);
             try {
                 ScheduledIo created = new ScheduledIo();
                 // Read interest only; the write stream adds EPOLLOUT on first use (ScheduledIo.wantWrite).
