@@ -1,6 +1,6 @@
 package dev.vigil;
 
-import dev.vigil.internal.SignalKick;
+import dev.vigil.internal.Kick;
 import dev.vigil.testing.Blocked;
 import dev.vigil.testing.PythonPeer;
 import dev.vigil.testing.Spin;
@@ -142,7 +142,7 @@ class EventEndingTest {
 
     @Test
     void aThreadThatBlocksTheKickSignalCanStillBeInterruptedAndClosed() throws Exception {
-        int signal = SignalKick.signal();
+        int signal = Kick.signal();
         try (Event e = new Event()) {
             Worker interrupted = Worker.platform(() -> {
                 e.signal();

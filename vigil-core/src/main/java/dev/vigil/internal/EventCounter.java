@@ -17,7 +17,7 @@ import java.io.InterruptedIOException;
  *
  * <h2>Ending a blocked call</h2>
  * An untimed read and every write are one plain system call, as C makes them, made through
- * {@link SignalKick#call}: an interrupt or a close ends it with a signal to the blocked thread.
+ * {@link Kick#call}: an interrupt or a close ends it with a signal to the blocked thread.
  * Nothing is ever written into the counter to end a call: every holder of the eventfd, in this
  * process or another, shares it.
  */
@@ -91,7 +91,7 @@ public final class EventCounter {
         try {
             Native.Scratch s = Native.Scratch.get();
             for (;;) {
-                int tid = SignalKick.kickableThreadId();
+                int tid = Kick.kickableThreadId();
                 if (tid < 0) {
                     return Waiting.awaitClaimed(fd, slot, Deadline.FOREVER, READ_NOW, "Event");
                 }
@@ -100,7 +100,7 @@ public final class EventCounter {
                     return s.word.get(Native.C_LONG, 0);
                 }
                 Waiting.endIfClosedOrInterrupted(fd, Thread.currentThread().isInterrupted(), "Event");
-                if (r == SignalKick.NOT_CALLED) {
+                if (r == Kick.NOT_CALLED) {
                     continue; // a kick meant for an earlier call
                 }
                 int errno = Native.errno(s);
@@ -120,7 +120,7 @@ public final class EventCounter {
      * Adds {@code n} to the counter of {@code fd}, written through {@code through}. A signal
      * ({@code isSignal}) first asks whether the counter has room for one and returns without
      * writing if it has not (it is already signalled); a count waits for room. Either way the
-     * write is a call that an interrupt or a close can end ({@link SignalKick#callUnmasked}):
+     * write is a call that an interrupt or a close can end ({@link Kick#callUnmasked}):
      * the writer's own slot is published in {@code writers} first, so that close finds it.
      *
      * @throws InterruptedIOException if a count was interrupted; nothing was written and the
@@ -164,7 +164,7 @@ public final class EventCounter {
                 if (!isSignal && Thread.currentThread().isInterrupted()) {
                     throw interruptedWrite();
                 }
-                if (r == SignalKick.NOT_CALLED) {
+                if (r == Kick.NOT_CALLED) {
                     continue; // a kick meant for an earlier call
                 }
                 int errno = Native.errno(s);

@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * The process-wide side of ending blocked calls with a signal: which signal, its disposition,
  * and whether the calling thread can receive it now. The per-call state machine is
- * {@link SignalKick}.
+ * {@link Kick}.
  *
  * <h2>Which signal, and its handler</h2>
  * The JDK's own: on Linux, NIO uses {@code SIGRTMAX - 2} (62 with glibc) and installs a native

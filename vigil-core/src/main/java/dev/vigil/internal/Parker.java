@@ -17,18 +17,20 @@ import java.lang.foreign.MemorySegment;
  *
  * <h2>How</h2>
  * A Parker owns a private non-blocking eventfd, the wake descriptor, and polls it together
- * with the target descriptor. {@link #wake()} writes to it. While polling, the Parker is the
- * target of the thread's {@link InterruptHook}, so {@code Thread.interrupt()} wakes it too.
- * The wake descriptor is drained only when a wake may have landed ({@link #wakePending}),
- * so an ordinary wait costs no extra system call.
+ * with the target descriptor. The poll is made through the one blocking-call template,
+ * {@link Kick#call}, whose way of ending a call is here a write to the wake descriptor: an
+ * interrupt (through the thread's {@link InterruptHook}) or {@link #wake()} while the
+ * borrower is in the call writes it, and the borrower drains it as it leaves. A wake while
+ * nobody is in the call does nothing: the caller checks the interrupt status and the close
+ * after it entered, as for every kick.
  *
  * <h2>Pool</h2>
  * Parkers are borrowed for one wait and given back, so the number of wake descriptors is
  * the number of threads blocked at once, not the number of threads or objects. The pool
  * keeps at most {@link #MAX_IDLE}; {@link #trimPool()} closes the idle ones.
  */
-public final class Parker implements InterruptHook.Target {
-    /** {@link #poll} result: the wait ended by {@link #wake()}, {@code EINTR}, or nothing at all. */
+public final class Parker {
+    /** {@link #poll} result: the wait ended by {@link #wake()}, an interrupt, {@code EINTR}, or nothing at all. */
     public static final int WOKEN = -1;
     /** {@link #poll} result: the time ran out. */
     public static final int TIMED_OUT = 0;
@@ -39,20 +41,56 @@ public final class Parker implements InterruptHook.Target {
     private static int idle;
 
     /**
-     * Owned through a {@link Descriptor}: {@link #wake()} may come from another thread just
-     * as the Parker is given back and its number closed (pool full, {@link #trimPool()}), and
-     * the use count makes that late write go to this eventfd or nowhere, never to a file that
-     * reused the number. The borrower itself uses {@link #wakeNumber} directly: nobody closes
-     * a Parker while it is borrowed.
+     * Owned through a {@link Descriptor}: a kick may come from another thread just as the
+     * Parker is given back and its number closed (pool full, {@link #trimPool()}), and the use
+     * count makes that late write go to this eventfd or nowhere, never to a file that reused
+     * the number. The borrower itself uses {@link #wakeNumber} directly: nobody closes a
+     * Parker while it is borrowed.
      */
     private final Descriptor wakeFd;
     final int wakeNumber; // package-private for ParkerTest
-    /** Set before every wake write; cleared by the drain that follows. */
-    private volatile boolean wakePending;
+    /** Ends the borrower's ppoll through the wake descriptor (package-private for tests). */
+    final Kick kick = new Kick(new WakeDescriptor());
+    /** Whether the current poll has a timeout (in the scratch's timespec); the borrower's. */
+    private boolean timed;
+    private final Calls.Syscall ppoll = (s, raw) -> Poll.ppoll(s, s.pollfds, 2, timed ? s.timespec : MemorySegment.NULL);
 
     private Parker(int wakeNumber) {
         this.wakeFd = Descriptor.adoptNew(wakeNumber, "Parker wake descriptor");
         this.wakeNumber = wakeNumber;
+    }
+
+    /** The way this Parker's calls are ended: a count in the wake descriptor, kept until drained. */
+    private final class WakeDescriptor implements Kick.Sender {
+        @Override
+        public boolean canSend() {
+            return true;
+        }
+
+        @Override
+        public void send(int tid) {
+            int raw;
+            try {
+                raw = wakeFd.acquire();
+            } catch (dev.vigil.ClosedException gone) {
+                return; // closed with the Parker: nobody is left to wake
+            }
+            try {
+                Unistd.writeOne(raw); // a failure (EAGAIN: counter full) still leaves it readable
+            } finally {
+                wakeFd.release();
+            }
+        }
+
+        @Override
+        public void resendLater(Kick k) {
+            // nothing: the count stays until the borrower drains it, so its ppoll cannot miss it
+        }
+
+        @Override
+        public void takePending() {
+            Unistd.drain(wakeNumber); // non-blocking descriptor: EAGAIN when there was nothing
+        }
     }
 
     /** A Parker for one wait; give it back with {@link #giveBack()}. */
@@ -72,11 +110,8 @@ public final class Parker implements InterruptHook.Target {
         return new Parker(fd);
     }
 
-    /** Clears any pending wake-up and returns this Parker to the pool. */
+    /** Returns this Parker to the pool (its wake descriptor was drained when its last poll left). */
     public void giveBack() {
-        if (wakePending) {
-            drain();
-        }
         synchronized (POOL_LOCK) {
             if (idle < MAX_IDLE) {
                 POOL[idle++] = this;
@@ -98,63 +133,37 @@ public final class Parker implements InterruptHook.Target {
     }
 
     /**
-     * Ends the current or next {@link #poll} of this Parker. Safe from any thread; a wake-up
-     * that arrives after the Parker went back to the pool only causes one spurious
-     * {@link #WOKEN} for its next borrower, which every caller tolerates, and one that arrives
-     * after its descriptor was closed does nothing.
+     * Ends the {@link #poll} in progress, if any. Safe from any thread, never blocks. A wake
+     * that comes after the borrower left its poll does nothing; one that reaches the next
+     * borrower's poll (it read this Parker just before it went back to the pool) ends that
+     * poll with {@link #WOKEN}, which every caller tolerates.
      */
     public void wake() {
-        wakePending = true;
-        int raw;
-        try {
-            raw = wakeFd.acquire();
-        } catch (dev.vigil.ClosedException gone) {
-            return; // closed with the Parker: nobody is left to wake
-        }
-        try {
-            Unistd.writeOne(raw); // a failure (EAGAIN: counter full) still leaves it readable
-        } finally {
-            wakeFd.release();
-        }
-    }
-
-    @Override
-    public void interrupted() {
-        wake();
+        kick.kick();
     }
 
     /**
-     * Waits until {@code fd} reports one of {@code events}, {@code nanos} pass
-     * ({@link Deadline#FOREVER} for no limit), or the wait is woken.
+     * Waits until {@code target} (open as {@code raw}) reports one of {@code events},
+     * {@code nanos} pass ({@link Deadline#FOREVER} for no limit), or the wait is ended: by
+     * {@link #wake()}, an interrupt, or a signal. The caller then looks for the reason: the
+     * interrupt status is left as it is, and a closed target is not reported here.
      *
      * @return the target's {@code revents} (positive), {@link #TIMED_OUT} or {@link #WOKEN}
-     * @throws InterruptedException if the thread was interrupted before or during the wait;
-     *                              its interrupt status is then cleared
      */
-    public int poll(Native.Scratch s, int fd, short events, long nanos) throws InterruptedException, ErrnoException {
+    public int poll(Native.Scratch s, Descriptor target, int raw, short events, long nanos) throws ErrnoException {
         MemorySegment fds = s.pollfds;
-        Poll.setPollFd(fds, 0, fd, events);
+        Poll.setPollFd(fds, 0, raw, events);
         Poll.setPollFd(fds, 1, wakeNumber, Poll.POLLIN);
-        MemorySegment timeout = MemorySegment.NULL;
-        if (nanos != Deadline.FOREVER) {
+        timed = nanos != Deadline.FOREVER;
+        if (timed) {
             Poll.setTimespec(s.timespec, nanos);
-            timeout = s.timespec;
         }
-        InterruptHook hook = InterruptHook.current();
-        int n;
-        hook.arm(this);
-        try {
-            n = Poll.ppoll(s, fds, 2, timeout);
-        } finally {
-            if (hook.disarm()) {
-                drain();
-                Thread.interrupted();
-                throw new InterruptedException();
-            }
+        long n = kick.call(s, 0, target, raw, ppoll, true);
+        if (n == Kick.NOT_CALLED) {
+            return WOKEN;
         }
         if (n < 0) {
-            int errno = Native.errno(s);
-            if (errno == Errno.EINTR) {
+            if (Native.errno(s) == Errno.EINTR) {
                 return WOKEN;
             }
             throw Calls.failure(s, "ppoll");
@@ -162,15 +171,7 @@ public final class Parker implements InterruptHook.Target {
         if (n == 0) {
             return TIMED_OUT;
         }
-        short target = Poll.revents(fds, 0);
-        if (Poll.revents(fds, 1) != 0) {
-            drain();
-        }
-        return target != 0 ? target : WOKEN;
-    }
-
-    private void drain() {
-        wakePending = false;
-        Unistd.drain(wakeNumber); // non-blocking descriptor: EAGAIN when there was nothing
+        short revents = Poll.revents(fds, 0);
+        return revents != 0 ? revents : WOKEN;
     }
 }

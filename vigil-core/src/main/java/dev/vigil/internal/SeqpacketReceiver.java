@@ -32,7 +32,7 @@ import java.util.function.Function;
  *
  * <h2>Blocking</h2>
  * On a platform thread the receive blocks in {@code recvmsg} itself, as C makes it: bounded,
- * the receive; unbounded, the peek, then a non-blocking take. {@link SignalKick#call} ends
+ * the receive; unbounded, the peek, then a non-blocking take. {@link Kick#call} ends
  * that call with a signal on interrupt or {@link #wake()}. If the socket turns out to be
  * non-blocking ({@code EAGAIN}: another holder of the shared file description set
  * {@code O_NONBLOCK}), and always on a virtual thread, the receive waits through
@@ -67,7 +67,7 @@ public final class SeqpacketReceiver<M> {
     private final Sink<M> sink;
     private final WaitSlot slot = new WaitSlot("Tube (receive)");
     /** Ends a platform thread's blocking recvmsg on interrupt or close. */
-    private final SignalKick kick = new SignalKick();
+    private final Kick kick = new Kick();
     private final ReentrantLock lock = new ReentrantLock();
     private final MemorySegment header;
     /** A {@code msghdr} without buffers, for peeking at the next message's length. */
@@ -120,7 +120,7 @@ public final class SeqpacketReceiver<M> {
             if (oneCall) {
                 maxBytes = limitBytes;
             }
-            int tid = SignalKick.kickableThreadId();
+            int tid = Kick.kickableThreadId();
             if (tid < 0 || !receiveBlocking(tid, oneCall)) {
                 Waiting.await(fd, slot, owner, Deadline.FOREVER, oneCall ? bounded : unbounded, "Tube", Poll.POLLIN);
             }
@@ -157,9 +157,9 @@ public final class SeqpacketReceiver<M> {
      * with the caller's limits; unbounded, one blocking {@code recvmsg(MSG_PEEK | MSG_TRUNC)}
      * without buffers, which waits and learns the length without consuming anything, then
      * the non-blocking take. Interrupt and close end the blocking call with a signal
-     * ({@link SignalKick}; the class comment there explains the order of the steps below).
+     * ({@link Kick}; the class comment there explains the order of the steps below).
      *
-     * @param tid this thread's kernel thread id, from {@link SignalKick#kickableThreadId()}
+     * @param tid this thread's kernel thread id, from {@link Kick#kickableThreadId()}
      * @return true once a message (or end-of-stream) was received into the fields; false if
      *         the socket turned out to be non-blocking, so the caller must poll instead
      */
@@ -184,7 +184,7 @@ public final class SeqpacketReceiver<M> {
                     }
                     continue; // another process took the message first: wait again
                 }
-                int errno = n == SignalKick.NOT_CALLED ? Errno.EINTR : Native.errno(s);
+                int errno = n == Kick.NOT_CALLED ? Errno.EINTR : Native.errno(s);
                 if (errno == Errno.EAGAIN) {
                     return false;
                 }

@@ -10,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
  * writes): who is waiting, through which object, and how to wake them.
  *
  * <p>Protocol with close: the waiter publishes itself ({@link #claim}, then
- * {@link #publish(Parker)}, {@link #publish(ScheduledIo)} or {@link SignalKick#enter}) before
+ * {@link #publish(Parker)}, {@link #publish(ScheduledIo)} or {@link Kick#enter}) before
  * it checks whether the object is closed; the closer marks the object closed before it calls
  * {@link #wake(Object)}. Both sides use volatile accesses, so at least one sees the other:
  * the waiter notices the close, or the closer wakes it.
@@ -37,16 +37,16 @@ public final class WaitSlot {
     private volatile Parker parker;
     private volatile ScheduledIo parkedIo;
     /** Ends the waiter's blocking system call, if it is in one. */
-    public final SignalKick kick;
+    public final Kick kick;
     private final String what;
 
     /** @param what how messages name the object, for example "Event" */
     public WaitSlot(String what) {
-        this(what, new SignalKick());
+        this(what, new Kick());
     }
 
     /** With a given kick: for the model-checking tests, whose kick sends no signal. */
-    WaitSlot(String what, SignalKick kick) {
+    WaitSlot(String what, Kick kick) {
         this.what = what;
         this.kick = kick;
     }
@@ -64,7 +64,7 @@ public final class WaitSlot {
                     + " Give each waiting thread its own " + what + ".");
         }
         // Release order is enough: the full fence the close protocol needs comes with the
-        // volatile store of SignalKick.enter() or publish(), which follows before any closed check.
+        // volatile store of Kick.enter() or publish(), which follows before any closed check.
         THROUGH.setRelease(this, through);
     }
 

@@ -109,12 +109,8 @@ public final class Waiting {
                 if (left == 0) {
                     return NOT_YET;
                 }
-                int revents;
-                try {
-                    revents = parker.poll(s, raw, events, left);
-                } catch (InterruptedException e) {
-                    throw closeWinsOver(e, fd, what);
-                }
+                int revents = parker.poll(s, fd, raw, events, left);
+                endIfClosedOrInterrupted(fd, Thread.currentThread().isInterrupted(), what);
                 if (revents > 0) {
                     long result = attempt.tryOnce(s, raw);
                     if (result != NOT_YET) {

@@ -2,6 +2,10 @@ package dev.vigil.internal;
 
 import dev.vigil.Event;
 import dev.vigil.EventWaitResult;
+import dev.vigil.internal.linux.Native;
+import dev.vigil.internal.linux.Poll;
+import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -10,7 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** A Parker's wake descriptor is owned: a late wake never writes into a number reused by another file. */
+/**
+ * A Parker ends the poll in progress, and only that one; its wake descriptor is owned, so a late
+ * wake never writes into a number reused by another file.
+ */
 class ParkerTest {
 
     @Test
@@ -30,15 +37,41 @@ class ParkerTest {
     }
 
     @Test
-    void aWakeOfABorrowedParkerEndsItsPoll() throws Exception {
+    void aWakeOfABorrowedParkerEndsThePollInProgressAndLeavesNothingForTheNext() throws Exception {
         Parker p = Parker.borrow();
-        try (Event target = new Event()) {
+        Descriptor target = Descriptor.adoptNew(TestNative.eventfd(0, TestNative.EFD_CLOEXEC), "target");
+        try {
+            Worker poller = Worker.platform(() -> poll(p, target, Deadline.FOREVER));
+            poller.awaitBlockedIn("ppoll");
             p.wake();
-            int r = p.poll(dev.vigil.internal.linux.Native.Scratch.get(), target.rawDescriptor(),
-                    dev.vigil.internal.linux.Poll.POLLIN, Deadline.FOREVER);
-            assertEquals(Parker.WOKEN, r);
+            assertEquals(Parker.WOKEN, poller.value());
+            // the wake was drained as the poll left: the next poll waits its time out
+            assertEquals(Parker.TIMED_OUT, poll(p, target, 1_000_000));
         } finally {
+            target.close();
             p.giveBack();
+        }
+    }
+
+    @Test
+    void aWakeWhileNobodyPollsEndsNothing() throws Exception {
+        Parker p = Parker.borrow();
+        Descriptor target = Descriptor.adoptNew(TestNative.eventfd(0, TestNative.EFD_CLOEXEC), "target");
+        try {
+            p.wake(); // a closer that read this Parker after its borrower left
+            assertEquals(Parker.TIMED_OUT, poll(p, target, 1_000_000));
+        } finally {
+            target.close();
+            p.giveBack();
+        }
+    }
+
+    private static int poll(Parker p, Descriptor target, long nanos) throws Exception {
+        int raw = target.acquire();
+        try {
+            return p.poll(Native.Scratch.get(), target, raw, Poll.POLLIN, nanos);
+        } finally {
+            target.release();
         }
     }
 }

@@ -55,30 +55,43 @@ class WaitSlotTest {
         assertEquals("claimed", third.value());
     }
 
-    /** Whether {@code p} was woken: a poll that does not wait, on a pipe with nothing in it. */
-    private static boolean woken(Parker p, RawFd quiet) throws Exception {
-        return p.poll(Native.Scratch.get(), quiet.rawDescriptor(), Poll.POLLIN, 0) == Parker.WOKEN;
+    /** A poll of {@code p} on {@code target} without limit: {@link Parker#WOKEN} once something ends it. */
+    private static int poll(Parker p, Descriptor target) throws Exception {
+        int raw = target.acquire();
+        try {
+            return p.poll(Native.Scratch.get(), target, raw, Poll.POLLIN, Deadline.FOREVER);
+        } finally {
+            target.release();
+        }
     }
 
     @Test
     void wakeReachesAPublishedParkerOnlyThroughTheObjectWaitedOn() throws Exception {
         WaitSlot slot = new WaitSlot("Thing");
         RawFd[] pipe = RawFd.pipe();
+        Descriptor quiet = Descriptor.adoptNew(TestNative.dup(pipe[0].rawDescriptor()), "pipe");
         Parker p = Parker.borrow();
         try {
-            assertFalse(woken(p, pipe[0]), "a fresh Parker is not woken");
             slot.claim(absent, through);
             slot.publish(p);
+            Worker first = Worker.platform(() -> poll(p, quiet));
+            first.awaitBlockedIn("ppoll");
             slot.wake(other);
-            assertFalse(woken(p, pipe[0]), "a close of another object woke the Parker");
+            assertTrue(p.kick.notYetKicked(), "a close of another object woke the Parker");
             slot.wake(through);
-            assertTrue(woken(p, pipe[0]), "the close of the object waited on did not wake the Parker");
+            assertEquals(Parker.WOKEN, first.value(), "the close of the object waited on did not end the poll");
+
             slot.publish((Parker) null);
+            Worker second = Worker.platform(() -> poll(p, quiet));
+            second.awaitBlockedIn("ppoll");
             slot.wake(through);
-            assertFalse(woken(p, pipe[0]), "a Parker taken back by publish(null) was still woken");
+            assertTrue(p.kick.notYetKicked(), "a Parker taken back by publish(null) was still woken");
+            p.wake();
+            assertEquals(Parker.WOKEN, second.value());
         } finally {
             slot.unclaim();
             p.giveBack();
+            quiet.close();
             pipe[0].close();
             pipe[1].close();
         }
@@ -109,7 +122,7 @@ class WaitSlotTest {
 
     @Test
     void wakeKicksAWaiterInItsSystemCallOnlyThroughTheObjectWaitedOn() throws Exception {
-        assumeTrue(SignalKick.signal() != 0, "no kick signal in this process");
+        assumeTrue(Kick.signal() != 0, "no kick signal in this process");
         WaitSlot slot = new WaitSlot("Thing");
         RawFd[] pipe = RawFd.pipe();
         Descriptor readEnd = Descriptor.adoptNew(TestNative.dup(pipe[0].rawDescriptor()), "pipe");
@@ -120,7 +133,7 @@ class WaitSlotTest {
                     int raw = readEnd.acquire();
                     try {
                         Native.Scratch s = Native.Scratch.get();
-                        return slot.kick.call(s, SignalKick.kickableThreadId(), readEnd, raw,
+                        return slot.kick.call(s, Kick.kickableThreadId(), readEnd, raw,
                                 (sc, fd) -> Unistd.read(sc, fd, sc.word, 8), true);
                     } finally {
                         readEnd.release();

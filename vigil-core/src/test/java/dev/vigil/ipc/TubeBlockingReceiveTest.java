@@ -4,7 +4,7 @@ import dev.vigil.ClosedException;
 import dev.vigil.Event;
 import dev.vigil.RawDescriptor;
 import dev.vigil.WaitContext;
-import dev.vigil.internal.SignalKick;
+import dev.vigil.internal.Kick;
 import dev.vigil.testing.Blocked;
 import dev.vigil.testing.Spin;
 import dev.vigil.testing.TestNative;
@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The receive of a platform thread is one blocking {@code recvmsg} (after a blocking peek,
- * for {@code receive()}), which interrupt and close end with a signal ({@link SignalKick}).
+ * for {@code receive()}), which interrupt and close end with a signal ({@link Kick}).
  * These tests pin that, and that the signal neither loses nor invents anything: an interrupt
  * consumes no message, a message racing an interrupt is received exactly once, close always
  * ends the call, a stray signal is ignored. Every form: {@code receive()} and
@@ -102,7 +102,7 @@ class TubeBlockingReceiveTest {
     @ParameterizedTest(name = "{0}, descriptor={1}")
     @MethodSource("forms")
     void aPlatformReceiveBlocksInRecvmsgNotInPpoll(Form form, boolean withDescriptor) throws Exception {
-        assumeTrue(SignalKick.signal() != 0, "no kick signal in this process");
+        assumeTrue(Kick.signal() != 0, "no kick signal in this process");
         try (Tube.Pair p = Tube.pair(); Event e = new Event()) {
             Worker r = receiver(p.second(), form);
             r.awaitBlockedIn("recvmsg");
@@ -114,7 +114,7 @@ class TubeBlockingReceiveTest {
     @ParameterizedTest(name = "{0}, descriptor={1}")
     @MethodSource("forms")
     void interruptEndsABlockedRecvmsgAndTheNextMessageArrivesIntact(Form form, boolean withDescriptor) throws Exception {
-        assumeTrue(SignalKick.signal() != 0, "no kick signal in this process"); // without one the receive waits in ppoll
+        assumeTrue(Kick.signal() != 0, "no kick signal in this process"); // without one the receive waits in ppoll
         try (Tube.Pair p = Tube.pair(); Event e = new Event()) {
             for (int i = 0; i < 20; i++) {
                 Worker r = receiver(p.second(), form);
@@ -209,7 +209,7 @@ class TubeBlockingReceiveTest {
     @ParameterizedTest(name = "{0}, descriptor={1}")
     @MethodSource("forms")
     void aStraySignalDoesNotEndAReceive(Form form, boolean withDescriptor) throws Exception {
-        int signal = SignalKick.signal();
+        int signal = Kick.signal();
         assumeTrue(signal != 0, "no kick signal in this process");
         try (Tube.Pair p = Tube.pair(); Event e = new Event()) {
             Worker r = receiver(p.second(), form);
@@ -228,7 +228,7 @@ class TubeBlockingReceiveTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(Form.class)
     void closeEndsABlockedRecvmsgWithClosedException(Form form) throws Exception {
-        assumeTrue(SignalKick.signal() != 0, "no kick signal in this process"); // without one the receive waits in ppoll
+        assumeTrue(Kick.signal() != 0, "no kick signal in this process"); // without one the receive waits in ppoll
         for (int i = 0; i < 20; i++) {
             Tube.Pair p = Tube.pair();
             try {
@@ -280,7 +280,7 @@ class TubeBlockingReceiveTest {
 
     @Test
     void aThreadWithTheSignalBlockedWaitsInPpollAndIsStillInterruptible() throws Exception {
-        int signal = SignalKick.signal();
+        int signal = Kick.signal();
         assumeTrue(signal != 0, "no kick signal in this process");
         try (Tube.Pair p = Tube.pair()) {
             CompletableFuture<Object> interrupted = new CompletableFuture<>();
@@ -341,7 +341,7 @@ class TubeBlockingReceiveTest {
     }
 
     private static void awaitBlockedInSometimes(Worker r) throws Exception {
-        if (SignalKick.signal() != 0) {
+        if (Kick.signal() != 0) {
             r.awaitBlockedIn("recvmsg");
         }
     }

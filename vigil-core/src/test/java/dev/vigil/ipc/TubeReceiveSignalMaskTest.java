@@ -1,7 +1,7 @@
 package dev.vigil.ipc;
 
 import dev.vigil.ClosedException;
-import dev.vigil.internal.SignalKick;
+import dev.vigil.internal.Kick;
 import dev.vigil.testing.TestNative;
 import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class TubeReceiveSignalMaskTest {
             try (Tube.Message first = t.receive()) {
                 first.bytes();
             }
-            TestNative.blockSignalInThisThread(SignalKick.signal());
+            TestNative.blockSignalInThisThread(Kick.signal());
             try (Tube.Message m = t.receive()) {
                 return new String(m.bytes(), StandardCharsets.UTF_8);
             }

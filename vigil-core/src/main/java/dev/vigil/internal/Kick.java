@@ -11,10 +11,21 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Ends one thread's blocking system call early by sending that thread a signal: how
- * {@code Thread.interrupt()} and {@code close()} reach a thread blocked in a plain
- * {@code read(2)} of an Event, a {@code recvmsg(2)} of a Tube, or an Event write that found
- * the counter full. One instance per {@link WaitSlot}.
+ * Ends one thread's blocking system call early: how {@code Thread.interrupt()} and
+ * {@code close()} reach a thread blocked in a plain {@code read(2)} of an Event, a
+ * {@code recvmsg(2)} of a Tube, an Event write that found the counter full, or the
+ * {@code ppoll} of any other wait. This class is the one state machine for that, and
+ * {@link #call} the one template for such a call; how the call is actually ended is a
+ * {@link Sender}:
+ * <ul>
+ *   <li>{@link #SIGNALS}, a signal to the caller's thread, for a call on the descriptor
+ *       itself (one instance per {@link WaitSlot});</li>
+ *   <li>a {@link Parker}'s, a write to a private wake descriptor that the call
+ *       ({@code ppoll}) watches beside its target: where no signal can be used (the thread
+ *       has it blocked, or this process cannot use it) and for timed waits.</li>
+ * </ul>
+ * The rest of this comment is about the signal, the harder of the two: a wake descriptor
+ * keeps its count until it is drained, so its write is never lost and needs no re-sending.
  *
  * <h2>Why a signal</h2>
  * A blocked call on a descriptor that other processes share has no private side door:
@@ -84,7 +95,7 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #notYetKicked} or a {@link #leave} without a kick; the model-checking tests give it a
  * stub, because a model checker cannot run system calls.
  */
-public final class SignalKick implements InterruptHook.Target {
+public final class Kick implements InterruptHook.Target {
     private static final System.Logger LOG = System.getLogger("dev.vigil");
     private static final VarHandle STATE;
     private static final int IDLE = 0;
@@ -100,7 +111,7 @@ public final class SignalKick implements InterruptHook.Target {
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(SignalKick.class, "state", int.class);
+            STATE = MethodHandles.lookup().findVarHandle(Kick.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -115,16 +126,16 @@ public final class SignalKick implements InterruptHook.Target {
     private boolean sent;
     private final Sender sender;
 
-    public SignalKick() {
+    public Kick() {
         this(SIGNALS);
     }
 
     /** With another kernel side: for the model-checking tests. */
-    SignalKick(Sender sender) {
+    Kick(Sender sender) {
         this.sender = sender;
     }
 
-    /** What a kick does outside this object's state (see "The kernel side"). */
+    /** What a kick does outside this object's state (see "The kernel side"): the way the call is ended. */
     interface Sender {
         /** False if a signal can no longer end a call here: asked before every send. */
         boolean canSend();
@@ -133,7 +144,7 @@ public final class SignalKick implements InterruptHook.Target {
         void send(int tid);
 
         /** Has {@code k}, which has just sent its first signal, sent again until its caller leaves. */
-        void resendLater(SignalKick k);
+        void resendLater(Kick k);
 
         /** In the caller, after a kick that sent: runs the handler for any signal still pending. */
         void takePending();
@@ -153,7 +164,7 @@ public final class SignalKick implements InterruptHook.Target {
         }
 
         @Override
-        public void resendLater(SignalKick k) {
+        public void resendLater(Kick k) {
             Resender.watch(k);
         }
 
@@ -322,10 +333,10 @@ public final class SignalKick implements InterruptHook.Target {
     @Override
     public String toString() {
         return switch ((int) STATE.getVolatile(this)) {
-            case IN_CALL -> "SignalKick[in call]";
-            case KICKING -> "SignalKick[kicking]";
-            case KICKED -> "SignalKick[kicked]";
-            default -> "SignalKick[idle]";
+            case IN_CALL -> "Kick[in call]";
+            case KICKING -> "Kick[kicking]";
+            case KICKED -> "Kick[kicked]";
+            default -> "Kick[idle]";
         };
     }
 
@@ -336,20 +347,20 @@ public final class SignalKick implements InterruptHook.Target {
      * costs a few signals a second, never a busy loop.
      */
     static final class Resender implements Runnable {
-        private static final ConcurrentLinkedQueue<SignalKick> NEW = new ConcurrentLinkedQueue<>();
+        private static final ConcurrentLinkedQueue<Kick> NEW = new ConcurrentLinkedQueue<>();
         private static final Object START_LOCK = new Object();
         private static volatile Thread thread;
         /** The kicks being re-sent; touched by the resender thread, read by {@link #holds}. */
-        private static final Set<SignalKick> WATCHED = ConcurrentHashMap.newKeySet();
+        private static final Set<Kick> WATCHED = ConcurrentHashMap.newKeySet();
         /** Signals sent again, for tests. */
         static volatile long resent;
 
         /** True until the resender has forgotten {@code k} (its caller left): no signal follows for it after that. */
-        static boolean holds(SignalKick k) {
+        static boolean holds(Kick k) {
             return NEW.contains(k) || WATCHED.contains(k); // in this order: a kick moves from NEW to WATCHED
         }
 
-        static void watch(SignalKick k) {
+        static void watch(Kick k) {
             NEW.add(k);
             Thread t = thread;
             if (t == null) {
@@ -367,11 +378,11 @@ public final class SignalKick implements InterruptHook.Target {
 
         @Override
         public void run() {
-            Set<SignalKick> watched = WATCHED;
+            Set<Kick> watched = WATCHED;
             long pause = FIRST_RESEND_NANOS;
             for (;;) {
                 try {
-                    SignalKick k;
+                    Kick k;
                     while ((k = NEW.peek()) != null) {
                         watched.add(k); // before it leaves NEW, so that holds() never misses it
                         NEW.poll();

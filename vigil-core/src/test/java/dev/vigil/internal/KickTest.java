@@ -25,15 +25,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * so the test decides when the waiter leaves: a kick sends until the waiter has left, and
  * never after; the signal has a handler that ends calls and does nothing else.
  */
-class SignalKickTest {
+class KickTest {
     @BeforeEach
     void kicksAreAvailable() {
-        assumeTrue(SignalKick.signal() != 0, "no kick signal in this process");
+        assumeTrue(Kick.signal() != 0, "no kick signal in this process");
     }
 
     @Test
     void theSignalIsTheJdksAndHasAHandlerThatEndsBlockingCalls() {
-        int signal = SignalKick.signal();
+        int signal = Kick.signal();
         assertEquals(Signal.sigrtmax() - 2, signal);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment now = Signal.allocateSigaction(arena);
@@ -47,47 +47,47 @@ class SignalKickTest {
 
     @Test
     void onlyPlatformThreadsThatCanReceiveTheSignalAreKickable() throws Exception {
-        Worker platform = Worker.platform(SignalKick::kickableThreadId);
+        Worker platform = Worker.platform(Kick::kickableThreadId);
         assertEquals(platform.tid(), platform.value(), "a platform thread is kicked at its kernel thread id");
 
-        Worker virtual = Worker.virtual(SignalKick::kickableThreadId);
+        Worker virtual = Worker.virtual(Kick::kickableThreadId);
         assertEquals(-1, virtual.value(), "a virtual thread must never block its carrier");
 
         Worker masked = Worker.platform(() -> {
-            TestNative.blockSignalInThisThread(SignalKick.signal());
-            return SignalKick.kickableThreadId();
+            TestNative.blockSignalInThisThread(Kick.signal());
+            return Kick.kickableThreadId();
         });
         assertEquals(-1, masked.value(), "a thread with the signal blocked cannot be kicked");
     }
 
     @Test
     void aKickReturnsAtOnceAndSignalsAreSentAgainUntilTheWaiterLeavesAndNeverAfter() throws Exception {
-        int signal = SignalKick.signal();
+        int signal = Kick.signal();
         for (int i = 0; i < 50; i++) {
-            SignalKick kick = new SignalKick();
+            Kick kick = new Kick();
             boolean stay = i % 2 == 0; // whether the waiter ignores signals until one is sent again
             CompletableFuture<Void> entered = new CompletableFuture<>();
             CompletableFuture<Void> kickReturned = new CompletableFuture<>();
             AtomicBoolean left = new AtomicBoolean();
             AtomicBoolean sawResend = new AtomicBoolean();
-            long resentBefore = SignalKick.Resender.resent;
+            long resentBefore = Kick.Resender.resent;
             Worker waiter = Worker.platform(() -> { // its value: whether a signal came after it left
-                kick.enter(SignalKick.kickableThreadId());
+                kick.enter(Kick.kickableThreadId());
                 entered.complete(null);
                 kickReturned.get(20, TimeUnit.SECONDS); // "in the call" until kick() is back: it must not wait for us
                 long until = System.nanoTime() + 20_000_000_000L;
-                for (int step = 0; stay && SignalKick.Resender.resent == resentBefore && System.nanoTime() < until; step++) {
+                for (int step = 0; stay && Kick.Resender.resent == resentBefore && System.nanoTime() < until; step++) {
                     Spin.pause(step); // as if each signal had been lost
                 }
-                sawResend.set(SignalKick.Resender.resent != resentBefore);
+                sawResend.set(Kick.Resender.resent != resentBefore);
                 left.set(true);
                 kick.leave();
                 TestNative.blockSignalInThisThread(signal); // from here on, a signal would stay pending
                 long forgotten = System.nanoTime() + 20_000_000_000L;
-                for (int step = 0; SignalKick.Resender.holds(kick) && System.nanoTime() < forgotten; step++) {
+                for (int step = 0; Kick.Resender.holds(kick) && System.nanoTime() < forgotten; step++) {
                     Spin.pause(step); // until the resender has forgotten the kick: no send for it can follow
                 }
-                return SignalKick.Resender.holds(kick) ? null : TestNative.isPending(signal);
+                return Kick.Resender.holds(kick) ? null : TestNative.isPending(signal);
             });
             entered.get(10, TimeUnit.SECONDS);
             kick.kick();
@@ -104,10 +104,10 @@ class SignalKickTest {
 
     @Test
     void aWaiterKickingItselfSendsNothingAndDoesNotWaitForItself() throws Exception {
-        int signal = SignalKick.signal();
+        int signal = Kick.signal();
         Worker w = Worker.platform(() -> {
             TestNative.blockSignalInThisThread(signal); // a signal to itself would stay pending
-            SignalKick kick = new SignalKick();
+            Kick kick = new Kick();
             kick.kick(); // nobody in the call: nothing to do
             kick.enter(TestNative.gettid());
             kick.kick(); // as an interrupt before the call, run by the waiter's own begin()
@@ -121,10 +121,10 @@ class SignalKickTest {
     @Test
     void twoKickersAtOnceEndTheCallAndBothReturn() throws Exception {
         for (int i = 0; i < 100; i++) {
-            SignalKick kick = new SignalKick();
+            Kick kick = new Kick();
             CompletableFuture<Void> entered = new CompletableFuture<>();
             Worker waiter = Worker.platform(() -> {
-                kick.enter(SignalKick.kickableThreadId());
+                kick.enter(Kick.kickableThreadId());
                 entered.complete(null);
                 for (int step = 0; kick.notYetKicked(); step++) {
                     Spin.pause(step);

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The kick protocol of {@link SignalKick} and {@link WaitSlot} under a model checker, with the
+ * The kick protocol of {@link Kick} and {@link WaitSlot} under a model checker, with the
  * kernel replaced by {@link Kernel}: every interleaving (up to the number explored) of a
  * caller in a blocking call against the threads that end it. Checked in each:
  * <ul>
@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>with a close: the number is closed once, and only after the caller let it go.</li>
  * </ul>
  */
-public class SignalKickModelTest {
+public class KickModelTest {
     /** Interleavings explored per test. */
     private static final int INVOCATIONS = 3_000;
     private static final int TID = 4242;
@@ -30,7 +30,7 @@ public class SignalKickModelTest {
     private static final Object THROUGH = new Object();
 
     static {
-        SignalKick.signal(); // the class sets up the real signal once, outside the checked runs
+        Kick.signal(); // the class sets up the real signal once, outside the checked runs
     }
 
     /** What a call returned. */
@@ -41,12 +41,12 @@ public class SignalKickModelTest {
      * runs when the thread crosses from the kernel back to user space. A signal handled before
      * the call is entered is lost; one that arrives in the call ends it ({@code EINTR}); one that
      * arrives after the call returned on its own stays pending until the thread next enters the
-     * kernel ({@code getppid} in {@link SignalKick#leave()}).
+     * kernel ({@code getppid} in {@link Kick#leave()}).
      *
      * <p>{@code vigil-kicker}'s work is done by the kicking thread itself, right after its first
      * signal: it sends again, yielding between sends, until the caller has left.
      */
-    static final class Kernel implements SignalKick.Sender {
+    static final class Kernel implements Kick.Sender {
         volatile boolean pending;
         volatile boolean inCall;
         volatile boolean dataReady;
@@ -77,7 +77,7 @@ public class SignalKickModelTest {
         }
 
         @Override
-        public void resendLater(SignalKick k) {
+        public void resendLater(Kick k) {
             while (k.resend()) {
                 Thread.yield();
             }
@@ -124,14 +124,14 @@ public class SignalKickModelTest {
     /** One run: a reader blocked in a call, and the threads that race it ({@link ModelThreads}). */
     private static final class Run {
         final Kernel kernel = new Kernel();
-        final WaitSlot slot = new WaitSlot("Event", new SignalKick(kernel));
+        final WaitSlot slot = new WaitSlot("Event", new Kick(kernel));
         final Descriptor fd = new Descriptor(9, "Event", null, new CloseNumber(kernel));
         final AtomicBoolean interrupted = new AtomicBoolean();
         volatile Outcome result;
 
         /**
          * An Event's blocking read: claim the slot, hold the descriptor, then the call template
-         * ({@link SignalKick#call}, without its interrupt hook: an interrupt here is a flag and a
+         * ({@link Kick#call}, without its interrupt hook: an interrupt here is a flag and a
          * kick, which is what the hook does), again while a kick came with no reason.
          */
         void read() {
