@@ -12,6 +12,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -19,10 +22,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Setting up {@code AF_UNIX} {@code SOCK_SEQPACKET} sockets for {@code dev.vigil.ipc}: pairs,
- * connecting to a path, listening at one, accepting, {@code SO_PEERCRED}, and the
- * {@code sun_path} encoding. Sending and receiving are {@link SeqpacketSender} and
- * {@link SeqpacketReceiver}; the public classes keep the policy (who is admitted, where the
- * file goes).
+ * connecting to a path (waiting out a full backlog), listening at one, accepting, telling a
+ * stale socket file from a live one, {@code SO_PEERCRED}, and the {@code sun_path} encoding.
+ * Sending and receiving are {@link SeqpacketSender} and {@link SeqpacketReceiver}; the public
+ * classes keep the policy (who is admitted, where the file goes).
  *
  * <p>Every socket is close-on-exec. A connected end is in blocking mode from the moment
  * anyone else can hold it: a connecting socket is non-blocking only while it is private.
@@ -35,6 +38,9 @@ public final class SeqpacketSocket {
     /** The pauses of a connect that finds the listener's backlog full: the first, and the longest. */
     private static final long CONNECT_PAUSE_FIRST = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long CONNECT_PAUSE_MAX = TimeUnit.MILLISECONDS.toNanos(50);
+    /** The file type bits of {@code st_mode}, and the type of a socket ({@code inode(7)}). */
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
     /** The longest path a {@code sun_path} holds, without its NUL. */
     public static final int MAX_PATH_BYTES = Socket.SUN_PATH_MAX - 1;
 
@@ -87,36 +93,43 @@ public final class SeqpacketSocket {
     }
 
     /**
-     * A new socket to {@link #connect}: non-blocking until connected, which it may be as it
-     * is nobody else's yet, so a full backlog is {@code EAGAIN} at once rather than a wait
-     * inside {@code connect(2)}.
-     */
-    public static int forConnect() throws ErrnoException {
-        return socket(Socket.SOCK_NONBLOCK);
-    }
-
-    /**
-     * Connects {@code fd}, made by {@link #forConnect}, to {@code address}, then puts it in
-     * blocking mode, as an end handed to another process expects. While the listener's
-     * backlog is full ({@code EAGAIN}; an {@code AF_UNIX} connect is never
-     * {@code EINPROGRESS}) it tries again after pauses of 1 ms doubling to 50 ms. The pauses
-     * are sleeps, so an interrupt ends them and a virtual thread gives its carrier back.
+     * A new socket connected to the listener at {@code path}, owned by a Descriptor named
+     * {@code what}, close-on-exec and in blocking mode, as an end handed to another process
+     * expects. The socket is non-blocking until then, which it may be as it is nobody else's
+     * yet, so a full backlog is {@code EAGAIN} at once rather than a wait inside
+     * {@code connect(2)}. While the backlog is full (an {@code AF_UNIX} connect is never
+     * {@code EINPROGRESS}) it tries again after pauses of 1 ms doubling to 50 ms: the kernel
+     * gives no notice once there is room. The pauses are sleeps, so an interrupt ends them
+     * and a virtual thread gives its carrier back. On any failure the socket is closed.
      *
      * @param timeout the caller's, for the message, or null with {@link Deadline#FOREVER}
-     * @throws SocketTimeoutException if the backlog stayed full for {@code timeoutNanos}
+     * @throws IllegalArgumentException if {@code path} does not fit a socket address, checked first
+     * @throws InterruptedException     if interrupted on entry (the status is cleared) or while pausing
+     * @throws SocketTimeoutException   if the backlog stayed full for {@code timeoutNanos}
      */
-    public static void connect(Descriptor fd, byte[] address, Path path, long timeoutNanos, Duration timeout)
+    public static Descriptor connect(Path path, long timeoutNanos, Duration timeout, String what)
             throws IOException, InterruptedException {
-        int raw = fd.acquire();
+        byte[] address = address(path);
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        Descriptor fd = Descriptor.adoptNew(socket(Socket.SOCK_NONBLOCK), what);
         try {
-            Native.Scratch s = Native.Scratch.get();
-            connectWhenThereIsRoom(s, raw, address, path, timeoutNanos, timeout);
-            int flags = Unistd.fcntl(s, raw, Unistd.F_GETFL, 0);
-            if (flags < 0 || Unistd.fcntl(s, raw, Unistd.F_SETFL, flags & ~Unistd.O_NONBLOCK) < 0) {
-                throw new ErrnoException("fcntl(F_SETFL) on a connected Tube", Native.errno(s));
+            int raw = fd.acquire();
+            try {
+                Native.Scratch s = Native.Scratch.get();
+                connectWhenThereIsRoom(s, raw, address, path, timeoutNanos, timeout);
+                int flags = Unistd.fcntl(s, raw, Unistd.F_GETFL, 0);
+                if (flags < 0 || Unistd.fcntl(s, raw, Unistd.F_SETFL, flags & ~Unistd.O_NONBLOCK) < 0) {
+                    throw new ErrnoException("fcntl(F_SETFL) on a connected " + what, Native.errno(s));
+                }
+            } finally {
+                fd.release();
             }
-        } finally {
-            fd.release();
+            return fd;
+        } catch (Throwable t) {
+            fd.close();
+            throw t;
         }
     }
 
@@ -240,12 +253,26 @@ public final class SeqpacketSocket {
         into.set(ValueLayout.JAVA_BYTE, bytes.length, (byte) 0);
     }
 
+    /** True if {@code path} is a socket file (a link to one is not); false if nothing is there. */
+    public static boolean isSocketFile(Path path) throws IOException {
+        try {
+            int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return (mode & S_IFMT) == S_IFSOCK;
+        } catch (NoSuchFileException gone) {
+            return false;
+        }
+    }
+
     /**
-     * True if a connect to the socket file at {@code address} is refused
-     * ({@code ECONNREFUSED}): nobody listens there. A live listener sees one connection that
-     * ends at once.
+     * True if {@code path} is a socket file that nobody listens on: a connect to it is refused
+     * ({@code ECONNREFUSED}), the only proof of staleness. A live listener sees one connection
+     * that ends at once.
      */
-    public static boolean refusesConnections(byte[] address) throws IOException {
+    public static boolean isStaleSocket(Path path) throws IOException {
+        if (!isSocketFile(path)) {
+            return false;
+        }
+        byte[] address = address(path);
         Descriptor probe = Descriptor.adoptNew(socket(Socket.SOCK_NONBLOCK), "socket probe");
         try {
             int raw = probe.acquire();

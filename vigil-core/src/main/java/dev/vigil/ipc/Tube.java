@@ -23,7 +23,6 @@ import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 /**
@@ -45,24 +44,19 @@ import java.util.function.Predicate;
  * }</pre>
  *
  * <h2>Messages</h2>
- * A message arrives whole or not at all. {@link #receive()} takes any size (the receive
- * buffer grows to the message, never to a limit asked); {@link #receive(int, int)} refuses a
- * message beyond caller-chosen limits with {@link TruncatedException}, after consuming it and
- * closing the descriptors it brought. A truncated payload or control message (also when this
- * process runs out of descriptor numbers) is always that error, never a shortened message.
- * Received descriptors are close-on-exec and owned by the {@link Message} until taken. A
- * message of zero bytes without descriptors reads as end-of-stream ({@code recvmsg} returns 0
- * for both), so {@link #send} refuses it.
+ * A message arrives whole or not at all: one the kernel cut short (also for want of
+ * descriptor numbers in this process) or beyond the receiver's limits is a
+ * {@link TruncatedException}, never a shortened message. Received descriptors are
+ * close-on-exec and owned by the {@link Message} until taken.
  *
  * <h2>Threads</h2>
  * Any number of threads may send and receive at once; senders are served one at a time, as
- * are receivers (one {@link ReentrantLock} per direction, not fair), and the kernel keeps
- * every message atomic. A waiting thread is interruptible ({@link InterruptedException},
- * nothing sent or consumed; a message that arrives just as the interrupt does may instead be
- * returned, with the interrupt status set), and {@link #close()} ends every blocked call with
- * {@link ClosedException}. A platform thread blocks in {@code recvmsg} itself, as C does, and
- * is ended by a signal (see {@code docs/ARCHITECTURE.md}); a virtual thread parks without
- * holding a carrier. {@link #connect(Path, Duration, Predicate)} never waits in the kernel.
+ * are receivers (in no fixed order), and the kernel keeps every message atomic. A waiting
+ * thread is interruptible ({@link InterruptedException}, nothing sent or consumed; a message
+ * that arrives just as the interrupt does may instead be returned, with the interrupt status
+ * set), and {@link #close()} ends every blocked call with {@link ClosedException}. A platform
+ * thread blocked in a receive is ended by a signal (see {@code docs/ARCHITECTURE.md}); a
+ * virtual thread parks without holding a carrier.
  *
  * <h2>The descriptor</h2>
  * The socket is close-on-exec and in blocking mode from the moment anyone else can hold it;
@@ -113,16 +107,15 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
         }
     }
 
-    private final Descriptor fd;
-
     /** What a receive makes of a message or of one beyond the limits: one instance, nothing captured. */
     private static final SeqpacketReceiver.Sink<Message> MESSAGES = new SeqpacketReceiver.Sink<>(Message::new, TruncatedException::new);
 
+    private final Descriptor fd;
     private final SeqpacketSender sender;
     private final SeqpacketReceiver<Message> receiver;
 
-    private Tube(int number) {
-        this.fd = Descriptor.adoptNew(number, "Tube");
+    private Tube(Descriptor fd) {
+        this.fd = fd;
         this.sender = new SeqpacketSender(fd, this);
         this.receiver = new SeqpacketReceiver<>(fd, this, MESSAGES);
         Cleanup.watch(this, fd, "Tube");
@@ -130,13 +123,13 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
 
     /** Wraps a connected socket the kernel just returned (from accept4). */
     static Tube adopt(int number) {
-        return new Tube(number);
+        return new Tube(Descriptor.adoptNew(number, "Tube"));
     }
 
     /** Two connected ends of a new socket pair, both close-on-exec. */
     public static Pair pair() throws IOException {
         int[] ends = SeqpacketSocket.pair();
-        return new Pair(new Tube(ends[0]), new Tube(ends[1]));
+        return new Pair(adopt(ends[0]), adopt(ends[1]));
     }
 
     /** Meets a listener of this process's user at {@code path}, as {@link #connect(Path, Duration, Predicate)} without limit. */
@@ -158,13 +151,10 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
     /**
      * Meets the listener at {@code path} if {@code accept} admits its credentials (for example
      * {@code c -> true}: any user's), waiting at most {@code timeout} while its backlog is full.
-     * The listener may be anyone's if the path is in a shared directory.
-     *
-     * <p>When the backlog of connections not yet accepted is full, the kernel gives no notice
-     * once there is room, so this tries again after pauses of 1 ms doubling to 50 ms, until
-     * the listener accepts, the timeout passes, the thread is interrupted, or the listener goes
-     * away. Between tries the thread sleeps (a virtual thread holds no carrier); there is no
-     * object to close meanwhile: interrupt the thread, or pass a timeout.
+     * The listener may be anyone's if the path is in a shared directory. The kernel gives no
+     * notice of room in a backlog, so this sleeps between tries, never in the kernel (a virtual
+     * thread holds no carrier), and there is no object to close meanwhile: interrupt the
+     * thread, or pass a timeout.
      *
      * @param timeout how long to wait for room in the backlog: {@link Duration#ZERO} tries
      *                once, and durations too long to count in nanoseconds mean no limit
@@ -187,13 +177,8 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
     /** @param timeout the caller's, for the message, or null with {@link Deadline#FOREVER} */
     private static Tube connect(Path path, long timeoutNanos, Duration timeout, Predicate<? super PeerCredentials> accept)
             throws IOException, InterruptedException {
-        byte[] address = SeqpacketSocket.address(path);
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        Tube tube = new Tube(SeqpacketSocket.forConnect());
+        Tube tube = new Tube(SeqpacketSocket.connect(path, timeoutNanos, timeout, "Tube"));
         try {
-            SeqpacketSocket.connect(tube.fd, address, path, timeoutNanos, timeout);
             PeerCredentials peer = tube.peerCredentials();
             if (!accept.test(peer)) {
                 throw new IOException("the listener at " + path + " runs as uid " + peer.uid() + " (pid " + peer.pid()
@@ -209,7 +194,8 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
     /**
      * Sends one message with {@code descriptors} attached; the receiver gets its own copies
      * of them, and the caller keeps (and still closes) the originals, which must stay open
-     * until this returns. Blocks while the receiver's queue is full.
+     * until this returns. Blocks while the receiver's queue is full. An empty message needs a
+     * descriptor: without one it would read as end-of-stream at the receiver.
      *
      * @throws IllegalArgumentException if more than {@value #MAX_DESCRIPTORS} descriptors are
      *                                  given, or the message is empty and has no descriptors;
@@ -251,20 +237,16 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
     }
 
     /**
-     * Receives the next message, refusing one larger than {@code maxBytes} or carrying more
-     * than {@code maxDescriptors} descriptors: such a message is consumed, every descriptor
-     * that came with it is closed, and {@link TruncatedException} is thrown. Blocks, and is
-     * interrupted or ended by {@link #close()}, as {@link #receive()} does.
-     *
-     * <p>When {@code maxBytes} fits the receive buffer this Tube already has (4 KiB at first,
-     * more after larger messages), this is one {@code recvmsg}; a larger limit costs what
-     * {@link #receive()} costs (a peek at the length first), so
-     * {@code receive(Integer.MAX_VALUE, n)} is a fine way to say "no limit on bytes".
+     * Receives the next message as {@link #receive()} does, refusing one larger than
+     * {@code maxBytes} or carrying more than {@code maxDescriptors} descriptors. A limit the
+     * receive buffer already holds (4 KiB at first) spares the peek at the length that
+     * {@link #receive()} makes; a larger one costs no more than that, and the buffer grows to
+     * the messages, never to the limit, so {@code receive(Integer.MAX_VALUE, n)} is a fine way
+     * to say "no limit on bytes".
      *
      * @throws TruncatedException       if the message was beyond the limits; the Tube stays usable
      * @throws IllegalArgumentException if {@code maxBytes} is negative or {@code maxDescriptors}
      *                                  is not between 0 and {@value #MAX_DESCRIPTORS}
-     * @see #receive()
      */
     public Message receive(int maxBytes, int maxDescriptors) throws IOException, InterruptedException {
         if (maxBytes < 0) {
@@ -333,26 +315,17 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
     /**
      * A received message: its bytes and the descriptors that came with it, owned by the
      * message until {@linkplain #event(int) turned into an Event} or
-     * {@linkplain #takeDescriptor(int) taken}. {@link #close()} closes the rest; a message
-     * that becomes unreachable unclosed has them closed by vigil's cleaner thread (and
-     * reported). Safe to use from several threads: of two threads taking the same
-     * descriptor, one gets it and the other {@link IllegalStateException}; a take racing
-     * {@code close()} either gets the descriptor or {@link ClosedException}.
+     * {@linkplain #takeDescriptor(int) taken}; {@link #close()} closes the rest, and vigil's
+     * cleaner thread those of a message that becomes unreachable unclosed (reporting it).
+     * Safe to use from several threads: of two threads taking the same descriptor, one gets
+     * it; a take racing {@code close()} either gets it or {@link ClosedException}.
      */
     public static final class Message implements AutoCloseable {
-        private static final VarHandle CLOSED;
-
-        static {
-            try {
-                CLOSED = MethodHandles.lookup().findVarHandle(Message.class, "closed", boolean.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
+        /** {@link #closed}, which {@link ReceivedDescriptors} reads and sets as it hands descriptors out. */
+        private static final VarHandle CLOSED = ReceivedDescriptors.closedFlag(MethodHandles.lookup());
         private final byte[] bytes;
-        /** Shared with the cleaner's watch; see {@link ReceivedDescriptors} for who holds each. */
+        /** Shared with the cleaner's {@link #watch} (null when there are none); see {@link ReceivedDescriptors}. */
         private final Descriptor[] descriptors;
-        /** The cleaner's watch over {@link #descriptors}; null when there are none. */
         private final Object watch;
         private volatile boolean closed;
 
@@ -386,14 +359,11 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
          * @throws ClosedException           if the message is closed
          */
         public Event event(int i) throws IOException {
-            int number = take(i);
+            int number = takeDescriptor(i);
             try {
                 return Event.fromRawDescriptor(number);
             } catch (IOException | RuntimeException e) {
-                Descriptor back = ReceivedDescriptors.putBack(descriptors, i, number, watch);
-                if (closed) {   // a close() that read the slot before the store missed it
-                    back.close();
-                }
+                ReceivedDescriptors.putBack(this, CLOSED, descriptors, i, number, watch);
                 throw e;
             }
         }
@@ -406,32 +376,13 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
          * @throws ClosedException           if the message is closed
          */
         public int takeDescriptor(int i) throws ClosedException {
-            return take(i);
-        }
-
-        private int take(int i) throws ClosedException {
-            Objects.checkIndex(i, descriptors.length);
-            if (!closed) {
-                int number = ReceivedDescriptors.take(descriptors, i);
-                if (number >= 0) {
-                    return number;
-                }
-                if (!closed || ReceivedDescriptors.isTaken(descriptors, i)) {
-                    throw ReceivedDescriptors.alreadyTaken(i);
-                }
-            }
-            throw ReceivedDescriptors.closedMessage();
+            return ReceivedDescriptors.take(this, CLOSED, descriptors, i);
         }
 
         /** Closes every descriptor not taken. Calling close again does nothing. */
         @Override
         public void close() {
-            if (descriptors.length == 0) {
-                CLOSED.setRelease(this, true); // nothing to close, so no fence either
-                return;
-            }
-            closed = true; // a volatile store before the slots are read: see event()
-            ReceivedDescriptors.closeAll(descriptors);
+            ReceivedDescriptors.close(this, CLOSED, descriptors);
         }
 
         @Override

@@ -72,8 +72,6 @@ public final class TubeListener implements RawDescriptor, AutoCloseable, Owned {
     private static final int BACKLOG = 128;
     private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_ONLY_SOCKET = PosixFilePermissions.fromString("rw-------");
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFSOCK = 0140000;
     private static final SecureRandom RANDOM = new SecureRandom();
     private final Descriptor fd;
 
@@ -176,10 +174,10 @@ public final class TubeListener implements RawDescriptor, AutoCloseable, Owned {
                 throw new FileAlreadyExistsException(target.toString(), null,
                         "another socket was bound there while this one was being bound");
             }
-            if (!isStaleSocket(target)) {
+            if (!SeqpacketSocket.isStaleSocket(target)) {
                 throw new FileAlreadyExistsException(target.toString(), null,
                         "TubeListener.bind replaces only a stale socket, and this is "
-                                + (isSocket(target) ? "the socket of a live listener" : "not a socket"));
+                                + (SeqpacketSocket.isSocketFile(target) ? "the socket of a live listener" : "not a socket"));
             }
             try {
                 Files.delete(target);
@@ -187,23 +185,6 @@ public final class TubeListener implements RawDescriptor, AutoCloseable, Owned {
                 // removed meanwhile: try again
             }
         }
-    }
-
-    private static boolean isSocket(Path p) throws IOException {
-        try {
-            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            return (mode & S_IFMT) == S_IFSOCK;
-        } catch (NoSuchFileException gone) {
-            return false;
-        }
-    }
-
-    /** True if {@code p} is a socket that nobody listens on: a connect is refused. */
-    private static boolean isStaleSocket(Path p) throws IOException {
-        if (!isSocket(p)) {
-            return false;
-        }
-        return SeqpacketSocket.refusesConnections(SeqpacketSocket.address(p));
     }
 
     /**
