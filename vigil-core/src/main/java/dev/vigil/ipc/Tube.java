@@ -8,7 +8,6 @@ import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.Owned;
-import dev.vigil.internal.ReceivedDescriptors;
 import dev.vigil.internal.ScmRights;
 import dev.vigil.internal.SeqpacketReceiver;
 import dev.vigil.internal.SeqpacketSender;
@@ -17,8 +16,6 @@ import dev.vigil.internal.SeqpacketSocket;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.Serial;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,7 +105,7 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
     }
 
     /** What a receive makes of a message or of one beyond the limits: one instance, nothing captured. */
-    private static final SeqpacketReceiver.Sink<Message> MESSAGES = new SeqpacketReceiver.Sink<>(Message::new, TruncatedException::new);
+    private static final SeqpacketReceiver.Sink<Message> MESSAGES = new SeqpacketReceiver.Sink<>(ReceivedMessage::new, TruncatedException::new);
 
     private final Descriptor fd;
     private final SeqpacketSender sender;
@@ -238,11 +235,9 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
 
     /**
      * Receives the next message as {@link #receive()} does, refusing one larger than
-     * {@code maxBytes} or carrying more than {@code maxDescriptors} descriptors. A limit the
-     * receive buffer already holds (4 KiB at first) spares the peek at the length that
-     * {@link #receive()} makes; a larger one costs no more than that, and the buffer grows to
-     * the messages, never to the limit, so {@code receive(Integer.MAX_VALUE, n)} is a fine way
-     * to say "no limit on bytes".
+     * {@code maxBytes} or carrying more than {@code maxDescriptors} descriptors. A limit within
+     * the receive buffer (4 KiB at first) spares {@link #receive()}'s peek at the length; the
+     * buffer grows to the messages, never to the limit, so {@code Integer.MAX_VALUE} is fine.
      *
      * @throws TruncatedException       if the message was beyond the limits; the Tube stays usable
      * @throws IllegalArgumentException if {@code maxBytes} is negative or {@code maxDescriptors}
@@ -307,11 +302,6 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
         return receiver.bufferSize();
     }
 
-    /** This process's effective user id, for tests. */
-    static int currentUid() {
-        return SeqpacketSocket.currentUid();
-    }
-
     /**
      * A received message: its bytes and the descriptors that came with it, owned by the
      * message until {@linkplain #event(int) turned into an Event} or
@@ -320,30 +310,12 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
      * Safe to use from several threads: of two threads taking the same descriptor, one gets
      * it; a take racing {@code close()} either gets it or {@link ClosedException}.
      */
-    public static final class Message implements AutoCloseable {
-        /** {@link #closed}, which {@link ReceivedDescriptors} reads and sets as it hands descriptors out. */
-        private static final VarHandle CLOSED = ReceivedDescriptors.closedFlag(MethodHandles.lookup());
-        private final byte[] bytes;
-        /** Shared with the cleaner's {@link #watch} (null when there are none); see {@link ReceivedDescriptors}. */
-        private final Descriptor[] descriptors;
-        private final Object watch;
-        private volatile boolean closed;
-
-        Message(byte[] bytes, Descriptor[] descriptors) {
-            this.bytes = bytes;
-            this.descriptors = descriptors;
-            this.watch = ReceivedDescriptors.watch(this, descriptors);
-        }
-
+    public sealed interface Message extends AutoCloseable permits ReceivedMessage {
         /** A copy of the message's bytes (still available after {@link #close()}). */
-        public byte[] bytes() {
-            return bytes.clone();
-        }
+        byte[] bytes();
 
         /** How many descriptors came with the message, taken or not. */
-        public int descriptorCount() {
-            return descriptors.length;
-        }
+        int descriptorCount();
 
         /**
          * Takes descriptor {@code i} as an {@link Event}; the Event owns it from now on.
@@ -358,15 +330,7 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
          * @throws IndexOutOfBoundsException if there is no descriptor {@code i}
          * @throws ClosedException           if the message is closed
          */
-        public Event event(int i) throws IOException {
-            int number = takeDescriptor(i);
-            try {
-                return Event.fromRawDescriptor(number);
-            } catch (IOException | RuntimeException e) {
-                ReceivedDescriptors.putBack(this, CLOSED, descriptors, i, number, watch);
-                throw e;
-            }
-        }
+        Event event(int i) throws IOException;
 
         /**
          * Takes descriptor {@code i}: the caller owns the number from now on and must close it.
@@ -375,21 +339,10 @@ public final class Tube implements RawDescriptor, AutoCloseable, Owned {
          * @throws IndexOutOfBoundsException if there is no descriptor {@code i}
          * @throws ClosedException           if the message is closed
          */
-        public int takeDescriptor(int i) throws ClosedException {
-            return ReceivedDescriptors.take(this, CLOSED, descriptors, i);
-        }
+        int takeDescriptor(int i) throws ClosedException;
 
         /** Closes every descriptor not taken. Calling close again does nothing. */
         @Override
-        public void close() {
-            ReceivedDescriptors.close(this, CLOSED, descriptors);
-        }
-
-        @Override
-        public String toString() {
-            int left = ReceivedDescriptors.notTaken(descriptors);
-            return "Tube.Message[" + bytes.length + " bytes, " + descriptors.length + " descriptors"
-                    + (closed ? ", closed" : left < descriptors.length ? ", " + left + " not taken" : "") + "]";
-        }
+        void close();
     }
 }

@@ -299,7 +299,7 @@ class TubeListenerTest {
 
     @Test
     void acceptClosesAndCountsAPeerOfAnotherUser() throws Exception {
-        assumeTrue(Tube.currentUid() == 0, "needs root to run a peer as another user");
+        assumeTrue(dev.vigil.internal.SeqpacketSocket.currentUid() == 0, "needs root to run a peer as another user");
         Path shared = sharedDirectory("rwx--x--x");
         try {
             Path path = shared.resolve("guarded.sock");
@@ -326,11 +326,11 @@ class TubeListenerTest {
 
     @Test
     void aDeliberatelyWidenedListenerAdmitsAnotherUser() throws Exception {
-        assumeTrue(Tube.currentUid() == 0, "needs root to run a peer as another user");
+        assumeTrue(dev.vigil.internal.SeqpacketSocket.currentUid() == 0, "needs root to run a peer as another user");
         Path shared = sharedDirectory("rwx--x--x");
         try {
             Path path = shared.resolve("open.sock");
-            try (TubeListener listener = TubeListener.bind(path, c -> c.uid() == NOBODY || c.uid() == Tube.currentUid())) {
+            try (TubeListener listener = TubeListener.bind(path, c -> c.uid() == NOBODY || c.uid() == dev.vigil.internal.SeqpacketSocket.currentUid())) {
                 Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw-rw-"));
                 try (PythonPeer stranger = new PythonPeer(PEER, "connect", path.toString(), String.valueOf(NOBODY));
                      Tube accepted = listener.accept()) {
@@ -347,7 +347,7 @@ class TubeListenerTest {
 
     @Test
     void connectRefusesAListenerOfAnotherUserUnlessAskedTo() throws Exception {
-        assumeTrue(Tube.currentUid() == 0, "needs root to run a peer as another user");
+        assumeTrue(dev.vigil.internal.SeqpacketSocket.currentUid() == 0, "needs root to run a peer as another user");
         Path shared = sharedDirectory("rwxrwxrwx");
         try {
             Path path = shared.resolve("theirs.sock");

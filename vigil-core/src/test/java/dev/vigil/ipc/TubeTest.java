@@ -408,7 +408,7 @@ class TubeTest {
         try (Tube.Pair p = Tube.pair()) {
             Tube.PeerCredentials c = p.first().peerCredentials();
             assertEquals(TestNative.getpid(), c.pid());
-            assertEquals(Tube.currentUid(), c.uid());
+            assertEquals(dev.vigil.internal.SeqpacketSocket.currentUid(), c.uid());
             assertTrue(Tube.PeerCredentials.sameUser().test(c));
             assertFalse(Tube.PeerCredentials.sameUser().test(new Tube.PeerCredentials(c.pid(), c.uid() + 1, c.gid())));
         }
