@@ -1,7 +1,6 @@
 package dev.vigil.internal;
 
 import dev.vigil.ClosedException;
-import dev.vigil.ErrnoException;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Unistd;
 

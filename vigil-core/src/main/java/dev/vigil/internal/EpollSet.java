@@ -174,7 +174,7 @@ public final class EpollSet<E extends EpollSet.Member> {
                 if (isGoneWithItsFile(errno)) {
                     return false;
                 }
-                throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + member.fd() + ")", errno);
+                throw Calls.failure(s, "epoll_ctl(EPOLL_CTL_MOD, fd " + member.fd() + ")");
             }
             tokens.publish(member.index(), member);
             byFd.put(member.fd(), member);

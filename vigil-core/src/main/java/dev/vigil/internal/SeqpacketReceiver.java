@@ -1,6 +1,5 @@
 package dev.vigil.internal;
 
-import dev.vigil.ErrnoException;
 import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Poll;
@@ -80,6 +79,9 @@ public final class SeqpacketReceiver<M> {
     /** The blocking calls of {@link #receiveBlocking}: the receive itself, and the peek of an unbounded receive. */
     private final Calls.Syscall receiveCall = this::receiveCall;
     private final Calls.Syscall peekCall = this::peekCall;
+    /** Their non-blocking twins, for the attempts; the receive sets up its header before each call (EINTR may change it). */
+    private final Calls.Syscall receiveNoWait = this::receiveNoWaitCall;
+    private final Calls.Syscall peekNoWait = this::peekNoWaitCall;
     /** The caller's limits for the current receive ({@link #MAX_MESSAGE} bytes when unbounded). */
     private int allowedBytes;
     private int maxDescriptors;
@@ -152,6 +154,15 @@ public final class SeqpacketReceiver<M> {
         return Socket.recvmsg(s, raw, peekHeader, Socket.MSG_PEEK | Socket.MSG_TRUNC);
     }
 
+    private long receiveNoWaitCall(Native.Scratch s, int raw) {
+        prepareHeader();
+        return Socket.recvmsgNoWait(s, raw, header, Socket.MSG_CMSG_CLOEXEC | Socket.MSG_TRUNC);
+    }
+
+    private long peekNoWaitCall(Native.Scratch s, int raw) {
+        return Socket.recvmsgNoWait(s, raw, peekHeader, Socket.MSG_PEEK | Socket.MSG_TRUNC);
+    }
+
     /**
      * The receive of a platform thread, as C makes it: bounded, one blocking {@code recvmsg}
      * with the caller's limits; unbounded, one blocking {@code recvmsg(MSG_PEEK | MSG_TRUNC)}
@@ -189,7 +200,7 @@ public final class SeqpacketReceiver<M> {
                     return false;
                 }
                 if (errno != Errno.EINTR) {
-                    throw new ErrnoException("recvmsg on Tube", errno);
+                    throw Calls.failure(s, "recvmsg on Tube");
                 }
                 // EINTR without a reason: another signal, or a kick meant for an earlier call
                 if (isBounded) {
@@ -209,19 +220,8 @@ public final class SeqpacketReceiver<M> {
 
     /** Peeks at the next message's real length (no data copied), then takes it whole. */
     private long tryReceiveAny(Native.Scratch s, int raw) throws IOException {
-        for (;;) {
-            long n = Socket.recvmsgNoWait(s, raw, peekHeader, Socket.MSG_PEEK | Socket.MSG_TRUNC);
-            if (n >= 0) {
-                return takePeeked(s, raw, n);
-            }
-            int errno = Native.errno(s);
-            if (errno == Errno.EAGAIN) {
-                return Waiting.NOT_YET;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("recvmsg on Tube", errno);
-            }
-        }
+        long n = Calls.tryNow(s, raw, peekNoWait, "recvmsg on Tube");
+        return n == Waiting.NOT_YET ? Waiting.NOT_YET : takePeeked(s, raw, n);
     }
 
     /**
@@ -260,22 +260,11 @@ public final class SeqpacketReceiver<M> {
      * flags and control data kept for {@link #takeMessage}; or {@link Waiting#NOT_YET}.
      */
     private long tryReceive(Native.Scratch s, int raw) throws IOException {
-        long controlCapacity = prepareHeader();
-        for (;;) {
-            long n = Socket.recvmsgNoWait(s, raw, header, Socket.MSG_CMSG_CLOEXEC | Socket.MSG_TRUNC);
-            if (n >= 0) {
-                recordResult(n);
-                return n;
-            }
-            int errno = Native.errno(s);
-            if (errno == Errno.EAGAIN) {
-                return Waiting.NOT_YET; // nothing there, or another process took the message we peeked at
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("recvmsg on Tube", errno);
-            }
-            Socket.setControlLength(header, controlCapacity); // recvmsg may have changed it
+        long n = Calls.tryNow(s, raw, receiveNoWait, "recvmsg on Tube"); // NOT_YET: nothing there, or taken by another process
+        if (n != Waiting.NOT_YET) {
+            recordResult(n);
         }
+        return n;
     }
 
     /** Turns what the last recvmsg returned into a message, or the outcome it amounts to. */

@@ -1,9 +1,7 @@
 package dev.vigil.internal;
 
 import dev.vigil.ClosedException;
-import dev.vigil.ErrnoException;
 import dev.vigil.RawDescriptor;
-import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Poll;
 import dev.vigil.internal.linux.Socket;
@@ -40,6 +38,7 @@ public final class SeqpacketSender {
     private final MemorySegment control;
     private MemorySegment data;
     private final Waiting.Attempt attempt = this::trySend;
+    private final Calls.Syscall sendNoWait = this::sendNoWaitCall;
     /** The vigil-owned descriptors of the message being sent, held until it is sent (under the lock). */
     private final Descriptor[] held = new Descriptor[ScmRights.MAX_DESCRIPTORS];
     private int heldCount;
@@ -136,18 +135,10 @@ public final class SeqpacketSender {
 
     /** One sendmsg that never blocks: the bytes sent, or {@link Waiting#NOT_YET} if the queue is full. */
     private long trySend(Native.Scratch s, int raw) throws IOException {
-        for (;;) {
-            long n = Socket.sendmsgNoWait(s, raw, header, Socket.MSG_NOSIGNAL);
-            if (n >= 0) {
-                return n;
-            }
-            int errno = Native.errno(s);
-            if (errno == Errno.EAGAIN) {
-                return Waiting.NOT_YET;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("sendmsg on Tube", errno);
-            }
-        }
+        return Calls.tryNow(s, raw, sendNoWait, "sendmsg on Tube");
+    }
+
+    private long sendNoWaitCall(Native.Scratch s, int raw) {
+        return Socket.sendmsgNoWait(s, raw, header, Socket.MSG_NOSIGNAL);
     }
 }

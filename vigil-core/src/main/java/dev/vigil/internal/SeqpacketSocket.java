@@ -52,6 +52,7 @@ public final class SeqpacketSocket {
 
     /** One {@code accept4} on a non-blocking listener: the new number + 1, or 0 if nobody is waiting. */
     private static final Waiting.Attempt ACCEPT = SeqpacketSocket::tryAccept;
+    private static final Calls.Syscall ACCEPT4 = (s, raw) -> Socket.accept4(s, raw, Socket.SOCK_CLOEXEC);
 
     /**
      * {@code path} as a {@code sun_path}: absolute, UTF-8, at most {@link #MAX_PATH_BYTES}, no NUL.
@@ -87,7 +88,7 @@ public final class SeqpacketSocket {
         Native.Scratch s = Native.Scratch.get();
         MemorySegment sv = s.word; // two ints
         if (Socket.socketpair(s, Socket.AF_UNIX, Socket.SOCK_SEQPACKET | Socket.SOCK_CLOEXEC, 0, sv) != 0) {
-            throw new ErrnoException("socketpair", Native.errno(s));
+            throw Calls.failure(s, "socketpair");
         }
         return new int[] {sv.get(ValueLayout.JAVA_INT, 0), sv.get(ValueLayout.JAVA_INT, 4)};
     }
@@ -121,7 +122,7 @@ public final class SeqpacketSocket {
                 connectWhenThereIsRoom(s, raw, address, path, timeoutNanos, timeout);
                 int flags = Unistd.fcntl(s, raw, Unistd.F_GETFL, 0);
                 if (flags < 0 || Unistd.fcntl(s, raw, Unistd.F_SETFL, flags & ~Unistd.O_NONBLOCK) < 0) {
-                    throw new ErrnoException("fcntl(F_SETFL) on a connected " + what, Native.errno(s));
+                    throw Calls.failure(s, "fcntl(F_SETFL) on a connected " + what);
                 }
             } finally {
                 fd.release();
@@ -147,7 +148,7 @@ public final class SeqpacketSocket {
                 continue;
             }
             if (errno != Errno.EAGAIN) {
-                throw new ErrnoException("connect to " + path, errno);
+                throw Calls.failure(s, "connect to " + path);
             }
             long left = Deadline.remaining(start, timeoutNanos);
             if (left == 0) {
@@ -168,7 +169,7 @@ public final class SeqpacketSocket {
             MemorySegment len = s.text.asSlice(64, 4);
             len.set(Native.C_INT, 0, (int) Socket.UCRED.byteSize());
             if (Socket.getsockopt(s, raw, Socket.SOL_SOCKET, Socket.SO_PEERCRED, cred, len) != 0) {
-                throw new ErrnoException("getsockopt(SO_PEERCRED)", Native.errno(s));
+                throw Calls.failure(s, "getsockopt(SO_PEERCRED)");
             }
             return make.of(Integer.toUnsignedLong(cred.get(Native.C_INT, 0)),
                     cred.get(Native.C_INT, 4), cred.get(Native.C_INT, 8));
@@ -191,7 +192,7 @@ public final class SeqpacketSocket {
             Native.Scratch s = Native.Scratch.get();
             int len = Socket.setSockaddrUn(s.text, address);
             if (Socket.bind(s, raw, s.text, len) != 0) {
-                throw new ErrnoException("bind to " + path, Native.errno(s));
+                throw Calls.failure(s, "bind to " + path);
             }
         } finally {
             fd.release();
@@ -203,7 +204,7 @@ public final class SeqpacketSocket {
         try {
             Native.Scratch s = Native.Scratch.get();
             if (Socket.listen(s, raw, backlog) != 0) {
-                throw new ErrnoException("listen", Native.errno(s));
+                throw Calls.failure(s, "listen");
             }
         } finally {
             fd.release();
@@ -303,26 +304,15 @@ public final class SeqpacketSocket {
     }
 
     private static long tryAccept(Native.Scratch s, int raw) throws IOException {
-        for (;;) {
-            int number = Socket.accept4(s, raw, Socket.SOCK_CLOEXEC);
-            if (number >= 0) {
-                return number;
-            }
-            int errno = Native.errno(s);
-            if (errno == Errno.EAGAIN) {
-                return Waiting.NOT_YET;
-            }
-            if (errno != Errno.EINTR && errno != Errno.ECONNABORTED) {
-                throw new ErrnoException("accept4 on TubeListener", errno);
-            }
-        }
+        // ECONNABORTED: a connection that ended before it was accepted; take the next one
+        return Calls.tryNow(s, raw, ACCEPT4, "accept4 on TubeListener", Errno.ECONNABORTED);
     }
 
     private static int socket(int extraFlags) throws ErrnoException {
         Native.Scratch s = Native.Scratch.get();
         int number = Socket.socket(s, Socket.AF_UNIX, Socket.SOCK_SEQPACKET | Socket.SOCK_CLOEXEC | extraFlags, 0);
         if (number < 0) {
-            throw new ErrnoException("socket", Native.errno(s));
+            throw Calls.failure(s, "socket");
         }
         return number;
     }
