@@ -90,27 +90,9 @@ public final class EventCounter {
         int raw = fd.acquire();
         try {
             Native.Scratch s = Native.Scratch.get();
-            for (;;) {
-                int tid = Kick.kickableThreadId();
-                if (tid < 0) {
-                    return Waiting.awaitClaimed(fd, slot, Deadline.FOREVER, READ_NOW, "Event");
-                }
-                long r = slot.kick.call(s, tid, fd, raw, READ, true);
-                if (r == 8) {
-                    return s.word.get(Native.C_LONG, 0);
-                }
-                Waiting.endIfClosedOrInterrupted(fd, Thread.currentThread().isInterrupted(), "Event");
-                if (r == Kick.NOT_CALLED) {
-                    continue; // a kick meant for an earlier call
-                }
-                int errno = Native.errno(s);
-                if (errno == Errno.EAGAIN) {
-                    return Waiting.awaitClaimed(fd, slot, Deadline.FOREVER, READ_NOW, "Event");
-                }
-                if (errno != Errno.EINTR) {
-                    throw Calls.failure(s, "eventfd read");
-                }
-            }
+            int tid = Kick.kickableThreadId();
+            long r = tid < 0 ? Waiting.NOT_YET : slot.kick.callUntilDone(s, tid, fd, raw, READ, true, "Event", "eventfd read");
+            return r != Waiting.NOT_YET ? s.word.get(Native.C_LONG, 0) : Waiting.awaitClaimed(fd, slot, Deadline.FOREVER, READ_NOW, "Event");
         } finally {
             fd.release();
         }

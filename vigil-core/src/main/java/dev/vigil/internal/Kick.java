@@ -1,8 +1,10 @@
 package dev.vigil.internal;
 
+import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Signal;
 
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Set;
@@ -209,6 +211,48 @@ public final class Kick implements InterruptHook.Target {
             hook.disarm();
         }
         return r;
+    }
+
+    /**
+     * The loop around {@link #call} for an untimed blocking call on {@code fd}: calls until
+     * the call returns a result, with interrupt and close checked after every return.
+     * <ul>
+     *   <li>A result that takes something ({@code consumes}: a count, a message) won the race
+     *       with an interrupt or a close and is kept; the interrupt status stays set.</li>
+     *   <li>Otherwise (a failure, no call, or a result that only looked, such as a peek) close
+     *       wins ({@link dev.vigil.ClosedException}), then an interrupt
+     *       ({@link InterruptedException}, status cleared).</li>
+     *   <li>{@code EINTR} with neither, from another signal or a kick meant for an earlier
+     *       call, calls again.</li>
+     * </ul>
+     *
+     * @param what  how the object is named in a ClosedException
+     * @param named how the call is named in an ErrnoException
+     * @return the result (0 or more), or {@link Waiting#NOT_YET} if the descriptor turned out
+     *         to be non-blocking ({@code EAGAIN}, another process changed the shared flags):
+     *         the caller then polls
+     */
+    public long callUntilDone(Native.Scratch s, int tid, Descriptor fd, int raw, Calls.Syscall syscall, boolean consumes,
+                              String what, String named) throws IOException, InterruptedException {
+        for (;;) {
+            long r = call(s, tid, fd, raw, syscall, true);
+            if (r >= 0 && consumes) {
+                return r;
+            }
+            Waiting.endIfClosedOrInterrupted(fd, Thread.currentThread().isInterrupted(), what);
+            if (r >= 0) {
+                return r;
+            }
+            if (r != NOT_CALLED) {
+                int errno = Native.errno(s);
+                if (errno == Errno.EAGAIN) {
+                    return Waiting.NOT_YET;
+                }
+                if (errno != Errno.EINTR) {
+                    throw Calls.failure(s, named);
+                }
+            }
+        }
     }
 
     /**

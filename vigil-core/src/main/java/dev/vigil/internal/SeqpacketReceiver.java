@@ -1,6 +1,5 @@
 package dev.vigil.internal;
 
-import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
 import dev.vigil.internal.linux.Poll;
 import dev.vigil.internal.linux.Socket;
@@ -147,6 +146,7 @@ public final class SeqpacketReceiver<M> {
     }
 
     private long receiveCall(Native.Scratch s, int raw) {
+        prepareHeader(); // again before every call: an interrupted one may have changed the control length
         return Socket.recvmsg(s, raw, header, Socket.MSG_CMSG_CLOEXEC | Socket.MSG_TRUNC);
     }
 
@@ -178,34 +178,20 @@ public final class SeqpacketReceiver<M> {
         int raw = fd.acquire(); // the number stays open until the call has returned
         try {
             Native.Scratch s = Native.Scratch.get();
-            long controlCapacity = isBounded ? prepareHeader() : 0;
-            Calls.Syscall call = isBounded ? receiveCall : peekCall;
             for (;;) {
-                long n = kick.call(s, tid, fd, raw, call, true);
-                boolean interrupted = Thread.currentThread().isInterrupted();
-                if (n >= 0 && isBounded) {
-                    recordResult(n); // the message won the race with an interrupt: its status stays set
-                    return true;
-                }
-                // Nothing consumed yet (a failed call, or only a peek): close and interrupt win.
-                Waiting.endIfClosedOrInterrupted(fd, interrupted, "Tube");
-                if (n >= 0) {
-                    if (takePeeked(s, raw, n) != Waiting.NOT_YET) {
-                        return true;
-                    }
-                    continue; // another process took the message first: wait again
-                }
-                int errno = n == Kick.NOT_CALLED ? Errno.EINTR : Native.errno(s);
-                if (errno == Errno.EAGAIN) {
+                // A message received is kept even if an interrupt came with it; a peek consumed nothing.
+                long n = kick.callUntilDone(s, tid, fd, raw, isBounded ? receiveCall : peekCall, isBounded, "Tube", "recvmsg on Tube");
+                if (n == Waiting.NOT_YET) {
                     return false;
                 }
-                if (errno != Errno.EINTR) {
-                    throw Calls.failure(s, "recvmsg on Tube");
-                }
-                // EINTR without a reason: another signal, or a kick meant for an earlier call
                 if (isBounded) {
-                    Socket.setControlLength(header, controlCapacity);
+                    recordResult(n);
+                    return true;
                 }
+                if (takePeeked(s, raw, n) != Waiting.NOT_YET) {
+                    return true;
+                }
+                // another process took the message first: wait again
             }
         } finally {
             fd.release();
@@ -240,12 +226,11 @@ public final class SeqpacketReceiver<M> {
         return tryReceive(s, raw);
     }
 
-    /** Points {@link #header} at the data buffer and room for the current limits; returns the control capacity. */
-    private long prepareHeader() {
+    /** Points {@link #header} at the data buffer and room for the current limits. */
+    private void prepareHeader() {
         Socket.setIovec(iov, data, maxBytes);
         long controlCapacity = ScmRights.receiveCapacity(maxDescriptors);
         Socket.setMsghdr(header, iov, 1, controlCapacity == 0 ? MemorySegment.NULL : control, controlCapacity);
-        return controlCapacity;
     }
 
     /** Keeps what a successful recvmsg into {@link #header} returned. */
