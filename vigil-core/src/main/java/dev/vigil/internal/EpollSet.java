@@ -258,14 +258,15 @@ public final class EpollSet<E extends EpollSet.Member> {
         } else {
             n = pollTimed(s, raw, nanos);
         }
-        if (n < 0) {
-            int errno = Native.errno(s);
-            if (errno == Errno.EINTR) {
-                return 0;
-            }
-            throw Calls.failure(s, "epoll_wait");
+        return n < 0 ? failedPoll(s) : n;
+    }
+
+    /** A failed epoll_wait: 0 events after {@code EINTR}, else its exception. */
+    private static int failedPoll(Native.Scratch s) throws ErrnoException {
+        if (Native.errno(s) == Errno.EINTR) {
+            return 0;
         }
-        return n;
+        throw Calls.failure(s, "epoll_wait");
     }
 
     private int pollTimed(Native.Scratch s, int raw, long nanos) {
@@ -285,7 +286,10 @@ public final class EpollSet<E extends EpollSet.Member> {
      * them names a live member, else {@link Waiting#NOT_YET} (nothing, or only stale events).
      */
     public long pollLive(Native.Scratch s, int raw) throws ErrnoException {
-        int n = poll(s, raw, 0);
+        int n = EPoll.await(s, raw, events, batch, 0); // poll(s, raw, 0), one call shallower on the wait's hot path
+        if (n < 0) {
+            n = failedPoll(s);
+        }
         Object[] table = tokens.snapshot();
         for (int i = 0; i < n; i++) {
             if (member(table, i) != null) {

@@ -269,7 +269,8 @@ public final class Poller implements InterruptHook.Target {
             io.forWait = forWait;
             io.duplicate = -1;
             try {
-                ScheduledIo added = set.add(fd, interest, (index, generation) -> io.bind(index, generation, fd));
+                io.fd = fd;
+                ScheduledIo added = set.add(fd, interest, io); // no object made per registration
                 if (added == null && (forWait || isWait(set.member(fd)))) {
                     added = addDuplicate(io, fd, interest);
                 }
@@ -302,7 +303,8 @@ public final class Poller implements InterruptHook.Target {
         }
         ScheduledIo added = null;
         try {
-            added = set.add(dup, interest, (index, generation) -> io.bind(index, generation, dup));
+            io.fd = dup;
+            added = set.add(dup, interest, io);
         } finally {
             if (added == null) {
                 Unistd.close(s, dup); // a fresh number cannot be in the set: any failure threw

@@ -55,7 +55,7 @@ import java.util.concurrent.locks.LockSupport;
  * writability at that moment, so the write stream behaves as if it had been there from the
  * start. Netty arms {@code EPOLLOUT} only while a write is pending, for the same reason.
  */
-public final class ScheduledIo implements EpollSet.Member {
+public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<ScheduledIo> {
     public static final int READ = 0;
     public static final int WRITE = 1;
 
@@ -116,11 +116,11 @@ public final class ScheduledIo implements EpollSet.Member {
      */
     int duplicate = -1;
 
-    /** Takes the token {@code index} in {@code generation}, for number {@code fd}: the Poller's {@link EpollSet.Maker}. */
-    ScheduledIo bind(int index, int generation, int fd) {
+    /** Takes the token {@code index} in {@code generation} (its {@link #fd} set first): itself, as the set's new member. */
+    @Override
+    public ScheduledIo make(int index, int generation) {
         this.index = index;
         this.generation = generation;
-        this.fd = fd;
         return this;
     }
 
