@@ -86,10 +86,6 @@ public final class SeqpacketReceiver<M> {
     private int maxDescriptors;
     /** The room the next recvmsg is given: the limit, or what a peek found the message needs. */
     private int maxBytes;
-    /** What the last recvmsg returned: the real length, msg_flags, msg_controllen. */
-    private long length;
-    private int flags;
-    private long controlLength;
 
     /** @param owner the public object {@code fd} belongs to, which close wakes waiters through */
     public SeqpacketReceiver(Descriptor fd, Object owner, Sink<M> sink) {
@@ -122,10 +118,11 @@ public final class SeqpacketReceiver<M> {
                 maxBytes = limitBytes;
             }
             int tid = Kick.kickableThreadId();
-            if (tid < 0 || !receiveBlocking(tid, oneCall)) {
-                Waiting.await(fd, slot, owner, Deadline.FOREVER, oneCall ? bounded : unbounded, "Tube", Poll.POLLIN);
+            long length = tid < 0 ? Waiting.NOT_YET : receiveBlocking(tid, oneCall);
+            if (length == Waiting.NOT_YET) {
+                length = Waiting.await(fd, slot, owner, Deadline.FOREVER, oneCall ? bounded : unbounded, "Tube", Poll.POLLIN);
             }
-            return takeMessage();
+            return takeMessage(length);
         } finally {
             if (data.byteSize() > SeqpacketSender.KEEP_BUFFER) {
                 data = Arena.ofAuto().allocate(SeqpacketSender.INITIAL_BUFFER);
@@ -171,25 +168,23 @@ public final class SeqpacketReceiver<M> {
      * ({@link Kick}; the class comment there explains the order of the steps below).
      *
      * @param tid this thread's kernel thread id, from {@link Kick#kickableThreadId()}
-     * @return true once a message (or end-of-stream) was received into the fields; false if
-     *         the socket turned out to be non-blocking, so the caller must poll instead
+     * @return the real length of the message received into {@link #header} (0 at end of
+     *         stream); {@link Waiting#NOT_YET} if the socket turned out to be non-blocking, so
+     *         the caller must poll instead
      */
-    private boolean receiveBlocking(int tid, boolean isBounded) throws IOException, InterruptedException {
+    private long receiveBlocking(int tid, boolean isBounded) throws IOException, InterruptedException {
         int raw = fd.acquire(); // the number stays open until the call has returned
         try {
             Native.Scratch s = Native.Scratch.get();
             for (;;) {
                 // A message received is kept even if an interrupt came with it; a peek consumed nothing.
                 long n = kick.callUntilDone(s, tid, fd, raw, isBounded ? receiveCall : peekCall, isBounded, "Tube", "recvmsg on Tube");
-                if (n == Waiting.NOT_YET) {
-                    return false;
+                if (n == Waiting.NOT_YET || isBounded) {
+                    return n;
                 }
-                if (isBounded) {
-                    recordResult(n);
-                    return true;
-                }
-                if (takePeeked(s, raw, n) != Waiting.NOT_YET) {
-                    return true;
+                long taken = takePeeked(s, raw, n);
+                if (taken != Waiting.NOT_YET) {
+                    return taken;
                 }
                 // another process took the message first: wait again
             }
@@ -233,27 +228,22 @@ public final class SeqpacketReceiver<M> {
         Socket.setMsghdr(header, iov, 1, controlCapacity == 0 ? MemorySegment.NULL : control, controlCapacity);
     }
 
-    /** Keeps what a successful recvmsg into {@link #header} returned. */
-    private void recordResult(long n) {
-        length = n;
-        flags = Socket.msgFlags(header);
-        controlLength = Socket.controlLength(header);
+    /**
+     * One recvmsg within the current limits: the message's real length (MSG_TRUNC; its flags
+     * and control data are in {@link #header}), or {@link Waiting#NOT_YET}: nothing there, or
+     * taken by another process.
+     */
+    private long tryReceive(Native.Scratch s, int raw) throws IOException {
+        return Calls.tryNow(s, raw, receiveNoWait, "recvmsg on Tube");
     }
 
     /**
-     * One recvmsg within the current limits: the message's real length (MSG_TRUNC), its
-     * flags and control data kept for {@link #takeMessage}; or {@link Waiting#NOT_YET}.
+     * Turns the message a recvmsg just put in {@link #header} ({@code length}: its real
+     * length) into a message, or the outcome it amounts to.
      */
-    private long tryReceive(Native.Scratch s, int raw) throws IOException {
-        long n = Calls.tryNow(s, raw, receiveNoWait, "recvmsg on Tube"); // NOT_YET: nothing there, or taken by another process
-        if (n != Waiting.NOT_YET) {
-            recordResult(n);
-        }
-        return n;
-    }
-
-    /** Turns what the last recvmsg returned into a message, or the outcome it amounts to. */
-    private M takeMessage() throws IOException {
+    private M takeMessage(long length) throws IOException {
+        int flags = Socket.msgFlags(header);
+        long controlLength = Socket.controlLength(header);
         Descriptor[] owned = ScmRights.adopt(control, controlLength, ReceivedDescriptors.WHAT);
         // More descriptors than allowed is the same error as MSG_CTRUNC, whatever room the kernel found.
         boolean bytesCut = (flags & Socket.MSG_TRUNC) != 0;
