@@ -7,6 +7,7 @@
  */
 module dev.vigil {
     exports dev.vigil;
+    exports dev.vigil.io;
     exports dev.vigil.ipc;
     exports dev.vigil.reactor;
 }

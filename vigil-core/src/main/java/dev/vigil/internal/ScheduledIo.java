@@ -22,6 +22,8 @@ import java.util.concurrent.locks.LockSupport;
  *   bit  17     R_WAIT     the read stream has awaiting threads or futures (set under the lock)
  *   bit  18     W_WAIT     the write stream has awaiting threads or futures (set under the lock)
  *   bit  19     SHUTDOWN   deregistered or reactor closed; {@link #failure} says which
+ *   bits 32-47  read tick  (retained mode) how many dispatches brought read-stream bits, mod 2^16
+ *   bits 48-63  write tick (retained mode) the same for the write stream
  * </pre>
  * Dispatch ORs new bits in with one atomic operation and learns from the old value whether
  * anyone waits. A take clears its stream's pending bits with a CAS. Because both act on the
@@ -47,6 +49,18 @@ import java.util.concurrent.locks.LockSupport;
  *       waker is registered, which gets to take it itself.</li>
  * </ul>
  *
+ * <h2>Retained readiness</h2>
+ * A registration made {@code retained} (an {@code AsyncFd}'s) keeps a stream's readiness
+ * until the caller proves it stale: takes and deliveries only look, and the caller clears
+ * the stream with {@link #clearReadiness} after an I/O call met {@code EAGAIN}. The clear
+ * names the state the caller read before its call, and succeeds only if that stream's tick
+ * is unchanged: an event dispatched while the call ran moves the tick, and then the clear
+ * does nothing, so that event is never lost (tokio's scheme). Clearing removes every bit of
+ * the stream, {@code HUP} and {@code ERROR} included: the call has just shown that the
+ * descriptor cannot make progress, and any later change of the file (data, a peer closing)
+ * wakes its wait queue and so queues a new edge. Nothing is sticky in this mode, so a
+ * writer whose peer only shut down its own writing never spins on a retained {@code HUP}.
+ *
  * <h2>Write interest on demand</h2>
  * A {@code Registration} starts with read interest only ({@link Poller#READ_STREAM}):
  * {@code EPOLLOUT} on an always-writable descriptor (an eventfd) queues one more event every
@@ -70,6 +84,10 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
     private static final int R_WAIT = 1 << 17;
     private static final int W_WAIT = 1 << 18;
     private static final int SHUTDOWN = 1 << 19;
+    private static final long READ_TICK_ONE = 1L << 32;
+    private static final long READ_TICK_MASK = 0xffffL << 32;
+    private static final long WRITE_TICK_ONE = 1L << 48;
+    private static final long WRITE_TICK_MASK = 0xffffL << 48;
 
     private static final VarHandle STATE;
     private static final VarHandle READ_WAKER;
@@ -78,7 +96,7 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(ScheduledIo.class, "state", int.class);
+            STATE = lookup.findVarHandle(ScheduledIo.class, "state", long.class);
             READ_WAKER = lookup.findVarHandle(ScheduledIo.class, "readWaker", Waker.class);
             WRITE_WAKER = lookup.findVarHandle(ScheduledIo.class, "writeWaker", Waker.class);
         } catch (ReflectiveOperationException e) {
@@ -87,8 +105,10 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
     }
 
     @SuppressWarnings("unused") // accessed through STATE
-    private volatile int state;
+    private volatile long state;
     private volatile IOException failure;
+    /** See "Retained readiness". */
+    private final boolean retained;
 
     private final Object lock = new Object();
     /** The poll waker of each stream (fields, not an array: one less object per event). */
@@ -115,6 +135,16 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
      * the Poller's lock.
      */
     int duplicate = -1;
+
+    /** A registration whose takes consume readiness (a {@code Registration}'s, a thread's wait). */
+    public ScheduledIo() {
+        this(false);
+    }
+
+    /** @param retained see "Retained readiness" */
+    public ScheduledIo(boolean retained) {
+        this.retained = retained;
+    }
 
     /** Takes the token {@code index} in {@code generation} (its {@link #fd} set first): itself, as the set's new member. */
     @Override
@@ -162,9 +192,9 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
         if (add == 0) {
             return;
         }
-        int old = (int) STATE.getAndBitwiseOr(this, add);
         boolean read = (bits & READ_BITS) != 0;
         boolean write = (bits & WRITE_BITS) != 0;
+        long old = retained ? orAndTick(add, read, write) : (long) STATE.getAndBitwiseOr(this, (long) add);
         boolean readers = read && (old & R_WAIT) != 0;
         boolean writers = write && (old & W_WAIT) != 0;
         if (readers || writers) {
@@ -175,6 +205,62 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
         }
         if (write) {
             callWaker(claimWaker(WRITE));
+        }
+    }
+
+    /** Retained mode's dispatch: ORs {@code add} in and moves the tick of each stream it brings bits to. */
+    private long orAndTick(int add, boolean read, boolean write) {
+        for (;;) {
+            long s = (long) STATE.getVolatile(this);
+            long next = s | add;
+            if (read) {
+                next = (next & ~READ_TICK_MASK) | ((next + READ_TICK_ONE) & READ_TICK_MASK);
+            }
+            if (write) {
+                next += WRITE_TICK_ONE; // the top field: a carry falls off the end
+            }
+            if (STATE.compareAndSet(this, s, next)) {
+                return s;
+            }
+        }
+    }
+
+    /**
+     * Retained mode: the state now, for {@link #readiness(long, int)} and a later
+     * {@link #clearReadiness}.
+     *
+     * @throws IOException if deregistered or the reactor closed
+     */
+    public long state() throws IOException {
+        long s = (long) STATE.getVolatile(this);
+        if ((s & SHUTDOWN) != 0) {
+            throw failed();
+        }
+        return s;
+    }
+
+    /** The readiness of stream {@code dir} in {@code state}. */
+    public static Readiness readiness(long state, int dir) {
+        return Readiness.of((int) ((state >>> shift(dir)) & STREAM));
+    }
+
+    /**
+     * Retained mode: clears stream {@code dir}'s readiness, unless an event for it was
+     * dispatched since {@code seen} was read (its tick moved).
+     *
+     * @return true if cleared (or nothing was set), false if a newer event kept it
+     */
+    public boolean clearReadiness(int dir, long seen) {
+        long tick = dir == READ ? READ_TICK_MASK : WRITE_TICK_MASK;
+        long bits = (long) STREAM << shift(dir);
+        for (;;) {
+            long s = (long) STATE.getVolatile(this);
+            if ((s & tick) != (seen & tick)) {
+                return false;
+            }
+            if ((s & bits) == 0 || STATE.compareAndSet(this, s, s & ~bits)) {
+                return true;
+            }
         }
     }
 
@@ -218,8 +304,8 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
 
     /** What the awaiters of {@code dir} receive: taken, or only looked at if a poll waker will take it. */
     private Readiness deliver(int dir, boolean pollerWillTake) {
-        int s = (int) STATE.getVolatile(this);
-        int bits = (s >>> shift(dir)) & STREAM;
+        long s = (long) STATE.getVolatile(this);
+        int bits = (int) ((s >>> shift(dir)) & STREAM);
         if (bits == 0) {
             return Readiness.EMPTY; // a take won the race: nothing to hand out, keep the waiters
         }
@@ -242,7 +328,7 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
         Node head = heads[dir];
         heads[dir] = null;
         tails[dir] = null;
-        STATE.getAndBitwiseAnd(this, ~waitFlag(dir));
+        STATE.getAndBitwiseAnd(this, (long) ~waitFlag(dir));
         for (Node n = head; n != null; n = n.next) {
             n.linked = false; // remove() leaves it alone from now on
             n.result = result;
@@ -298,25 +384,29 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
     }
 
     /**
-     * Returns the stream's pending readiness and consumes it (HUP stays, sticky).
+     * Returns the stream's pending readiness and consumes it (HUP stays, sticky). In retained
+     * mode it only looks.
      *
      * @throws IOException if deregistered or the reactor closed
      */
     public Readiness take(int dir) throws IOException {
         int sh = shift(dir);
         for (;;) {
-            int s = (int) STATE.getVolatile(this);
+            long s = (long) STATE.getVolatile(this);
             if ((s & SHUTDOWN) != 0) {
                 throw failed();
             }
-            int bits = (s >>> sh) & STREAM;
+            int bits = (int) ((s >>> sh) & STREAM);
             if ((s & HUP_SEEN) != 0) {
                 bits |= Readiness.HUP;
             }
             if (bits == 0) {
                 return Readiness.EMPTY;
             }
-            int next = s & ~(STREAM << sh);
+            if (retained) {
+                return Readiness.of(bits);
+            }
+            long next = s & ~((long) STREAM << sh);
             if ((bits & Readiness.HUP) != 0) {
                 next |= HUP_SEEN;
             }
@@ -328,8 +418,8 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
 
     /** Puts bits back as pending (a waiter that received them could not return them). */
     private void restore(int dir, Readiness r) {
-        if (!r.isEmpty()) {
-            STATE.getAndBitwiseOr(this, (r.bits() & (dir == READ ? READ_BITS : WRITE_BITS)) << shift(dir));
+        if (!r.isEmpty() && !retained) { // retained: nothing was taken
+            STATE.getAndBitwiseOr(this, (long) ((r.bits() & (dir == READ ? READ_BITS : WRITE_BITS)) << shift(dir)));
         }
     }
 
@@ -430,7 +520,7 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
 
     private void enqueue(int dir, Node node) throws IOException {
         synchronized (lock) {
-            if (((int) STATE.getVolatile(this) & SHUTDOWN) != 0) {
+            if (((long) STATE.getVolatile(this) & SHUTDOWN) != 0) {
                 throw failed();
             }
             node.prev = tails[dir];
@@ -441,7 +531,7 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
             }
             tails[dir] = node;
             node.linked = true;
-            STATE.getAndBitwiseOr(this, waitFlag(dir));
+            STATE.getAndBitwiseOr(this, (long) waitFlag(dir));
         }
     }
 
@@ -465,7 +555,7 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
             node.next = null;
             node.linked = false;
             if (heads[dir] == null) {
-                STATE.getAndBitwiseAnd(this, ~waitFlag(dir));
+                STATE.getAndBitwiseAnd(this, (long) ~waitFlag(dir));
             }
             return true;
         }
@@ -478,11 +568,11 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
         Waker readWaker;
         Waker writeWaker;
         synchronized (lock) {
-            if (((int) STATE.getVolatile(this) & SHUTDOWN) != 0) {
+            if (((long) STATE.getVolatile(this) & SHUTDOWN) != 0) {
                 return;
             }
             failure = reason;
-            STATE.getAndBitwiseOr(this, SHUTDOWN);
+            STATE.getAndBitwiseOr(this, (long) SHUTDOWN);
             readers = detach(READ, Readiness.EMPTY, reason);
             writers = detach(WRITE, Readiness.EMPTY, reason);
         }
@@ -495,7 +585,7 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
     }
 
     public boolean isShutdown() {
-        return ((int) STATE.getVolatile(this) & SHUTDOWN) != 0;
+        return ((long) STATE.getVolatile(this) & SHUTDOWN) != 0;
     }
 
     private IOException failed() {
@@ -567,8 +657,8 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
 
     @Override
     public String toString() {
-        int s = (int) STATE.getVolatile(this);
-        return "ScheduledIo[fd=" + fd + ", read=" + Readiness.of(s & STREAM) + ", write="
-                + Readiness.of((s >>> 8) & STREAM) + ((s & SHUTDOWN) != 0 ? ", shut down" : "") + "]";
+        long s = (long) STATE.getVolatile(this);
+        return "ScheduledIo[fd=" + fd + ", read=" + readiness(s, READ) + ", write="
+                + readiness(s, WRITE) + ((s & SHUTDOWN) != 0 ? ", shut down" : "") + "]";
     }
 }

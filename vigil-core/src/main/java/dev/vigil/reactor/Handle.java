@@ -5,6 +5,10 @@ package dev.vigil.reactor;
  * through the handle of a closed reactor fails with a clear IOException.
  */
 public final class Handle {
+    static {
+        dev.vigil.internal.Handles.set(h -> ((Handle) h).reactor.poller);
+    }
+
     final Reactor reactor;
 
     Handle(Reactor reactor) {

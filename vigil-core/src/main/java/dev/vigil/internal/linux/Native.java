@@ -45,6 +45,15 @@ public final class Native {
         return LINKER.downcallHandle(symbol(name), fd, CAPTURE_ERRNO, Linker.Option.critical(false));
     }
 
+    /**
+     * {@link #critical} that may also be given heap memory (a segment over a Java array), which
+     * the VM then pins for the call: for non-blocking reads and writes of the caller's buffers
+     * without a copy.
+     */
+    static MethodHandle criticalWithHeap(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(symbol(name), fd, CAPTURE_ERRNO, Linker.Option.critical(true));
+    }
+
     /** {@code long syscall(long number, ...)} with the variadic part fixed by {@code fd}. */
     static MethodHandle syscall(FunctionDescriptor fd, boolean critical) {
         Linker.Option variadic = Linker.Option.firstVariadicArg(1);

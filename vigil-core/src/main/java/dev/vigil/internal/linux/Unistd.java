@@ -33,6 +33,7 @@ public final class Unistd {
     public static final int F_SETFL = 4;
     public static final int FD_CLOEXEC = 1;
     public static final int O_NONBLOCK = 0x800;
+    public static final int O_CLOEXEC = 0x80000;
     /** {@code preadv2} flag: fail with EAGAIN instead of blocking (honoured by eventfd). */
     public static final int RWF_NOWAIT = 0x8;
 
@@ -61,6 +62,11 @@ public final class Unistd {
             java.lang.foreign.Linker.Option.captureCallState("errno"),
             java.lang.foreign.Linker.Option.firstVariadicArg(2),
             java.lang.foreign.Linker.Option.critical(false));
+    /** {@code read}/{@code write} of a descriptor in non-blocking mode: they never wait, so critical, and heap buffers go straight in. */
+    private static final MethodHandle READ_NONBLOCKING = Native.criticalWithHeap("read", READ_WRITE);
+    private static final MethodHandle WRITE_NONBLOCKING = Native.criticalWithHeap("write", READ_WRITE);
+    /** {@code int pipe2(int fds[2], int flags)}. */
+    private static final MethodHandle PIPE2 = Native.critical("pipe2", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     /** {@code int sched_yield(void)}: may hand the CPU to another thread for a while, so not critical. */
     private static final MethodHandle SCHED_YIELD = Native.plain("sched_yield", FunctionDescriptor.of(C_INT));
     private static final MethodHandle GETEUID = Native.plain("geteuid", FunctionDescriptor.of(C_INT));
@@ -102,6 +108,36 @@ public final class Unistd {
     public static long readNoWait(Native.Scratch s, int fd, MemorySegment iovec) {
         try {
             return (long) PREADV2_NOWAIT.invokeExact(s.callState, fd, iovec, 1, -1L, 0L, RWF_NOWAIT);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code read(fd, buf, buf.byteSize())} on a descriptor in non-blocking mode ({@code O_NONBLOCK}
+     * set: the call never waits); {@code buf} may be a heap segment.
+     */
+    public static long readNonBlocking(Native.Scratch s, int fd, MemorySegment buf) {
+        try {
+            return (long) READ_NONBLOCKING.invokeExact(s.callState, fd, buf, buf.byteSize());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code write(fd, buf, buf.byteSize())} on a descriptor in non-blocking mode; {@code buf} may be a heap segment. */
+    public static long writeNonBlocking(Native.Scratch s, int fd, MemorySegment buf) {
+        try {
+            return (long) WRITE_NONBLOCKING.invokeExact(s.callState, fd, buf, buf.byteSize());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code pipe2(fds, flags)}: the two numbers go to {@code fds} (two ints). */
+    public static int pipe2(Native.Scratch s, MemorySegment fds, int flags) {
+        try {
+            return (int) PIPE2.invokeExact(s.callState, fds, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }

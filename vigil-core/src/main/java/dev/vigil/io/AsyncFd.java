@@ -1,0 +1,302 @@
+package dev.vigil.io;
+
+import dev.vigil.ErrnoException;
+import dev.vigil.RawDescriptor;
+import dev.vigil.internal.AsyncRegistration;
+import dev.vigil.internal.Deadline;
+import dev.vigil.internal.Handles;
+import dev.vigil.internal.ScheduledIo;
+import dev.vigil.reactor.Handle;
+import dev.vigil.reactor.Readiness;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.Serial;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Any non-blocking descriptor the caller owns, driven by a reactor: tokio's {@code AsyncFd},
+ * in Java. A thread that must wait parks (a virtual thread unmounts; no carrier is held in
+ * the kernel) until the reactor reports the descriptor ready, then runs the caller's
+ * non-blocking call again.
+ *
+ * <pre>{@code
+ * try (AsyncFd<TimerFd> timer = AsyncFd.register(TimerFd.open(NONBLOCK))) {
+ *     long expirations = timer.read(t -> t.readExpirations()); // throws wouldBlock() on EAGAIN
+ * }
+ * }</pre>
+ *
+ * <h2>Readiness is retained</h2>
+ * Once the reactor reports a direction ready it stays ready until a call on it meets
+ * would-block; only then is it cleared, and only if no new event arrived while the call ran
+ * (a per-direction tick), so an event racing the clear is never lost. Hang-up and errors
+ * wake readers and writers alike, and are cleared the same way, so nothing spins on them.
+ *
+ * <h2>Would-block</h2>
+ * A call says it would block by throwing {@link #wouldBlock()} or any
+ * {@link ErrnoException} whose errno is {@code EAGAIN}. Any other exception ends the
+ * operation and reaches the caller as it is.
+ *
+ * <h2>Ownership and threads</h2>
+ * The descriptor stays the caller's: {@link #close()} deregisters it and leaves it open.
+ * Close the AsyncFd first, then the descriptor. Any number of threads may read and write at
+ * once. An interrupted wait ends with {@link InterruptedIOException}, the interrupt status
+ * kept and the AsyncFd still usable; {@link #close()} ends every wait with
+ * {@link dev.vigil.ClosedException}.
+ *
+ * @param <T> the descriptor's type
+ */
+public final class AsyncFd<T extends RawDescriptor> implements AutoCloseable {
+    /** The caller's non-blocking operation on the descriptor. */
+    @FunctionalInterface
+    public interface IoCall<T, R> {
+        R call(T io) throws IOException;
+    }
+
+    private static final int READ = ScheduledIo.READ;
+    private static final int WRITE = ScheduledIo.WRITE;
+    private static final IOException WOULD_BLOCK = new WouldBlock();
+
+    private final T io;
+    private final AsyncRegistration registration;
+
+    private AsyncFd(T io, AsyncRegistration registration) {
+        this.io = io;
+        this.registration = registration;
+    }
+
+    /**
+     * Registers {@code io} with the default reactor.
+     *
+     * @throws IllegalArgumentException if the descriptor is in blocking mode ({@code O_NONBLOCK}
+     *                                  is not set; vigil never sets it for you, since other
+     *                                  holders of the file share the flag)
+     * @throws dev.vigil.ClosedException if {@code io} is closed
+     */
+    public static <T extends RawDescriptor> AsyncFd<T> register(T io) throws IOException {
+        Objects.requireNonNull(io, "io must not be null");
+        return new AsyncFd<>(io, AsyncRegistration.register(io, null));
+    }
+
+    /** {@link #register(RawDescriptor)} with the reactor of {@code handle}. */
+    public static <T extends RawDescriptor> AsyncFd<T> register(T io, Handle handle) throws IOException {
+        Objects.requireNonNull(io, "io must not be null");
+        Objects.requireNonNull(handle, "handle must not be null");
+        return new AsyncFd<>(io, AsyncRegistration.register(io, Handles.poller(handle)));
+    }
+
+    /**
+     * The exception a call throws to say it would block: one preallocated instance without a
+     * stack trace, so saying it costs nothing.
+     */
+    public static IOException wouldBlock() {
+        return WOULD_BLOCK;
+    }
+
+    /** The registered descriptor. */
+    public T get() {
+        return io;
+    }
+
+    /**
+     * Runs {@code call} once the descriptor is readable, waiting as long as it would block.
+     *
+     * @throws InterruptedIOException   if interrupted while waiting (status kept; usable after)
+     * @throws dev.vigil.ClosedException if this AsyncFd is closed, before or during the wait
+     */
+    public <R> R read(IoCall<? super T, R> call) throws IOException {
+        return run(READ, Objects.requireNonNull(call, "call must not be null"));
+    }
+
+    /** As {@link #read}, once the descriptor is writable. */
+    public <R> R write(IoCall<? super T, R> call) throws IOException {
+        registration.wantWrite();
+        return run(WRITE, Objects.requireNonNull(call, "call must not be null"));
+    }
+
+    /**
+     * Runs {@code call} once, now, without waiting.
+     *
+     * @throws IOException {@link #wouldBlock()} if it would block (the read readiness is
+     *                     cleared then), or what the call threw
+     */
+    public <R> R tryRead(IoCall<? super T, R> call) throws IOException {
+        return tryOnce(READ, Objects.requireNonNull(call, "call must not be null"));
+    }
+
+    /** As {@link #tryRead}, for writing. */
+    public <R> R tryWrite(IoCall<? super T, R> call) throws IOException {
+        registration.wantWrite();
+        return tryOnce(WRITE, Objects.requireNonNull(call, "call must not be null"));
+    }
+
+    /**
+     * {@link #read} without a waiting thread: the future completes with the call's result.
+     * While the descriptor is not ready, the call runs again on the reactor's thread once it
+     * is, so it must be short. Cancelling the future stops it.
+     */
+    public <R> CompletableFuture<R> readAsync(IoCall<? super T, R> call) {
+        CompletableFuture<R> result = new CompletableFuture<>();
+        attemptAsync(READ, Objects.requireNonNull(call, "call must not be null"), result);
+        return result;
+    }
+
+    /** As {@link #readAsync}, for writing. */
+    public <R> CompletableFuture<R> writeAsync(IoCall<? super T, R> call) {
+        CompletableFuture<R> result = new CompletableFuture<>();
+        try {
+            registration.wantWrite();
+        } catch (IOException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        attemptAsync(WRITE, Objects.requireNonNull(call, "call must not be null"), result);
+        return result;
+    }
+
+    /** Waits until the descriptor is readable (or hung up, or in error) and says how; nothing is cleared. */
+    public Readiness awaitReadable() throws IOException {
+        return await(READ, Deadline.FOREVER);
+    }
+
+    /** {@link #awaitReadable()}, giving up after {@code timeout}: then {@link Readiness#EMPTY}. */
+    public Readiness awaitReadable(Duration timeout) throws IOException {
+        return await(READ, Deadline.toNanos(timeout));
+    }
+
+    /** Waits until the descriptor is writable (or hung up, or in error) and says how; nothing is cleared. */
+    public Readiness awaitWritable() throws IOException {
+        registration.wantWrite();
+        return await(WRITE, Deadline.FOREVER);
+    }
+
+    /** {@link #awaitWritable()}, giving up after {@code timeout}: then {@link Readiness#EMPTY}. */
+    public Readiness awaitWritable(Duration timeout) throws IOException {
+        registration.wantWrite();
+        return await(WRITE, Deadline.toNanos(timeout));
+    }
+
+    /** True once {@link #close()} has been called (or the reactor closed). */
+    public boolean isClosed() {
+        return registration.isClosed();
+    }
+
+    /**
+     * Deregisters the descriptor and ends every wait with {@link dev.vigil.ClosedException};
+     * the descriptor itself stays open (it is the caller's). Calling close again does nothing.
+     */
+    @Override
+    public void close() {
+        registration.close();
+    }
+
+    @Override
+    public String toString() {
+        return "AsyncFd[" + io + ", " + registration + "]";
+    }
+
+    // ---------------------------------------------------------------- the loops
+
+    private <R> R run(int dir, IoCall<? super T, R> call) throws IOException {
+        for (;;) {
+            long seen = registration.state(); // before the call: an event during it moves the tick
+            try {
+                return call.call(io);
+            } catch (IOException e) {
+                if (!isWouldBlock(e)) {
+                    throw e;
+                }
+            }
+            registration.clear(dir, seen);
+            await(dir, Deadline.FOREVER);
+        }
+    }
+
+    private <R> R tryOnce(int dir, IoCall<? super T, R> call) throws IOException {
+        long seen = registration.state();
+        try {
+            return call.call(io);
+        } catch (IOException e) {
+            if (isWouldBlock(e)) {
+                registration.clear(dir, seen);
+                throw WOULD_BLOCK;
+            }
+            throw e;
+        }
+    }
+
+    private <R> void attemptAsync(int dir, IoCall<? super T, R> call, CompletableFuture<R> result) {
+        for (;;) {
+            if (result.isDone()) {
+                return; // cancelled
+            }
+            long seen;
+            try {
+                seen = registration.state();
+            } catch (IOException closed) {
+                result.completeExceptionally(closed);
+                return;
+            }
+            try {
+                result.complete(call.call(io));
+                return;
+            } catch (IOException e) {
+                if (!isWouldBlock(e)) {
+                    result.completeExceptionally(e);
+                    return;
+                }
+            } catch (RuntimeException | Error e) {
+                result.completeExceptionally(e);
+                return;
+            }
+            registration.clear(dir, seen);
+            CompletableFuture<Readiness> ready = registration.future(dir);
+            if (ready.isDone() && !ready.isCompletedExceptionally()) {
+                continue; // ready already (an event raced the clear): no need to go round the reactor
+            }
+            ready.whenComplete((r, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(error);
+                } else {
+                    attemptAsync(dir, call, result);
+                }
+            });
+            result.whenComplete((r, error) -> ready.cancel(false)); // a cancelled result takes its waiter out
+            return;
+        }
+    }
+
+    private Readiness await(int dir, long nanos) throws IOException {
+        try {
+            return registration.await(dir, nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            InterruptedIOException x = new InterruptedIOException("interrupted while waiting for the descriptor to become "
+                    + (dir == READ ? "readable" : "writable") + "; the AsyncFd is still usable");
+            x.initCause(e);
+            throw x;
+        }
+    }
+
+    private static boolean isWouldBlock(IOException e) {
+        return e == WOULD_BLOCK || e instanceof ErrnoException x && AsyncRegistration.isWouldBlock(x);
+    }
+
+    /** The one would-block instance: no stack trace, and no cause can be set (it was set to none). */
+    private static final class WouldBlock extends IOException {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        WouldBlock() {
+            super("the operation would block (EAGAIN)", null);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+
+    }
+}

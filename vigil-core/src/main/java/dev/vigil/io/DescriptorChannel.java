@@ -1,0 +1,260 @@
+package dev.vigil.io;
+
+import dev.vigil.ClosedException;
+import dev.vigil.RawDescriptor;
+import dev.vigil.internal.ByteStreams;
+import dev.vigil.internal.Cleanup;
+import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.Owned;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * What every vigil byte stream is made of: a descriptor in non-blocking mode that vigil
+ * owns, registered as an {@link AsyncFd} with the default reactor, read and written one
+ * non-blocking call at a time. A call that would block parks the thread on the reactor (a
+ * virtual thread unmounts) and is made again once the descriptor is ready.
+ *
+ * <p>Readers are served one at a time, as are writers, so that a write of a whole buffer is
+ * not interleaved with another thread's. An interrupt of a waiting thread ends its call
+ * with {@link InterruptedIOException}, the interrupt status kept and the stream still open;
+ * {@link #close()} ends every waiting call with {@link ClosedException}.
+ */
+abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
+    private final Descriptor fd;
+    private final AsyncFd<DescriptorChannel> async;
+    private final String what;
+    private final ReentrantLock readLock = new ReentrantLock();
+    private final ReentrantLock writeLock = new ReentrantLock();
+
+    /** Takes {@code fd} over: if this fails, {@code fd} is closed. */
+    DescriptorChannel(Descriptor fd, String what) throws IOException {
+        this.fd = fd;
+        this.what = what;
+        try {
+            this.async = AsyncFd.register(this);
+        } catch (Throwable t) {
+            fd.close();
+            throw t;
+        }
+        Cleanup.watch(this, fd, what);
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** Reads at least one byte into {@code dst} (waiting for it), or returns -1 at end of stream. */
+    int readSome(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst must not be null");
+        if (!dst.hasRemaining()) {
+            ensureOpen();
+            return 0;
+        }
+        lock(readLock, "reading");
+        try {
+            return async.read(c -> readNow(dst));
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /** One read without waiting: the count read, 0 if nothing is there now, -1 at end of stream. */
+    int tryReadSome(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst must not be null");
+        if (!dst.hasRemaining()) {
+            ensureOpen();
+            return 0;
+        }
+        try {
+            return async.tryRead(c -> readNow(dst));
+        } catch (IOException e) {
+            if (e == AsyncFd.wouldBlock()) {
+                return 0;
+            }
+            throw e;
+        }
+    }
+
+    /** {@link #readSome} without a waiting thread. */
+    CompletableFuture<Integer> readSomeAsync(ByteBuffer dst) {
+        Objects.requireNonNull(dst, "dst must not be null");
+        if (!dst.hasRemaining()) {
+            return isOpen() ? CompletableFuture.completedFuture(0)
+                    : CompletableFuture.failedFuture(new ClosedException(what + " is closed"));
+        }
+        return async.readAsync(c -> readNow(dst));
+    }
+
+    /** Fills the buffers in order: waits for the first byte, then takes what is there without waiting. */
+    long readScattering(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, Objects.requireNonNull(dsts, "dsts must not be null").length);
+        int first = offset;
+        while (first < offset + length && !Objects.requireNonNull(dsts[first], "a buffer must not be null").hasRemaining()) {
+            first++;
+        }
+        if (first == offset + length) {
+            ensureOpen();
+            return 0;
+        }
+        long total = readSome(dsts[first]);
+        if (total < 0) {
+            return total;
+        }
+        int end = offset + length;
+        for (int i = first; !dsts[i].hasRemaining(); ) { // the last buffer filled: more may be there now
+            do {
+                i++;
+            } while (i < end && !Objects.requireNonNull(dsts[i], "a buffer must not be null").hasRemaining());
+            if (i == end) {
+                break;
+            }
+            int n = tryReadSome(dsts[i]);
+            if (n <= 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    private int readNow(ByteBuffer dst) throws IOException {
+        int n = ByteStreams.read(fd, dst, what + " read");
+        if (n == ByteStreams.WOULD_BLOCK) {
+            throw AsyncFd.wouldBlock();
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /** Writes every remaining byte of {@code src}, waiting for room as often as needed. */
+    int writeAll(ByteBuffer src) throws IOException {
+        Objects.requireNonNull(src, "src must not be null");
+        if (!src.hasRemaining()) {
+            ensureOpen();
+            return 0;
+        }
+        lock(writeLock, "writing");
+        int total = 0;
+        try {
+            while (src.hasRemaining()) {
+                total += async.write(c -> writeNow(src));
+            }
+            return total;
+        } catch (InterruptedIOException e) {
+            e.bytesTransferred = total;
+            throw e;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** One write without waiting: the count written, 0 if there is no room now. */
+    int tryWriteSome(ByteBuffer src) throws IOException {
+        Objects.requireNonNull(src, "src must not be null");
+        if (!src.hasRemaining()) {
+            ensureOpen();
+            return 0;
+        }
+        try {
+            return async.tryWrite(c -> writeNow(src));
+        } catch (IOException e) {
+            if (e == AsyncFd.wouldBlock()) {
+                return 0;
+            }
+            throw e;
+        }
+    }
+
+    /** {@link #writeAll} without a waiting thread: completes with the count once every byte is written. */
+    CompletableFuture<Integer> writeAllAsync(ByteBuffer src) {
+        Objects.requireNonNull(src, "src must not be null");
+        return writeRest(src, 0);
+    }
+
+    private CompletableFuture<Integer> writeRest(ByteBuffer src, int done) {
+        if (!src.hasRemaining()) {
+            return CompletableFuture.completedFuture(done);
+        }
+        return async.writeAsync(c -> writeNow(src)).thenCompose(n -> writeRest(src, done + n));
+    }
+
+    /** Writes the buffers in order, each whole. */
+    long writeGathering(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, Objects.requireNonNull(srcs, "srcs must not be null").length);
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            total += writeAll(Objects.requireNonNull(srcs[i], "a buffer must not be null"));
+        }
+        return total;
+    }
+
+    private int writeNow(ByteBuffer src) throws IOException {
+        int n = ByteStreams.write(fd, src, what + " write");
+        if (n == ByteStreams.WOULD_BLOCK) {
+            throw AsyncFd.wouldBlock();
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- the descriptor
+
+    private static void lock(ReentrantLock lock, String doing) throws InterruptedIOException {
+        try {
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for another thread " + doing
+                    + "; the stream is still usable");
+        }
+    }
+
+    private void ensureOpen() throws ClosedException {
+        if (fd.isClosed()) {
+            throw new ClosedException(what + " is closed");
+        }
+    }
+
+    /**
+     * The descriptor number, still owned by this stream.
+     *
+     * @throws IllegalStateException if the stream is closed
+     */
+    @Override
+    public int rawDescriptor() {
+        return fd.openNumber();
+    }
+
+    /** @hidden */
+    @Override
+    public Descriptor ownedDescriptor() {
+        return fd;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !fd.isClosed();
+    }
+
+    /**
+     * Closes the stream: waiting calls end with {@link ClosedException}, and the number is
+     * released once no call is inside the kernel with it. Calling close again does nothing.
+     */
+    @Override
+    public void close() {
+        if (!fd.isClosed()) {
+            async.close();
+            fd.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return what + "[" + fd + "]";
+    }
+}
