@@ -55,15 +55,19 @@ public final class ByteStreams {
     }
 
     /**
-     * One write of {@code src}'s remaining bytes (or as many as fit), advancing its position.
+     * One write of {@code src}'s remaining bytes (or as many as fit), advancing its position;
+     * {@code socket}: with {@code send(MSG_NOSIGNAL)}.
      *
      * @return the count written, or {@link #WOULD_BLOCK}
      */
-    public static int write(Descriptor fd, ByteBuffer src, String what) throws IOException {
+    public static int write(Descriptor fd, ByteBuffer src, boolean socket, String what) throws IOException {
         int raw = fd.acquire();
         try {
             Native.Scratch s = Native.Scratch.get();
-            long n = Calls.tryNow(s, raw, (sc, r) -> Unistd.writeNonBlocking(sc, r, MemorySegment.ofBuffer(src)), what);
+            // A socket is written with send(MSG_NOSIGNAL): a closed peer is EPIPE, never SIGPIPE.
+            long n = socket
+                    ? Calls.tryNow(s, raw, (sc, r) -> Unistd.sendNonBlocking(sc, r, MemorySegment.ofBuffer(src)), what)
+                    : Calls.tryNow(s, raw, (sc, r) -> Unistd.writeNonBlocking(sc, r, MemorySegment.ofBuffer(src)), what);
             if (n == Waiting.NOT_YET) {
                 return WOULD_BLOCK;
             }

@@ -28,15 +28,22 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
     private final Descriptor fd;
-    private final AsyncFd<DescriptorChannel> async;
+    /** Its registration with the default reactor (package-private: listeners and connects wait through it). */
+    final AsyncFd<DescriptorChannel> async;
     private final String what;
+    private final boolean socket;
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
 
-    /** Takes {@code fd} over: if this fails, {@code fd} is closed. */
-    DescriptorChannel(Descriptor fd, String what) throws IOException {
+    /**
+     * Takes {@code fd} over: if this fails, {@code fd} is closed.
+     *
+     * @param socket true for a socket, written with {@code send(MSG_NOSIGNAL)}
+     */
+    DescriptorChannel(Descriptor fd, String what, boolean socket) throws IOException {
         this.fd = fd;
         this.what = what;
+        this.socket = socket;
         try {
             this.async = AsyncFd.register(this);
         } catch (Throwable t) {
@@ -195,7 +202,7 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
     }
 
     private int writeNow(ByteBuffer src) throws IOException {
-        int n = ByteStreams.write(fd, src, what + " write");
+        int n = ByteStreams.write(fd, src, socket, what + " write");
         if (n == ByteStreams.WOULD_BLOCK) {
             throw AsyncFd.wouldBlock();
         }
@@ -214,7 +221,7 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
         }
     }
 
-    private void ensureOpen() throws ClosedException {
+    void ensureOpen() throws ClosedException {
         if (fd.isClosed()) {
             throw new ClosedException(what + " is closed");
         }

@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class PipeSink extends DescriptorChannel implements GatheringByteChannel {
     PipeSink(Descriptor fd) throws IOException {
-        super(fd, "PipeSink");
+        super(fd, "PipeSink", false);
     }
 
     /**

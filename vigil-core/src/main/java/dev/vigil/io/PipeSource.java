@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class PipeSource extends DescriptorChannel implements ScatteringByteChannel {
     PipeSource(Descriptor fd) throws IOException {
-        super(fd, "PipeSource");
+        super(fd, "PipeSource", false);
     }
 
     /**

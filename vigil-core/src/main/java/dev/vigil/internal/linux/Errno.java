@@ -17,4 +17,5 @@ public final class Errno {
     public static final int ENOSYS = 38;
     public static final int ECONNABORTED = 103;
     public static final int ECONNREFUSED = 111;
+    public static final int EINPROGRESS = 115;
 }

@@ -50,11 +50,22 @@ public final class Socket {
     private Socket() {}
 
     public static final int AF_UNIX = 1;
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
+    public static final int SOCK_STREAM = 1;
     public static final int SOCK_SEQPACKET = 5;
     public static final int SOCK_NONBLOCK = 0x800;
     public static final int SOCK_CLOEXEC = 0x80000;
     public static final int SOL_SOCKET = 1;
     public static final int SO_PEERCRED = 17;
+    public static final int SO_REUSEADDR = 2;
+    public static final int SO_ERROR = 4;
+    public static final int IPPROTO_TCP = 6;
+    public static final int TCP_NODELAY = 1;
+    public static final int SHUT_RD = 0;
+    public static final int SHUT_WR = 1;
+    /** {@code struct sockaddr_storage}: room for any address. */
+    public static final int SOCKADDR_STORAGE_SIZE = 128;
     public static final int SCM_RIGHTS = 1;
     /** The kernel's limit of descriptors in one message ({@code SCM_MAX_FD}). */
     public static final int SCM_MAX_FD = 253;
@@ -220,6 +231,12 @@ public final class Socket {
             Native.direct(MSG_CALL, 47, 212, false), () -> Native.blocking("recvmsg", MSG_CALL));
     private static final MethodHandle GETSOCKOPT = Native.critical("getsockopt",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_POINTER));
+    private static final MethodHandle SETSOCKOPT = Native.critical("setsockopt",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_INT));
+    private static final FunctionDescriptor NAME_CALL = FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER);
+    private static final MethodHandle GETSOCKNAME = Native.critical("getsockname", NAME_CALL);
+    private static final MethodHandle GETPEERNAME = Native.critical("getpeername", NAME_CALL);
+    private static final MethodHandle SHUTDOWN = Native.critical("shutdown", FunctionDescriptor.of(C_INT, C_INT, C_INT));
 
     public static int socket(Native.Scratch s, int domain, int type, int protocol) {
         try {
@@ -305,6 +322,40 @@ public final class Socket {
     public static int getsockopt(Native.Scratch s, int fd, int level, int name, MemorySegment value, MemorySegment len) {
         try {
             return (int) GETSOCKOPT.invokeExact(s.callState, fd, level, name, value, len);
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+
+    public static int setsockopt(Native.Scratch s, int fd, int level, int name, MemorySegment value, int len) {
+        try {
+            return (int) SETSOCKOPT.invokeExact(s.callState, fd, level, name, value, len);
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+
+    /** {@code len} holds the address's capacity on entry and its length on return. */
+    public static int getsockname(Native.Scratch s, int fd, MemorySegment addr, MemorySegment len) {
+        try {
+            return (int) GETSOCKNAME.invokeExact(s.callState, fd, addr, len);
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+
+    /** {@code len} holds the address's capacity on entry and its length on return. */
+    public static int getpeername(Native.Scratch s, int fd, MemorySegment addr, MemorySegment len) {
+        try {
+            return (int) GETPEERNAME.invokeExact(s.callState, fd, addr, len);
+        } catch (Throwable t) {
+            throw Unistd.rethrow(t);
+        }
+    }
+
+    public static int shutdown(Native.Scratch s, int fd, int how) {
+        try {
+            return (int) SHUTDOWN.invokeExact(s.callState, fd, how);
         } catch (Throwable t) {
             throw Unistd.rethrow(t);
         }

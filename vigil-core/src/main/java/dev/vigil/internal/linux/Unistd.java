@@ -65,6 +65,9 @@ public final class Unistd {
     /** {@code read}/{@code write} of a descriptor in non-blocking mode: they never wait, so critical, and heap buffers go straight in. */
     private static final MethodHandle READ_NONBLOCKING = Native.criticalWithHeap("read", READ_WRITE);
     private static final MethodHandle WRITE_NONBLOCKING = Native.criticalWithHeap("write", READ_WRITE);
+    /** {@code send(fd, buf, len, flags)}: with MSG_DONTWAIT never waits, so critical. */
+    private static final MethodHandle SEND_NONBLOCKING = Native.criticalWithHeap("send",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_INT));
     /** {@code int pipe2(int fds[2], int flags)}. */
     private static final MethodHandle PIPE2 = Native.critical("pipe2", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     /** {@code int sched_yield(void)}: may hand the CPU to another thread for a while, so not critical. */
@@ -129,6 +132,19 @@ public final class Unistd {
     public static long writeNonBlocking(Native.Scratch s, int fd, MemorySegment buf) {
         try {
             return (long) WRITE_NONBLOCKING.invokeExact(s.callState, fd, buf, buf.byteSize());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code send(fd, buf, buf.byteSize(), MSG_DONTWAIT | MSG_NOSIGNAL)}: a socket write that
+     * never waits and never raises {@code SIGPIPE} ({@code EPIPE} instead); {@code buf} may
+     * be a heap segment.
+     */
+    public static long sendNonBlocking(Native.Scratch s, int fd, MemorySegment buf) {
+        try {
+            return (long) SEND_NONBLOCKING.invokeExact(s.callState, fd, buf, buf.byteSize(), 0x40 | 0x4000);
         } catch (Throwable t) {
             throw rethrow(t);
         }

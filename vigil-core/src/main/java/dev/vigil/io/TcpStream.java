@@ -1,0 +1,183 @@
+package dev.vigil.io;
+
+import dev.vigil.internal.Deadline;
+import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.InetSockets;
+import dev.vigil.reactor.Readiness;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ScatteringByteChannel;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A TCP connection, IPv4 or IPv6, non-blocking and driven by the default reactor.
+ * {@link #read(ByteBuffer)} waits for at least one byte (a virtual thread parks, holding no
+ * carrier) and returns -1 at end of stream; {@link #write(ByteBuffer)} waits until every
+ * byte is written. {@code TCP_NODELAY} is on. A reset connection is an
+ * {@link dev.vigil.ErrnoException} naming {@code ECONNRESET}; writing after the peer has
+ * gone is {@code EPIPE}, never a {@code SIGPIPE}.
+ *
+ * <p>An interrupted read or write throws {@link java.io.InterruptedIOException} with the
+ * interrupt status kept, and the stream stays open and usable (unlike the JDK's channels);
+ * {@link #close()} from another thread ends a waiting call with {@link dev.vigil.ClosedException}.
+ */
+public final class TcpStream extends DescriptorChannel implements ByteChannel, ScatteringByteChannel, GatheringByteChannel {
+    private TcpStream(Descriptor fd) throws IOException {
+        super(fd, "TcpStream", true);
+    }
+
+    /** A connection accept4 just returned. */
+    static TcpStream accepted(int number) throws IOException {
+        TcpStream t = new TcpStream(Descriptor.adoptNew(number, "TcpStream"));
+        try {
+            InetSockets.setNoDelay(t.ownedDescriptor(), true);
+            return t;
+        } catch (IOException | RuntimeException e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    /** Connects to {@code address}, waiting (parked) as long as it takes. */
+    public static TcpStream connect(InetSocketAddress address) throws IOException {
+        return connect(address, null);
+    }
+
+    /**
+     * Connects to {@code address}, waiting at most {@code timeout} ({@code null}: no limit).
+     *
+     * @throws SocketTimeoutException          if the connection was not made in time; nothing is left open
+     * @throws dev.vigil.ErrnoException        for example {@code ECONNREFUSED}
+     * @throws java.io.InterruptedIOException  if interrupted while waiting (status kept); nothing is left open
+     * @throws java.net.UnknownHostException   if the address is unresolved
+     */
+    public static TcpStream connect(InetSocketAddress address, Duration timeout) throws IOException {
+        Objects.requireNonNull(address, "address must not be null");
+        long total = timeout == null ? Deadline.FOREVER : Deadline.toNanos(timeout);
+        TcpStream t = new TcpStream(Descriptor.adoptNew(InetSockets.open(address), "TcpStream"));
+        try {
+            Descriptor fd = t.ownedDescriptor();
+            if (!InetSockets.startConnect(fd, address)) {
+                long start = System.nanoTime();
+                while (!t.connected(address)) {
+                    long left = Deadline.remaining(start, total);
+                    Readiness r = left == 0 ? Readiness.EMPTY
+                            : total == Deadline.FOREVER ? t.async.awaitWritable() : t.async.awaitWritable(Duration.ofNanos(left));
+                    if (r.isEmpty()) {
+                        throw new SocketTimeoutException("connect to " + address + " timed out after " + timeout);
+                    }
+                }
+            }
+            InetSockets.setNoDelay(fd, true);
+            return t;
+        } catch (IOException | RuntimeException e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    /** The outcome of a connect under way, if it has one (the write readiness cleared if not). */
+    private boolean connected(InetSocketAddress address) throws IOException {
+        try {
+            return async.tryWrite(c -> {
+                if (!InetSockets.finishConnect(ownedDescriptor(), address)) {
+                    throw AsyncFd.wouldBlock();
+                }
+                return true;
+            });
+        } catch (IOException e) {
+            if (e == AsyncFd.wouldBlock()) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Reads at least one byte into {@code dst}, waiting for it.
+     *
+     * @return the count read (0 only if {@code dst} is full), or -1 at end of stream
+     */
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        return readSome(dst);
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        return readScattering(dsts, offset, length);
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts) throws IOException {
+        return readScattering(dsts, 0, dsts.length);
+    }
+
+    /** Writes every remaining byte of {@code src}, waiting for room as often as needed. */
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        return writeAll(src);
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        return writeGathering(srcs, offset, length);
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs) throws IOException {
+        return writeGathering(srcs, 0, srcs.length);
+    }
+
+    /** Reads what is there now without waiting: the count, 0 if nothing, -1 at end of stream. */
+    public int tryRead(ByteBuffer dst) throws IOException {
+        return tryReadSome(dst);
+    }
+
+    /** Writes what fits now without waiting: the count, 0 if there is no room. */
+    public int tryWrite(ByteBuffer src) throws IOException {
+        return tryWriteSome(src);
+    }
+
+    /** {@link #read(ByteBuffer)} without a waiting thread. */
+    public CompletableFuture<Integer> readAsync(ByteBuffer dst) {
+        return readSomeAsync(dst);
+    }
+
+    /** {@link #write(ByteBuffer)} without a waiting thread: completes once every byte is written. */
+    public CompletableFuture<Integer> writeAsync(ByteBuffer src) {
+        return writeAllAsync(src);
+    }
+
+    /** The local end's address. */
+    public InetSocketAddress localAddress() throws IOException {
+        return InetSockets.localAddress(ownedDescriptor());
+    }
+
+    /** The peer's address. */
+    public InetSocketAddress remoteAddress() throws IOException {
+        return InetSockets.remoteAddress(ownedDescriptor());
+    }
+
+    /** Turns Nagle's algorithm off ({@code true}, the default) or on. */
+    public void setNoDelay(boolean on) throws IOException {
+        InetSockets.setNoDelay(ownedDescriptor(), on);
+    }
+
+    /** No more reading: later reads return -1. */
+    public void shutdownInput() throws IOException {
+        InetSockets.shutdown(ownedDescriptor(), true);
+    }
+
+    /** No more writing: the peer reads end of stream once it has read what was sent. */
+    public void shutdownOutput() throws IOException {
+        InetSockets.shutdown(ownedDescriptor(), false);
+    }
+}
