@@ -211,6 +211,24 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
 
     // ---------------------------------------------------------------- the descriptor
 
+    /** Takes the readers' turn (interruptibly), for a read made by a subclass; give it back with {@link #unlockRead}. */
+    void lockRead() throws InterruptedIOException {
+        lock(readLock, "reading");
+    }
+
+    void unlockRead() {
+        readLock.unlock();
+    }
+
+    /** Takes the writers' turn (interruptibly), for a write made by a subclass; give it back with {@link #unlockWrite}. */
+    void lockWrite() throws InterruptedIOException {
+        lock(writeLock, "writing");
+    }
+
+    void unlockWrite() {
+        writeLock.unlock();
+    }
+
     private static void lock(ReentrantLock lock, String doing) throws InterruptedIOException {
         try {
             lock.lockInterruptibly();

@@ -1,7 +1,7 @@
 package dev.vigil.io;
 
 import dev.vigil.internal.Descriptor;
-import dev.vigil.internal.InetSockets;
+import dev.vigil.internal.StreamSockets;
 import dev.vigil.internal.Waiting;
 
 import java.io.IOException;
@@ -52,7 +52,7 @@ public final class TcpListener extends DescriptorChannel {
         if (backlog < 1) {
             throw new IllegalArgumentException("backlog must be positive, got " + backlog);
         }
-        return new TcpListener(Descriptor.adoptNew(InetSockets.listen(address, backlog), "TcpListener"));
+        return new TcpListener(Descriptor.adoptNew(StreamSockets.listen(address, backlog), "TcpListener"));
     }
 
     /**
@@ -89,7 +89,7 @@ public final class TcpListener extends DescriptorChannel {
     }
 
     private int acceptNow() throws IOException {
-        long number = InetSockets.accept(ownedDescriptor());
+        long number = StreamSockets.accept(ownedDescriptor());
         if (number == Waiting.NOT_YET) {
             throw AsyncFd.wouldBlock();
         }
@@ -98,6 +98,6 @@ public final class TcpListener extends DescriptorChannel {
 
     /** The address this listener is bound to (with the port the kernel chose for port 0). */
     public InetSocketAddress localAddress() throws IOException {
-        return InetSockets.localAddress(ownedDescriptor());
+        return StreamSockets.localAddress(ownedDescriptor());
     }
 }

@@ -2,7 +2,7 @@ package dev.vigil.io;
 
 import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
-import dev.vigil.internal.InetSockets;
+import dev.vigil.internal.StreamSockets;
 import dev.vigil.reactor.Readiness;
 
 import java.io.IOException;
@@ -37,7 +37,7 @@ public final class TcpStream extends DescriptorChannel implements ByteChannel, S
     static TcpStream accepted(int number) throws IOException {
         TcpStream t = new TcpStream(Descriptor.adoptNew(number, "TcpStream"));
         try {
-            InetSockets.setNoDelay(t.ownedDescriptor(), true);
+            StreamSockets.setNoDelay(t.ownedDescriptor(), true);
             return t;
         } catch (IOException | RuntimeException e) {
             t.close();
@@ -61,10 +61,10 @@ public final class TcpStream extends DescriptorChannel implements ByteChannel, S
     public static TcpStream connect(InetSocketAddress address, Duration timeout) throws IOException {
         Objects.requireNonNull(address, "address must not be null");
         long total = timeout == null ? Deadline.FOREVER : Deadline.toNanos(timeout);
-        TcpStream t = new TcpStream(Descriptor.adoptNew(InetSockets.open(address), "TcpStream"));
+        TcpStream t = new TcpStream(Descriptor.adoptNew(StreamSockets.open(address), "TcpStream"));
         try {
             Descriptor fd = t.ownedDescriptor();
-            if (!InetSockets.startConnect(fd, address)) {
+            if (!StreamSockets.startConnect(fd, address)) {
                 long start = System.nanoTime();
                 while (!t.connected(address)) {
                     long left = Deadline.remaining(start, total);
@@ -75,7 +75,7 @@ public final class TcpStream extends DescriptorChannel implements ByteChannel, S
                     }
                 }
             }
-            InetSockets.setNoDelay(fd, true);
+            StreamSockets.setNoDelay(fd, true);
             return t;
         } catch (IOException | RuntimeException e) {
             t.close();
@@ -87,7 +87,7 @@ public final class TcpStream extends DescriptorChannel implements ByteChannel, S
     private boolean connected(InetSocketAddress address) throws IOException {
         try {
             return async.tryWrite(c -> {
-                if (!InetSockets.finishConnect(ownedDescriptor(), address)) {
+                if (!StreamSockets.finishConnect(ownedDescriptor(), address)) {
                     throw AsyncFd.wouldBlock();
                 }
                 return true;
@@ -158,26 +158,26 @@ public final class TcpStream extends DescriptorChannel implements ByteChannel, S
 
     /** The local end's address. */
     public InetSocketAddress localAddress() throws IOException {
-        return InetSockets.localAddress(ownedDescriptor());
+        return StreamSockets.localAddress(ownedDescriptor());
     }
 
     /** The peer's address. */
     public InetSocketAddress remoteAddress() throws IOException {
-        return InetSockets.remoteAddress(ownedDescriptor());
+        return StreamSockets.remoteAddress(ownedDescriptor());
     }
 
     /** Turns Nagle's algorithm off ({@code true}, the default) or on. */
     public void setNoDelay(boolean on) throws IOException {
-        InetSockets.setNoDelay(ownedDescriptor(), on);
+        StreamSockets.setNoDelay(ownedDescriptor(), on);
     }
 
     /** No more reading: later reads return -1. */
     public void shutdownInput() throws IOException {
-        InetSockets.shutdown(ownedDescriptor(), true);
+        StreamSockets.shutdown(ownedDescriptor(), true);
     }
 
     /** No more writing: the peer reads end of stream once it has read what was sent. */
     public void shutdownOutput() throws IOException {
-        InetSockets.shutdown(ownedDescriptor(), false);
+        StreamSockets.shutdown(ownedDescriptor(), false);
     }
 }

@@ -17,13 +17,13 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
 /**
- * The kernel side of vigil's TCP sockets: IPv4 and IPv6 stream sockets in non-blocking mode,
- * close-on-exec from birth; {@code sockaddr_in}/{@code sockaddr_in6} both ways; listening,
- * accepting, a connect in two halves (start, then the outcome once the socket is writable),
- * options and shutdown.
+ * The kernel side of vigil's stream sockets: accepting (TCP and {@code AF_UNIX}), and for TCP
+ * IPv4 and IPv6 sockets in non-blocking mode, close-on-exec from birth;
+ * {@code sockaddr_in}/{@code sockaddr_in6} both ways; listening, a connect in two halves
+ * (start, then the outcome once the socket is writable), options and shutdown.
  */
-public final class InetSockets {
-    private InetSockets() {}
+public final class StreamSockets {
+    private StreamSockets() {}
 
     private static final ValueLayout.OfShort NET_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfShort HOST_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;

@@ -1,0 +1,381 @@
+package dev.vigil.io;
+
+import dev.vigil.ClosedException;
+import dev.vigil.Event;
+import dev.vigil.RawDescriptor;
+import dev.vigil.internal.ByteStreams;
+import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.Owned;
+import dev.vigil.internal.ReceivedDescriptors;
+import dev.vigil.internal.SeqpacketSocket;
+import dev.vigil.internal.UnixStreamIo;
+import dev.vigil.internal.Waiting;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ScatteringByteChannel;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A connected {@code AF_UNIX} stream socket, non-blocking and driven by the default reactor,
+ * whose data can carry descriptors: {@link #send(ByteBuffer, RawDescriptor...)} attaches them
+ * to the first byte it sends, and {@link #receive(ByteBuffer)} returns the bytes it read with
+ * the descriptors that came with them ({@code SCM_RIGHTS}, close-on-exec). A Python peer uses
+ * {@code socket.send_fds}/{@code recv_fds}; C uses {@code sendmsg}/{@code recvmsg}.
+ *
+ * <p>Plain {@link #read(ByteBuffer)} never lets a descriptor go unseen: one that arrives with
+ * the bytes it reads is closed at once and counted ({@link #droppedDescriptors()}); use
+ * {@link #receive(ByteBuffer)} to keep them. Interrupts and close behave as for every vigil
+ * stream: an interrupted call throws {@link InterruptedIOException} with the status kept and
+ * the stream usable, and {@link #close()} ends waiting calls with {@link ClosedException}.
+ */
+public final class UnixStream extends DescriptorChannel implements ByteChannel, ScatteringByteChannel, GatheringByteChannel {
+    /** The most descriptors one send can attach: the kernel's {@code SCM_MAX_FD}. */
+    public static final int MAX_DESCRIPTORS = 253;
+
+    /** Two connected ends. Closing the pair closes both. */
+    public record Pair(UnixStream first, UnixStream second) implements AutoCloseable {
+        public Pair {
+            Objects.requireNonNull(first, "first");
+            Objects.requireNonNull(second, "second");
+        }
+
+        @Override
+        public void close() {
+            first.close();
+            second.close();
+        }
+    }
+
+    /** Who is at the other end, as the kernel recorded it when the connection was made ({@code SO_PEERCRED}). */
+    public record PeerCredentials(long pid, int uid, int gid) {}
+
+    private final UnixStreamIo io;
+    private final AtomicLong dropped = new AtomicLong();
+
+    private UnixStream(Descriptor fd) throws IOException {
+        super(fd, "UnixStream", true);
+        this.io = new UnixStreamIo(fd);
+    }
+
+    /** A connected socket this process just got (socketpair, accept4, connect). */
+    static UnixStream adopt(int number) throws IOException {
+        return new UnixStream(Descriptor.adoptNew(number, "UnixStream"));
+    }
+
+    /** Two connected ends of a new socket pair, for example to hand one to a child process. */
+    public static Pair pair() throws IOException {
+        int[] ends = UnixStreamIo.pair();
+        UnixStream first;
+        try {
+            first = adopt(ends[0]);
+        } catch (IOException | RuntimeException e) {
+            Descriptor.adoptNew(ends[1], "UnixStream").close();
+            throw e;
+        }
+        try {
+            return new Pair(first, adopt(ends[1]));
+        } catch (IOException | RuntimeException e) {
+            first.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Connects to the listener at the abstract {@code name} (Linux's namespace of socket names
+     * without a file). While the listener's backlog is full it tries again after pauses of 1 ms
+     * doubling to 50 ms (the kernel gives no notice of room): a virtual thread gives its
+     * carrier back meanwhile.
+     *
+     * @throws dev.vigil.ErrnoException       {@code ECONNREFUSED} if nobody listens there
+     * @throws InterruptedIOException         if interrupted while waiting for room (status kept)
+     * @throws IllegalArgumentException       if the name is empty or longer than 107 bytes
+     */
+    public static UnixStream connectAbstract(String name) throws IOException {
+        Objects.requireNonNull(name, "name must not be null");
+        long pause = TimeUnit.MILLISECONDS.toNanos(1);
+        for (;;) {
+            long number = UnixStreamIo.connectAbstract(name);
+            if (number != Waiting.NOT_YET) {
+                return adopt((int) number);
+            }
+            try {
+                TimeUnit.NANOSECONDS.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for room in the backlog of @" + name);
+            }
+            pause = Math.min(2 * pause, TimeUnit.MILLISECONDS.toNanos(50));
+        }
+    }
+
+    /** The peer's process id, user id and group id at the time the connection was made. */
+    public PeerCredentials peerCredentials() throws IOException {
+        return SeqpacketSocket.peerCredentials(ownedDescriptor(), PeerCredentials::new);
+    }
+
+    // ---------------------------------------------------------------- descriptors with the data
+
+    /**
+     * Sends every remaining byte of {@code data}, waiting for room as often as needed, with
+     * {@code descriptors} attached to the first byte that goes. The receiver gets its own
+     * copies; the caller keeps (and still closes) the originals, which must stay open until
+     * this returns.
+     *
+     * @return the count of bytes sent: all that remained
+     * @throws IllegalArgumentException if more than {@value #MAX_DESCRIPTORS} descriptors are
+     *                                  given, or descriptors without at least one byte; nothing is sent
+     * @throws IllegalStateException    if a vigil object given as a descriptor is closed; nothing is sent
+     */
+    public int send(ByteBuffer data, RawDescriptor... descriptors) throws IOException {
+        Objects.requireNonNull(data, "data must not be null");
+        Objects.requireNonNull(descriptors, "descriptors must not be null: pass none to send only bytes");
+        if (descriptors.length > MAX_DESCRIPTORS) {
+            throw new IllegalArgumentException("one send carries at most " + MAX_DESCRIPTORS + " descriptors (SCM_MAX_FD), got "
+                    + descriptors.length + "; nothing was sent");
+        }
+        if (descriptors.length == 0) {
+            return writeAll(data);
+        }
+        if (!data.hasRemaining()) {
+            throw new IllegalArgumentException("descriptors travel with bytes: send at least one byte with them; nothing was sent");
+        }
+        Descriptor[] held = new Descriptor[descriptors.length];
+        int[] numbers = new int[descriptors.length];
+        try {
+            for (int i = 0; i < descriptors.length; i++) {
+                RawDescriptor d = Objects.requireNonNull(descriptors[i], "descriptors[" + i + "] must not be null");
+                held[i] = Owned.descriptorOf(d);
+                try {
+                    numbers[i] = Owned.holdNumber(d, held[i]);
+                } catch (ClosedException closed) {
+                    held[i] = null;
+                    throw new IllegalStateException("descriptors[" + i + "] (" + d + ") is closed; nothing was sent");
+                }
+            }
+            lockWrite();
+            try {
+                int first = async.write(c -> sendNow(data, numbers));
+                return first + writeAll(data);
+            } finally {
+                unlockWrite();
+            }
+        } finally {
+            for (Descriptor d : held) {
+                if (d != null) {
+                    d.release();
+                }
+            }
+        }
+    }
+
+    private int sendNow(ByteBuffer data, int[] numbers) throws IOException {
+        int n = io.send(data, numbers, numbers.length);
+        if (n == ByteStreams.WOULD_BLOCK) {
+            throw AsyncFd.wouldBlock();
+        }
+        return n;
+    }
+
+    /**
+     * Reads at least one byte into {@code dst} (waiting for it) with the descriptors that came
+     * with those bytes, or end of stream ({@link Received#byteCount()} -1).
+     *
+     * @throws IOException if more descriptors came than the kernel could hand over (they are
+     *                     closed; the bytes are consumed)
+     */
+    public Received receive(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst must not be null");
+        if (!dst.hasRemaining()) {
+            throw new IllegalArgumentException("dst is full: a receive needs room for at least one byte");
+        }
+        lockRead();
+        try {
+            UnixStreamIo.Arrival a = async.read(c -> {
+                UnixStreamIo.Arrival x = io.receive(dst);
+                if (x == null) {
+                    throw AsyncFd.wouldBlock();
+                }
+                return x;
+            });
+            return new Received(a.bytes(), a.descriptors());
+        } finally {
+            unlockRead();
+        }
+    }
+
+    /** Descriptors that arrived with bytes taken by a plain read, which closed them. */
+    public long droppedDescriptors() {
+        return dropped.get();
+    }
+
+    // ---------------------------------------------------------------- plain bytes
+
+    /**
+     * Reads at least one byte into {@code dst}, waiting for it; -1 at end of stream. A
+     * descriptor that came with these bytes is closed and counted ({@link #droppedDescriptors()}).
+     */
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst must not be null");
+        if (!dst.hasRemaining()) {
+            ensureOpen();
+            return 0;
+        }
+        try (Received r = receive(dst)) {
+            dropped.addAndGet(r.descriptorCount());
+            return r.byteCount();
+        }
+    }
+
+    /** Fills the buffers in order: waits for the first byte, then takes what is there without waiting. */
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, Objects.requireNonNull(dsts, "dsts must not be null").length);
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            ByteBuffer b = Objects.requireNonNull(dsts[i], "a buffer must not be null");
+            if (!b.hasRemaining()) {
+                continue;
+            }
+            int n = total == 0 ? read(b) : tryRead(b);
+            if (n < 0) {
+                return total == 0 ? -1 : total;
+            }
+            total += n;
+            if (b.hasRemaining()) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts) throws IOException {
+        return read(dsts, 0, dsts.length);
+    }
+
+    /** Reads what is there now without waiting: the count, 0 if nothing, -1 at end of stream (descriptors as {@link #read(ByteBuffer)}). */
+    public int tryRead(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst must not be null");
+        if (!dst.hasRemaining()) {
+            ensureOpen();
+            return 0;
+        }
+        UnixStreamIo.Arrival a;
+        try {
+            a = async.tryRead(c -> {
+                UnixStreamIo.Arrival x = io.receive(dst);
+                if (x == null) {
+                    throw AsyncFd.wouldBlock();
+                }
+                return x;
+            });
+        } catch (IOException e) {
+            if (e == AsyncFd.wouldBlock()) {
+                return 0;
+            }
+            throw e;
+        }
+        try (Received r = new Received(a.bytes(), a.descriptors())) {
+            dropped.addAndGet(r.descriptorCount());
+            return r.byteCount();
+        }
+    }
+
+    /** Writes every remaining byte of {@code src}, waiting for room as often as needed. */
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        return writeAll(src);
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        return writeGathering(srcs, offset, length);
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs) throws IOException {
+        return writeGathering(srcs, 0, srcs.length);
+    }
+
+    /** Writes what fits now without waiting: the count, 0 if there is no room. */
+    public int tryWrite(ByteBuffer src) throws IOException {
+        return tryWriteSome(src);
+    }
+
+    /**
+     * What one {@link #receive(ByteBuffer)} brought: a byte count and the descriptors that came
+     * with those bytes, owned by this object until {@linkplain #event(int) turned into an
+     * Event} or {@linkplain #takeDescriptor(int) taken}; {@link #close()} closes the rest, and
+     * vigil's cleaner those of one that becomes unreachable unclosed. Safe from several threads.
+     */
+    public static final class Received implements AutoCloseable {
+        private static final VarHandle CLOSED = ReceivedDescriptors.closedFlag(MethodHandles.lookup());
+        private final int bytes;
+        private final Descriptor[] descriptors;
+        private final Object watch;
+        private volatile boolean closed;
+
+        Received(int bytes, Descriptor[] descriptors) {
+            this.bytes = bytes;
+            this.descriptors = descriptors;
+            this.watch = ReceivedDescriptors.watch(this, descriptors);
+        }
+
+        /** The count of bytes read into the buffer, or -1 at end of stream. */
+        public int byteCount() {
+            return bytes;
+        }
+
+        /** How many descriptors came with the bytes, taken or not. */
+        public int descriptorCount() {
+            return descriptors.length;
+        }
+
+        /**
+         * Takes descriptor {@code i} as an {@link Event}; the Event owns it from now on.
+         *
+         * @throws IllegalArgumentException if it is not an eventfd (it stays here)
+         * @see Event#fromRawDescriptor(int)
+         */
+        public Event event(int i) throws IOException {
+            int number = takeDescriptor(i);
+            try {
+                return Event.fromRawDescriptor(number);
+            } catch (IOException | RuntimeException e) {
+                ReceivedDescriptors.putBack(this, CLOSED, descriptors, i, number, watch);
+                throw e;
+            }
+        }
+
+        /**
+         * Takes descriptor {@code i}: the caller owns the number from now on and must close it.
+         *
+         * @throws IllegalStateException     if it was already taken
+         * @throws IndexOutOfBoundsException if there is no descriptor {@code i}
+         * @throws ClosedException           if this is closed
+         */
+        public int takeDescriptor(int i) throws ClosedException {
+            return ReceivedDescriptors.take(this, CLOSED, descriptors, i);
+        }
+
+        /** Closes every descriptor not taken. Calling close again does nothing. */
+        @Override
+        public void close() {
+            ReceivedDescriptors.close(this, CLOSED, descriptors);
+        }
+
+        @Override
+        public String toString() {
+            return "UnixStream.Received[" + bytes + " bytes, " + descriptors.length + " descriptors" + (closed ? ", closed" : "") + "]";
+        }
+    }
+}

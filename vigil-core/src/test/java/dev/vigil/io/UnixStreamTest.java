@@ -1,0 +1,176 @@
+package dev.vigil.io;
+
+import dev.vigil.ClosedException;
+import dev.vigil.Event;
+import dev.vigil.EventWaitResult;
+import dev.vigil.testing.PythonPeer;
+import dev.vigil.testing.TestNative;
+import dev.vigil.testing.Worker;
+import org.junit.jupiter.api.Test;
+
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class UnixStreamTest {
+    private static final String PEER = "/interop/stream_peer.py";
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(ByteBuffer b, int n) {
+        return new String(b.array(), 0, n, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void anEventTravelsWithTheBytesAndIsTheSameEventfdOnTheOtherSide() throws Exception {
+        try (UnixStream.Pair pair = UnixStream.pair(); Event bell = new Event()) {
+            assertEquals(4, pair.first().send(ByteBuffer.wrap(bytes("ring")), bell));
+            ByteBuffer buf = ByteBuffer.allocate(16);
+            try (UnixStream.Received r = pair.second().receive(buf)) {
+                assertEquals(4, r.byteCount());
+                assertEquals("ring", text(buf, 4));
+                assertEquals(1, r.descriptorCount());
+                try (Event theirs = r.event(0)) {
+                    assertEquals(bell, theirs, "the same kernel eventfd");
+                    theirs.signal();
+                    assertEquals(EventWaitResult.SIGNALED, bell.await(Duration.ZERO));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aPlainReadClosesAndCountsDescriptorsThatCameWithItsBytes() throws Exception {
+        try (UnixStream.Pair pair = UnixStream.pair(); Event bell = new Event()) {
+            pair.first().send(ByteBuffer.wrap(bytes("x")), bell, bell);
+            assertEquals(1, pair.second().read(ByteBuffer.allocate(8)));
+            assertEquals(2, pair.second().droppedDescriptors());
+            // the leak guard checks that the two received copies were closed
+        }
+    }
+
+    @Test
+    void badSendsAreRefusedAndSendNothing() throws Exception {
+        try (UnixStream.Pair pair = UnixStream.pair(); Event bell = new Event()) {
+            assertThrows(IllegalArgumentException.class, () -> pair.first().send(ByteBuffer.allocate(0), bell));
+            assertThrows(IllegalArgumentException.class,
+                    () -> pair.first().send(ByteBuffer.wrap(bytes("x")), new dev.vigil.RawDescriptor[254]));
+            Event closed = new Event();
+            closed.close();
+            assertThrows(IllegalStateException.class, () -> pair.first().send(ByteBuffer.wrap(bytes("x")), closed));
+            assertEquals(0, pair.second().tryRead(ByteBuffer.allocate(8)), "nothing was sent");
+        }
+    }
+
+    @Test
+    void theEndOfStreamIsMinusOneForReceiveAndRead() throws Exception {
+        UnixStream.Pair pair = UnixStream.pair();
+        try (UnixStream second = pair.second()) {
+            pair.first().close();
+            try (UnixStream.Received r = second.receive(ByteBuffer.allocate(8))) {
+                assertEquals(-1, r.byteCount());
+            }
+            assertEquals(-1, second.read(ByteBuffer.allocate(8)));
+        }
+    }
+
+    @Test
+    void bytesSentWithDescriptorsFromAHeapBufferLargerThanOneCallArriveWhole() throws Exception {
+        try (UnixStream.Pair pair = UnixStream.pair(); Event bell = new Event()) {
+            byte[] big = new byte[1 << 20];
+            ThreadLocalRandom.current().nextBytes(big);
+            Worker sender = Worker.virtual(() -> pair.first().send(ByteBuffer.wrap(big), bell));
+            ByteBuffer got = ByteBuffer.allocate(big.length);
+            int descriptors = 0;
+            while (got.hasRemaining()) {
+                try (UnixStream.Received r = pair.second().receive(got)) {
+                    assertTrue(r.byteCount() > 0);
+                    descriptors += r.descriptorCount();
+                }
+            }
+            assertEquals(big.length, sender.value());
+            assertArrayEquals(big, got.array());
+            assertEquals(1, descriptors, "the descriptor came once, with the first bytes");
+        }
+    }
+
+    @Test
+    void anAbstractListenerAcceptsAndTheCredentialsAreThisProcess() throws Exception {
+        String name = "vigil-test-" + ThreadLocalRandom.current().nextLong();
+        try (UnixListener listener = UnixListener.bindAbstract(name);
+             UnixStream client = UnixStream.connectAbstract(name);
+             UnixStream server = listener.accept()) {
+            UnixStream.PeerCredentials c = server.peerCredentials();
+            assertEquals(TestNative.getpid(), c.pid());
+            client.write(ByteBuffer.wrap(bytes("hi")));
+            ByteBuffer buf = ByteBuffer.allocate(2);
+            assertEquals(2, server.read(buf));
+        }
+    }
+
+    @Test
+    void anInterruptedReceiveKeepsTheStatusAndTheStream() throws Exception {
+        try (UnixStream.Pair pair = UnixStream.pair()) {
+            Worker reader = Worker.virtual(() -> {
+                try {
+                    return pair.second().receive(ByteBuffer.allocate(8));
+                } catch (InterruptedIOException e) {
+                    return Thread.currentThread().isInterrupted() ? "interrupted, status kept" : "status lost";
+                }
+            });
+            reader.awaitParked();
+            reader.interrupt();
+            assertEquals("interrupted, status kept", reader.value());
+            pair.first().write(ByteBuffer.wrap(bytes("ok")));
+            assertEquals(2, pair.second().read(ByteBuffer.allocate(8)));
+        }
+    }
+
+    @Test
+    void closeEndsAWaitingReceive() throws Exception {
+        try (UnixStream.Pair pair = UnixStream.pair()) {
+            Worker reader = Worker.platform(() -> pair.second().receive(ByteBuffer.allocate(8)));
+            reader.awaitParked();
+            Worker.returnsPromptly("close", pair.second()::close);
+            assertInstanceOf(ClosedException.class, reader.failure());
+        }
+    }
+
+    /** Descriptors both ways with a Python peer using socket.send_fds / recv_fds on SOCK_STREAM. */
+    @Test
+    void descriptorsTravelBothWaysWithAPythonPeer() throws Exception {
+        String name = "vigil-test-" + ThreadLocalRandom.current().nextLong();
+        try (UnixListener listener = UnixListener.bindAbstract(name);
+             PythonPeer py = new PythonPeer(PEER, name);
+             UnixStream peer = listener.accept();
+             Event bell = new Event()) {
+            assertEquals("connected", py.readLine());
+            peer.send(ByteBuffer.wrap(bytes("bell")), bell);
+            assertEquals("got bell 1", py.ask("recv 64"));
+            assertEquals("ok", py.ask("write 0 7"));
+            assertEquals(7, bell.readCount());
+
+            assertEquals("ok", py.ask("send many 200"));
+            ByteBuffer buf = ByteBuffer.allocate(64);
+            try (UnixStream.Received r = peer.receive(buf)) {
+                assertEquals("many", text(buf, r.byteCount()));
+                assertEquals(200, r.descriptorCount());
+                try (Event theirs = r.event(199)) {
+                    theirs.writeCount(5);
+                }
+            }
+            assertEquals("5", py.ask("ownread 199"));
+            py.send("quit");
+        }
+    }
+}
