@@ -78,12 +78,23 @@ public final class UnixStreamIo {
         }
     }
 
-    /** Starts connecting to the abstract {@code name}: a new socket's number; EAGAIN (backlog full) is {@link Waiting#NOT_YET} with the socket closed. */
-    public static long connectAbstract(String name) throws IOException {
+    /** A new non-blocking stream socket to bind at a path and listen on. */
+    public static int forListen() throws ErrnoException {
+        return socket();
+    }
+
+    /**
+     * Connects a new socket to the abstract {@code name}, or to the socket file {@code path}
+     * if {@code name} is null: its number, or {@link Waiting#NOT_YET} (the socket closed) if
+     * the listener's backlog is full: an {@code AF_UNIX} connect is never under way, and the
+     * kernel gives no notice of room.
+     */
+    public static long connect(String name, java.nio.file.Path path) throws IOException {
+        byte[] pathAddress = name == null ? SeqpacketSocket.address(path) : null;
         int number = socket();
         try {
             Native.Scratch s = Native.Scratch.get();
-            int len = abstractAddress(s.text, name);
+            int len = name != null ? abstractAddress(s.text, name) : Socket.setSockaddrUn(s.text, pathAddress);
             for (;;) {
                 if (Socket.connect(s, number, s.text, len) == 0) {
                     return number;
@@ -94,7 +105,7 @@ public final class UnixStreamIo {
                     return Waiting.NOT_YET;
                 }
                 if (errno != Errno.EINTR) {
-                    throw Calls.failure(s, "connect to abstract name @" + name);
+                    throw Calls.failure(s, "connect to " + (name != null ? "abstract name @" + name : path.toString()));
                 }
             }
         } catch (IOException | RuntimeException e) {

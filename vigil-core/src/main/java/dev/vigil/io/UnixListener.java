@@ -1,11 +1,13 @@
 package dev.vigil.io;
 
 import dev.vigil.internal.Descriptor;
+import dev.vigil.internal.SocketFiles;
 import dev.vigil.internal.StreamSockets;
 import dev.vigil.internal.UnixStreamIo;
 import dev.vigil.internal.Waiting;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -17,8 +19,59 @@ import java.util.Objects;
 public final class UnixListener extends DescriptorChannel {
     private static final int BACKLOG = 4096;
 
-    private UnixListener(Descriptor fd) throws IOException {
+    /** The socket file, and its key; null for an abstract name. */
+    private final Path path;
+    private final Object fileKey;
+
+    private UnixListener(Descriptor fd, Path path, Object fileKey) throws IOException {
         super(fd, "UnixListener", true);
+        this.path = path;
+        this.fileKey = fileKey;
+    }
+
+    /**
+     * Listens at {@code path}: the socket file is created mode {@code 0600} (widen it yourself
+     * for other users), a stale socket there (its listener died) is replaced, anything else is
+     * refused; {@link #close()} removes the file if it is still this listener's.
+     *
+     * @throws java.nio.file.FileAlreadyExistsException if something other than a stale socket is there
+     * @throws IllegalArgumentException                 if the path is too long for a socket address
+     *                                                  (about 95 bytes: a temporary name goes beside it)
+     */
+    public static UnixListener bind(Path path) throws IOException {
+        Objects.requireNonNull(path, "path must not be null");
+        Path target = path.toAbsolutePath();
+        Descriptor fd = Descriptor.adoptNew(UnixStreamIo.forListen(), "UnixListener");
+        Object key;
+        try {
+            key = SocketFiles.bind(fd, target, BACKLOG, "UnixListener.bind");
+        } catch (Throwable t) {
+            fd.close();
+            throw t;
+        }
+        try {
+            return new UnixListener(fd, target, key); // closes fd if it fails
+        } catch (Throwable t) {
+            SocketFiles.removeIfOurs(target, key);
+            throw t;
+        }
+    }
+
+    /** The socket file, or null for a listener at an abstract name. */
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * Removes the socket file (if it is still this listener's), then closes the socket:
+     * waiting accepts end with {@link dev.vigil.ClosedException}.
+     */
+    @Override
+    public void close() {
+        if (path != null && isOpen()) {
+            SocketFiles.removeIfOurs(path, fileKey);
+        }
+        super.close();
     }
 
     /**
@@ -31,7 +84,7 @@ public final class UnixListener extends DescriptorChannel {
      */
     public static UnixListener bindAbstract(String name) throws IOException {
         Objects.requireNonNull(name, "name must not be null");
-        return new UnixListener(Descriptor.adoptNew(UnixStreamIo.listenAbstract(name, BACKLOG), "UnixListener"));
+        return new UnixListener(Descriptor.adoptNew(UnixStreamIo.listenAbstract(name, BACKLOG), "UnixListener"), null, null);
     }
 
     /**

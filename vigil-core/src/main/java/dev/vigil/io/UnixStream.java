@@ -100,9 +100,25 @@ public final class UnixStream extends DescriptorChannel implements ByteChannel, 
      */
     public static UnixStream connectAbstract(String name) throws IOException {
         Objects.requireNonNull(name, "name must not be null");
+        return connect(name, null, "@" + name);
+    }
+
+    /**
+     * Connects to the listener whose socket file is {@code path}, as {@link #connectAbstract}
+     * does (with its pauses while the backlog is full).
+     *
+     * @throws dev.vigil.ErrnoException  {@code ECONNREFUSED} if nobody listens there, {@code ENOENT} if there is no file
+     * @throws IllegalArgumentException if the path is longer than a socket address holds (107 bytes)
+     */
+    public static UnixStream connect(java.nio.file.Path path) throws IOException {
+        Objects.requireNonNull(path, "path must not be null");
+        return connect(null, path, path.toString());
+    }
+
+    private static UnixStream connect(String name, java.nio.file.Path path, String shown) throws IOException {
         long pause = TimeUnit.MILLISECONDS.toNanos(1);
         for (;;) {
-            long number = UnixStreamIo.connectAbstract(name);
+            long number = UnixStreamIo.connect(name, path);
             if (number != Waiting.NOT_YET) {
                 return adopt((int) number);
             }
@@ -110,7 +126,7 @@ public final class UnixStream extends DescriptorChannel implements ByteChannel, 
                 TimeUnit.NANOSECONDS.sleep(pause);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for room in the backlog of @" + name);
+                throw new InterruptedIOException("interrupted while waiting for room in the backlog of " + shown);
             }
             pause = Math.min(2 * pause, TimeUnit.MILLISECONDS.toNanos(50));
         }

@@ -6,18 +6,12 @@ import dev.vigil.internal.Cleanup;
 import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.Owned;
 import dev.vigil.internal.SeqpacketSocket;
+import dev.vigil.internal.SocketFiles;
 import dev.vigil.internal.WaitSlot;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -70,9 +64,6 @@ import java.util.function.Predicate;
  */
 public final class TubeListener implements RawDescriptor, AutoCloseable, Owned {
     private static final int BACKLOG = 128;
-    private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> OWNER_ONLY_SOCKET = PosixFilePermissions.fromString("rw-------");
-    private static final SecureRandom RANDOM = new SecureRandom();
     private final Descriptor fd;
 
     private final Path path;
@@ -114,76 +105,13 @@ public final class TubeListener implements RawDescriptor, AutoCloseable, Owned {
         Objects.requireNonNull(path, "path must not be null");
         Objects.requireNonNull(admit, "admit must not be null: use Tube.PeerCredentials.sameUser() or c -> true");
         Path target = path.toAbsolutePath();
-        byte[] targetAddress = SeqpacketSocket.address(target);
-        Path parent = target.getParent();
-        if (parent == null) {
-            throw new IllegalArgumentException("cannot bind a socket at " + target + ": it names no file in a directory");
-        }
-        Path directory = privateDirectory(parent);
-        Path temporary = directory.resolve("s");
+        Descriptor fd = Descriptor.adoptNew(SeqpacketSocket.forListen(), "TubeListener");
         try {
-            byte[] temporaryAddress;
-            try {
-                temporaryAddress = SeqpacketSocket.address(temporary);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("socket path " + target + " is too long: binding needs room for "
-                        + temporary + " (at most " + SeqpacketSocket.MAX_PATH_BYTES + " bytes). Use a shorter path.");
-            }
-            Descriptor fd = Descriptor.adoptNew(SeqpacketSocket.forListen(), "TubeListener");
-            try {
-                SeqpacketSocket.bind(fd, temporaryAddress, temporary);
-                Files.setPosixFilePermissions(temporary, OWNER_ONLY_SOCKET); // before anyone can connect
-                SeqpacketSocket.listen(fd, BACKLOG);
-                // The key is read before the move, which keeps the inode: read after it, another
-                // process could have replaced the file in between, and close() would delete theirs.
-                Object key = Files.readAttributes(temporary, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-                moveIntoPlace(temporaryAddress, targetAddress, target);
-                return new TubeListener(fd, target, key, admit);
-            } catch (Throwable t) {
-                fd.close();
-                throw t;
-            }
-        } finally {
-            Files.deleteIfExists(temporary);
-            Files.deleteIfExists(directory);
-        }
-    }
-
-    /** A new directory next to the socket, mode 0700 from its creation, with a short name. */
-    private static Path privateDirectory(Path parent) throws IOException {
-        for (;;) {
-            String name = ".vigil-" + Long.toString(RANDOM.nextLong() >>> 24, 36);
-            try {
-                return Files.createDirectory(parent.resolve(name), PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
-            } catch (FileAlreadyExistsException taken) {
-                // try another name
-            }
-        }
-    }
-
-    /**
-     * Renames the bound socket to the target without replacing anything; a stale socket in
-     * the way is removed first. Only {@code ECONNREFUSED} from a connect proves staleness.
-     */
-    private static void moveIntoPlace(byte[] from, byte[] to, Path target) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            if (SeqpacketSocket.renameNoReplace(from, to, target)) {
-                return;
-            }
-            if (attempt > 0) {
-                throw new FileAlreadyExistsException(target.toString(), null,
-                        "another socket was bound there while this one was being bound");
-            }
-            if (!SeqpacketSocket.isStaleSocket(target)) {
-                throw new FileAlreadyExistsException(target.toString(), null,
-                        "TubeListener.bind replaces only a stale socket, and this is "
-                                + (SeqpacketSocket.isSocketFile(target) ? "the socket of a live listener" : "not a socket"));
-            }
-            try {
-                Files.delete(target);
-            } catch (NoSuchFileException gone) {
-                // removed meanwhile: try again
-            }
+            Object key = SocketFiles.bind(fd, target, BACKLOG, "TubeListener.bind");
+            return new TubeListener(fd, target, key, admit);
+        } catch (Throwable t) {
+            fd.close();
+            throw t;
         }
     }
 
@@ -271,14 +199,7 @@ public final class TubeListener implements RawDescriptor, AutoCloseable, Owned {
      * still be deleted: {@code unlink} takes a name, not an inode.)
      */
     private void removeOwnFile() {
-        try {
-            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (Objects.equals(a.fileKey(), fileKey)) { // st_dev and st_ino
-                Files.delete(path);
-            }
-        } catch (IOException goneOrReplaced) {
-            // nothing of ours left to remove
-        }
+        SocketFiles.removeIfOurs(path, fileKey);
     }
 
     @Override

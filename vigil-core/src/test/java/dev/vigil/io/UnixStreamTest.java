@@ -7,8 +7,15 @@ import dev.vigil.testing.PythonPeer;
 import dev.vigil.testing.TestNative;
 import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.vigil.ErrnoException;
 
 import java.io.InterruptedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,6 +23,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -172,5 +180,44 @@ class UnixStreamTest {
             assertEquals("5", py.ask("ownread 199"));
             py.send("quit");
         }
+    }
+
+    @Test
+    void aListenerAtAPathMakesItsFileOwnerOnlyAndRemovesItOnClose(@TempDir Path dir) throws Exception {
+        Path at = dir.resolve("s.sock");
+        UnixListener listener = UnixListener.bind(at);
+        try {
+            assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(at));
+            try (UnixStream c = UnixStream.connect(at); UnixStream s = listener.accept()) {
+                c.write(ByteBuffer.wrap(bytes("p")));
+                assertEquals(1, s.read(ByteBuffer.allocate(4)));
+            }
+        } finally {
+            listener.close();
+        }
+        assertFalse(Files.exists(at), "close removed the socket file");
+    }
+
+    @Test
+    void aStaleSocketIsReplacedAndAnythingElseRefused(@TempDir Path dir) throws Exception {
+        Path stale = dir.resolve("stale.sock");
+        // a socket file whose socket is gone: another process bound it and exited
+        Process p = new ProcessBuilder("python3", "-c",
+                "import socket,sys; socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).bind(sys.argv[1])", stale.toString())
+                .inheritIO().start();
+        assertEquals(0, p.waitFor());
+        assertTrue(Files.exists(stale));
+        try (UnixListener l = UnixListener.bind(stale); UnixStream c = UnixStream.connect(stale); UnixStream s = l.accept()) {
+            assertEquals(l.path(), stale);
+        }
+        Path file = Files.writeString(dir.resolve("plain"), "not a socket");
+        assertThrows(FileAlreadyExistsException.class, () -> UnixListener.bind(file));
+        assertEquals("not a socket", Files.readString(file), "left alone");
+    }
+
+    @Test
+    void aConnectToNoFileSaysENOENT(@TempDir Path dir) {
+        ErrnoException x = assertThrows(ErrnoException.class, () -> UnixStream.connect(dir.resolve("nobody")));
+        assertEquals("ENOENT", x.errnoName());
     }
 }
