@@ -14,7 +14,7 @@ import java.util.List;
  */
 public final class Main {
     /** Every command, in the order the usage lists them. */
-    static final List<Command> COMMANDS = List.of(new PingCommand(), new DemoCommand());
+    static final List<Command> COMMANDS = List.of(new PingCommand(), new DemoCommand(), new EchoCommand());
 
     /** Commands the {@code vigil} script runs itself, without this program: they need Maven or another jar. */
     static final List<String> LAUNCHER_COMMANDS = List.of("test", "bench");

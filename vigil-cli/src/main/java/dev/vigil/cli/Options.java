@@ -80,6 +80,28 @@ final class Options {
         return help;
     }
 
+    /** The text of option {@code name}, or {@code defaultValue} if it was not given. */
+    String text(String name, String defaultValue) {
+        return values.getOrDefault(name, defaultValue);
+    }
+
+    /** The value of an integer option between {@code min} and {@code max}. */
+    int integer(String name, int defaultValue, int min, int max) throws UsageException {
+        String text = values.get(name);
+        if (text == null) {
+            return defaultValue;
+        }
+        try {
+            int v = Integer.parseInt(text.strip());
+            if (v < min || v > max) {
+                throw new UsageException(name + " must be between " + min + " and " + max + ", got '" + text + "'");
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new UsageException(name + " needs a whole number, got '" + text + "'");
+        }
+    }
+
     /**
      * The value of a duration option given in seconds, whole or decimal ({@code 5}, {@code 0.5}).
      *
