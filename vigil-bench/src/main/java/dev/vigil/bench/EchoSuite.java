@@ -45,8 +45,10 @@ import java.util.regex.Pattern;
 
 /**
  * TCP echo on loopback: the same load generator ({@code echo_load.c}, its own process, one
- * epoll thread, closed loop, 64-byte requests over N connections) against four servers: vigil
- * (a virtual thread per connection on {@link TcpListener}/{@link TcpStream}), Netty 4.2's
+ * epoll thread, closed loop, 64-byte requests over N connections) against five servers: vigil
+ * in handler style (the reference: {@link TcpStream#readAsync}/{@link TcpStream#writeAsync},
+ * whose continuations run on vigil's reactor thread, as a Netty handler runs on its event
+ * loop), vigil with a virtual thread per connection on {@link TcpListener}/{@link TcpStream}, Netty 4.2's
  * epoll transport ({@code MultiThreadIoEventLoopGroup} + {@code EpollIoHandler}), the JDK's
  * virtual threads on {@code ServerSocket}/{@code Socket}, and C ({@code echo_server.c}, one
  * epoll thread). A measurement is the requests per second over the measured milliseconds
@@ -105,6 +107,7 @@ public final class EchoSuite implements Suite<Integer> {
         CProgram.compiled("echo_load");
         CProgram.compiled("echo_server");
         return List.of(
+                Peer.of("vigil readAsync/writeAsync, reactor thread", t -> measure(t, new VigilHandlerServer())),
                 Peer.of("vigil TcpStream, virtual threads", t -> measure(t, new VigilServer())),
                 Peer.of("Netty 4.2 epoll", t -> measure(t, new NettyServer())),
                 Peer.of("JDK Socket, virtual threads", t -> measure(t, new JdkServer())),
@@ -191,6 +194,80 @@ public final class EchoSuite implements Suite<Integer> {
                 }
             });
             return listener.localAddress().getPort();
+        }
+
+        @Override
+        public void close() {
+            listener.close();
+            clients.forEach(TcpStream::close);
+        }
+    }
+
+    /**
+     * vigil, handler style: no thread per connection; each connection's next read and write
+     * are futures whose continuations run on the reactor thread when the socket is ready, as
+     * a Netty handler runs on its event loop. A read or write that completes at once is
+     * handled in a loop, not by recursion.
+     */
+    static final class VigilHandlerServer implements Server {
+        private TcpListener listener;
+        private final List<TcpStream> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public int start() throws IOException {
+            listener = TcpListener.bind(anyLoopbackPort());
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        TcpStream c = listener.accept();
+                        clients.add(c);
+                        serve(c, ByteBuffer.allocateDirect(16 * 1024));
+                    }
+                } catch (IOException closed) {
+                    // stopped
+                }
+            });
+            return listener.localAddress().getPort();
+        }
+
+        /** Reads, echoes, reads again: on this thread while each step completes at once, else from the step's continuation. */
+        private static void serve(TcpStream c, ByteBuffer buf) {
+            for (;;) {
+                var read = c.readAsync(buf.clear());
+                if (!read.isDone()) {
+                    read.whenComplete((n, error) -> afterRead(c, buf, n, error));
+                    return;
+                }
+                if (!echo(c, buf, read.getNow(-1), null)) {
+                    return;
+                }
+            }
+        }
+
+        private static void afterRead(TcpStream c, ByteBuffer buf, Integer n, Throwable error) {
+            if (echo(c, buf, n, error)) {
+                serve(c, buf);
+            }
+        }
+
+        /** Writes what was read; true if the next read may follow on this thread now. */
+        private static boolean echo(TcpStream c, ByteBuffer buf, Integer n, Throwable error) {
+            if (error != null || n == null || n < 0) {
+                c.close();
+                return false;
+            }
+            var written = c.writeAsync(buf.flip());
+            if (written.isDone() && !written.isCompletedExceptionally()) {
+                return true;
+            }
+            written.whenComplete((w, e) -> {
+                if (e != null) {
+                    c.close();
+                } else {
+                    serve(c, buf);
+                }
+            });
+            return false;
         }
 
         @Override
