@@ -293,4 +293,77 @@ class TcpTest {
             }
         }
     }
+
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void anInterruptedWriteSaysHowMuchWentAndTheConnectionStaysUsable(boolean virtual) throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY_V4);
+             TcpStream c = TcpStream.connect(listener.localAddress());
+             TcpStream s = listener.accept()) {
+            ByteBuffer big = ByteBuffer.allocateDirect(64 << 20); // far more than the socket buffers hold
+            Worker writer = Worker.start(virtual, () -> {
+                try {
+                    return c.write(big);
+                } catch (InterruptedIOException e) {
+                    return Thread.currentThread().isInterrupted() ? e.bytesTransferred : -1;
+                }
+            });
+            writer.awaitParked();
+            writer.interrupt();
+            int went = (Integer) writer.value();
+            assertTrue(went > 0 && went < big.capacity(), "bytesTransferred " + went);
+            ByteBuffer drain = ByteBuffer.allocateDirect(1 << 20);
+            long read = 0;
+            while (read < went) {
+                read += s.read(drain.clear());
+            }
+            assertEquals(went, read);
+            c.write(ByteBuffer.wrap(bytes("!")));
+            assertEquals(1, s.read(ByteBuffer.allocate(4)), "usable after the interrupt");
+        }
+    }
+
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void closeEndsAWaitingWrite(boolean virtual) throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY_V4);
+             TcpStream s = TcpStream.connect(listener.localAddress())) {
+            TcpStream c = listener.accept();
+            Worker writer = Worker.start(virtual, () -> c.write(ByteBuffer.allocateDirect(64 << 20)));
+            writer.awaitParked();
+            Worker.returnsPromptly("close", c::close);
+            assertInstanceOf(ClosedException.class, writer.failure());
+        }
+    }
+
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void anInterruptedConnectLeavesNothingOpen(boolean virtual) throws Exception {
+        try (TcpListener listener = TcpListener.bind(ANY_V4, 1)) {
+            List<TcpStream> queued = new ArrayList<>();
+            try {
+                // fill the backlog: a connect that cannot complete waits for its timeout
+                while (true) {
+                    try {
+                        queued.add(TcpStream.connect(listener.localAddress(), Duration.ofMillis(200)));
+                    } catch (SocketTimeoutException full) {
+                        break;
+                    }
+                    assertTrue(queued.size() < 64, "the backlog never filled");
+                }
+                Worker connector = Worker.start(virtual, () -> {
+                    try {
+                        return TcpStream.connect(listener.localAddress());
+                    } catch (InterruptedIOException e) {
+                        return Thread.currentThread().isInterrupted() ? "interrupted, status kept" : "status lost";
+                    }
+                });
+                connector.awaitParked();
+                connector.interrupt();
+                assertEquals("interrupted, status kept", connector.value());
+            } finally {
+                queued.forEach(TcpStream::close);
+            }
+        }
+    }
 }

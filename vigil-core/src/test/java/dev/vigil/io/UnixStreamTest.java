@@ -220,4 +220,41 @@ class UnixStreamTest {
         ErrnoException x = assertThrows(ErrnoException.class, () -> UnixStream.connect(dir.resolve("nobody")));
         assertEquals("ENOENT", x.errnoName());
     }
+
+    @Test
+    void sixtyFourMebibytesCrossBothWaysAtOnce() throws Exception {
+        long total = 64L << 20;
+        try (UnixStream.Pair pair = UnixStream.pair()) {
+            Worker[] workers = {
+                    Worker.virtual(() -> send(pair.first(), total)), Worker.virtual(() -> receive(pair.second(), total)),
+                    Worker.virtual(() -> send(pair.second(), total)), Worker.virtual(() -> receive(pair.first(), total))};
+            assertEquals(workers[0].value(), workers[1].value(), "first to second");
+            assertEquals(workers[2].value(), workers[3].value(), "second to first");
+        }
+    }
+
+    private static long send(UnixStream to, long total) throws java.io.IOException {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        byte[] chunk = new byte[65536];
+        for (long sent = 0; sent < total; sent += chunk.length) {
+            ThreadLocalRandom.current().nextBytes(chunk);
+            crc.update(chunk);
+            to.write(ByteBuffer.wrap(chunk)); // heap: through the staging buffer
+        }
+        return crc.getValue();
+    }
+
+    private static long receive(UnixStream from, long total) throws java.io.IOException {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        ByteBuffer buf = ByteBuffer.allocateDirect(50_000);
+        byte[] copy = new byte[50_000];
+        for (long got = 0; got < total; ) {
+            int n = from.read(buf.clear());
+            assertTrue(n > 0, "end of stream after " + got);
+            buf.flip().get(copy, 0, n);
+            crc.update(copy, 0, n);
+            got += n;
+        }
+        return crc.getValue();
+    }
 }
