@@ -165,8 +165,8 @@ public final class EchoSuite implements Suite<Integer> {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     }
 
-    /** vigil: one virtual thread accepts, one virtual thread per connection echoes. */
-    static final class VigilServer implements Server {
+    /** A vigil TCP server: a virtual thread accepts, and hands each connection to {@link #serve}. */
+    abstract static class VigilTcpServer implements Server {
         private TcpListener listener;
         private final List<TcpStream> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -178,16 +178,7 @@ public final class EchoSuite implements Suite<Integer> {
                     while (true) {
                         TcpStream c = listener.accept();
                         clients.add(c);
-                        Thread.ofVirtual().start(() -> {
-                            ByteBuffer buf = ByteBuffer.allocateDirect(16 * 1024);
-                            try (c) {
-                                while (c.read(buf.clear()) >= 0) {
-                                    c.write(buf.flip());
-                                }
-                            } catch (IOException gone) {
-                                // the load generator closed, or the server stops
-                            }
-                        });
+                        serve(c);
                     }
                 } catch (IOException closed) {
                     // stopped
@@ -196,10 +187,30 @@ public final class EchoSuite implements Suite<Integer> {
             return listener.localAddress().getPort();
         }
 
+        /** Echoes on {@code c} until the load generator closes it; returns at once. */
+        abstract void serve(TcpStream c);
+
         @Override
         public void close() {
             listener.close();
             clients.forEach(TcpStream::close);
+        }
+    }
+
+    /** vigil, virtual threads: one per connection. */
+    static final class VigilServer extends VigilTcpServer {
+        @Override
+        void serve(TcpStream c) {
+            Thread.ofVirtual().start(() -> {
+                ByteBuffer buf = ByteBuffer.allocateDirect(16 * 1024);
+                try (c) {
+                    while (c.read(buf.clear()) >= 0) {
+                        c.write(buf.flip());
+                    }
+                } catch (IOException gone) {
+                    // the load generator closed, or the server stops
+                }
+            });
         }
     }
 
@@ -209,25 +220,10 @@ public final class EchoSuite implements Suite<Integer> {
      * a Netty handler runs on its event loop. A read or write that completes at once is
      * handled in a loop, not by recursion.
      */
-    static final class VigilHandlerServer implements Server {
-        private TcpListener listener;
-        private final List<TcpStream> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
-
+    static final class VigilHandlerServer extends VigilTcpServer {
         @Override
-        public int start() throws IOException {
-            listener = TcpListener.bind(anyLoopbackPort());
-            Thread.ofVirtual().start(() -> {
-                try {
-                    while (true) {
-                        TcpStream c = listener.accept();
-                        clients.add(c);
-                        serve(c, ByteBuffer.allocateDirect(16 * 1024));
-                    }
-                } catch (IOException closed) {
-                    // stopped
-                }
-            });
-            return listener.localAddress().getPort();
+        void serve(TcpStream c) {
+            serve(c, ByteBuffer.allocateDirect(16 * 1024));
         }
 
         /** Reads, echoes, reads again: on this thread while each step completes at once, else from the step's continuation. */
@@ -268,12 +264,6 @@ public final class EchoSuite implements Suite<Integer> {
                 }
             });
             return false;
-        }
-
-        @Override
-        public void close() {
-            listener.close();
-            clients.forEach(TcpStream::close);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.vigil.internal;
 
 import dev.vigil.ClosedException;
 
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
@@ -70,6 +71,27 @@ public final class ReceivedDescriptors {
             }
         }
         throw new ClosedException("Message is closed: its descriptors were closed with it; take them before close()");
+    }
+
+    /** Makes something of a descriptor's number (an Event, say), owning it if it returns. */
+    @FunctionalInterface
+    public interface Adopt<R> {
+        R adopt(int number) throws IOException;
+    }
+
+    /**
+     * Takes descriptor {@code i} ({@link #take}) and hands its number to {@code adopt}; if that
+     * fails, the number goes back into the message ({@link #putBack}) and the failure is thrown.
+     */
+    public static <R> R takeAs(Object message, VarHandle closed, Descriptor[] descriptors, int i, Object watch, Adopt<R> adopt)
+            throws IOException {
+        int number = take(message, closed, descriptors, i);
+        try {
+            return adopt.adopt(number);
+        } catch (IOException | RuntimeException e) {
+            putBack(message, closed, descriptors, i, number, watch);
+            throw e;
+        }
     }
 
     /**

@@ -10,16 +10,13 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
-import java.nio.channels.GatheringByteChannel;
-import java.nio.channels.ScatteringByteChannel;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * A TCP connection, IPv4 or IPv6, non-blocking and driven by the default reactor.
- * {@link #read(ByteBuffer)} waits for at least one byte (a virtual thread parks, holding no
- * carrier) and returns -1 at end of stream; {@link #write(ByteBuffer)} waits until every
+ * {@code read} waits for at least one byte (a virtual thread parks, holding no
+ * carrier) and returns -1 at end of stream;  {@code write} waits until every
  * byte is written. {@code TCP_NODELAY} is on. A reset connection is an
  * {@link dev.vigil.ErrnoException} naming {@code ECONNRESET}; writing after the peer has
  * gone is {@code EPIPE}, never a {@code SIGPIPE}.
@@ -28,9 +25,9 @@ import java.util.concurrent.CompletableFuture;
  * interrupt status kept, and the stream stays open and usable (unlike the JDK's channels);
  * {@link #close()} from another thread ends a waiting call with {@link dev.vigil.ClosedException}.
  */
-public final class TcpStream extends DescriptorChannel implements ByteChannel, ScatteringByteChannel, GatheringByteChannel {
+public final class TcpStream extends DuplexChannel {
     private TcpStream(Descriptor fd) throws IOException {
-        super(fd, "TcpStream", true);
+        super(fd, "TcpStream");
     }
 
     /** A connection accept4 just returned. */
@@ -98,62 +95,6 @@ public final class TcpStream extends DescriptorChannel implements ByteChannel, S
             }
             throw e;
         }
-    }
-
-    /**
-     * Reads at least one byte into {@code dst}, waiting for it.
-     *
-     * @return the count read (0 only if {@code dst} is full), or -1 at end of stream
-     */
-    @Override
-    public int read(ByteBuffer dst) throws IOException {
-        return readSome(dst);
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        return readScattering(dsts, offset, length);
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts) throws IOException {
-        return readScattering(dsts, 0, dsts.length);
-    }
-
-    /** Writes every remaining byte of {@code src}, waiting for room as often as needed. */
-    @Override
-    public int write(ByteBuffer src) throws IOException {
-        return writeAll(src);
-    }
-
-    @Override
-    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-        return writeGathering(srcs, offset, length);
-    }
-
-    @Override
-    public long write(ByteBuffer[] srcs) throws IOException {
-        return writeGathering(srcs, 0, srcs.length);
-    }
-
-    /** Reads what is there now without waiting: the count, 0 if nothing, -1 at end of stream. */
-    public int tryRead(ByteBuffer dst) throws IOException {
-        return tryReadSome(dst);
-    }
-
-    /** Writes what fits now without waiting: the count, 0 if there is no room. */
-    public int tryWrite(ByteBuffer src) throws IOException {
-        return tryWriteSome(src);
-    }
-
-    /** {@link #read(ByteBuffer)} without a waiting thread. */
-    public CompletableFuture<Integer> readAsync(ByteBuffer dst) {
-        return readSomeAsync(dst);
-    }
-
-    /** {@link #write(ByteBuffer)} without a waiting thread: completes once every byte is written. */
-    public CompletableFuture<Integer> writeAsync(ByteBuffer src) {
-        return writeAllAsync(src);
     }
 
     /** The local end's address. */

@@ -16,10 +16,8 @@ import java.io.InterruptedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.channels.ByteChannel;
-import java.nio.channels.GatheringByteChannel;
-import java.nio.channels.ScatteringByteChannel;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -36,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * stream: an interrupted call throws {@link InterruptedIOException} with the status kept and
  * the stream usable, and {@link #close()} ends waiting calls with {@link ClosedException}.
  */
-public final class UnixStream extends DescriptorChannel implements ByteChannel, ScatteringByteChannel, GatheringByteChannel {
+public final class UnixStream extends DuplexChannel {
     /** The most descriptors one send can attach: the kernel's {@code SCM_MAX_FD}. */
     public static final int MAX_DESCRIPTORS = 253;
 
@@ -61,7 +59,7 @@ public final class UnixStream extends DescriptorChannel implements ByteChannel, 
     private final AtomicLong dropped = new AtomicLong();
 
     private UnixStream(Descriptor fd) throws IOException {
-        super(fd, "UnixStream", true);
+        super(fd, "UnixStream");
         this.io = new UnixStreamIo(fd);
     }
 
@@ -279,6 +277,7 @@ public final class UnixStream extends DescriptorChannel implements ByteChannel, 
     }
 
     /** Reads what is there now without waiting: the count, 0 if nothing, -1 at end of stream (descriptors as {@link #read(ByteBuffer)}). */
+    @Override
     public int tryRead(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst must not be null");
         if (!dst.hasRemaining()) {
@@ -306,25 +305,23 @@ public final class UnixStream extends DescriptorChannel implements ByteChannel, 
         }
     }
 
-    /** Writes every remaining byte of {@code src}, waiting for room as often as needed. */
+    /** {@link #read(ByteBuffer)} without a waiting thread (descriptors as there). */
     @Override
-    public int write(ByteBuffer src) throws IOException {
-        return writeAll(src);
-    }
-
-    @Override
-    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-        return writeGathering(srcs, offset, length);
-    }
-
-    @Override
-    public long write(ByteBuffer[] srcs) throws IOException {
-        return writeGathering(srcs, 0, srcs.length);
-    }
-
-    /** Writes what fits now without waiting: the count, 0 if there is no room. */
-    public int tryWrite(ByteBuffer src) throws IOException {
-        return tryWriteSome(src);
+    public CompletableFuture<Integer> readAsync(ByteBuffer dst) {
+        Objects.requireNonNull(dst, "dst must not be null");
+        if (!dst.hasRemaining()) {
+            return super.readAsync(dst); // 0, or the closed stream's failure
+        }
+        return async.readAsync(c -> {
+            UnixStreamIo.Arrival x = io.receive(dst);
+            if (x == null) {
+                throw AsyncFd.wouldBlock();
+            }
+            try (Received r = new Received(x.bytes(), x.descriptors())) {
+                dropped.addAndGet(r.descriptorCount());
+                return r.byteCount();
+            }
+        });
     }
 
     /**
@@ -363,13 +360,7 @@ public final class UnixStream extends DescriptorChannel implements ByteChannel, 
          * @see Event#fromRawDescriptor(int)
          */
         public Event event(int i) throws IOException {
-            int number = takeDescriptor(i);
-            try {
-                return Event.fromRawDescriptor(number);
-            } catch (IOException | RuntimeException e) {
-                ReceivedDescriptors.putBack(this, CLOSED, descriptors, i, number, watch);
-                throw e;
-            }
+            return ReceivedDescriptors.takeAs(this, CLOSED, descriptors, i, watch, Event::fromRawDescriptor);
         }
 
         /**

@@ -37,13 +37,7 @@ final class ReceivedMessage implements Tube.Message {
 
     @Override
     public Event event(int i) throws IOException {
-        int number = takeDescriptor(i);
-        try {
-            return Event.fromRawDescriptor(number);
-        } catch (IOException | RuntimeException e) {
-            ReceivedDescriptors.putBack(this, CLOSED, descriptors, i, number, watch);
-            throw e;
-        }
+        return ReceivedDescriptors.takeAs(this, CLOSED, descriptors, i, watch, Event::fromRawDescriptor);
     }
 
     @Override
