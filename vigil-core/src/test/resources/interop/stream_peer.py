@@ -3,6 +3,7 @@
 Usage: stream_peer.py NAME  -- connects an AF_UNIX SOCK_STREAM socket to the abstract NAME
 Prints "connected", then answers one command per line on stdin:
   recv N        socket.recv_fds of up to N bytes; prints "got TEXT NFDS" or "eof"; keeps the descriptors
+  recvfew N K   the same with room for only K descriptors; prints "got TEXT NFDS ctrunc" if the kernel cut the rest
   write I V     os.eventfd_write(V) on received descriptor I; prints "ok"
   send TEXT K   sends TEXT with K new eventfds of its own attached (socket.send_fds); prints "ok"
   ownread J     os.eventfd_read on its own eventfd J; prints the value
@@ -30,6 +31,10 @@ def main():
                 continue
             received.extend(fds)
             print("got %s %d" % (data.decode(), len(fds)), flush=True)
+        elif cmd == "recvfew":
+            data, fds, flags, _ = socket.recv_fds(sock, int(words[1]), int(words[2]))
+            received.extend(fds)
+            print("got %s %d%s" % (data.decode(), len(fds), " ctrunc" if flags & socket.MSG_CTRUNC else ""), flush=True)
         elif cmd == "write":
             os.eventfd_write(received[int(words[1])], int(words[2]))
             print("ok", flush=True)

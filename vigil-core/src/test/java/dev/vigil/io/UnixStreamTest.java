@@ -257,4 +257,23 @@ class UnixStreamTest {
         }
         return crc.getValue();
     }
+
+    /** A peer that takes fewer descriptors than were sent: the kernel closes the rest; nothing changes here. */
+    @Test
+    void aPeerThatTakesFewerDescriptorsThanSentLeavesTheStreamWhole() throws Exception {
+        String name = "vigil-test-" + ThreadLocalRandom.current().nextLong();
+        try (UnixListener listener = UnixListener.bindAbstract(name);
+             PythonPeer py = new PythonPeer(PEER, name);
+             UnixStream peer = listener.accept();
+             Event a = new Event(); Event b = new Event(); Event c = new Event()) {
+            assertEquals("connected", py.readLine());
+            peer.send(ByteBuffer.wrap(bytes("five")), a, b, c, a, b);
+            assertEquals("got five 2 ctrunc", py.ask("recvfew 64 2"));
+            peer.send(ByteBuffer.wrap(bytes("next")), c);
+            assertEquals("got next 1", py.ask("recv 64"));
+            assertEquals("ok", py.ask("write 2 4"));
+            assertEquals(4, c.readCount(), "the descriptor sent after the cut one arrived whole");
+            py.send("quit");
+        }
+    }
 }
