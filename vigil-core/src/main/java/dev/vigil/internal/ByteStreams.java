@@ -21,6 +21,10 @@ public final class ByteStreams {
     /** {@link #read} and {@link #write} when the call would block ({@code EAGAIN}). */
     public static final int WOULD_BLOCK = -2;
 
+    private static final Calls.BufferCall READ = (s, raw, b) -> Unistd.readNonBlocking(s, raw, MemorySegment.ofBuffer(b));
+    private static final Calls.BufferCall SEND = (s, raw, b) -> Unistd.sendNonBlocking(s, raw, MemorySegment.ofBuffer(b));
+    private static final Calls.BufferCall WRITE = (s, raw, b) -> Unistd.writeNonBlocking(s, raw, MemorySegment.ofBuffer(b));
+
     /** A new pipe, {@code [read end, write end]}, both non-blocking and close-on-exec. */
     public static int[] pipe() throws ErrnoException {
         Native.Scratch s = Native.Scratch.get();
@@ -40,7 +44,7 @@ public final class ByteStreams {
         int raw = fd.acquire();
         try {
             Native.Scratch s = Native.Scratch.get();
-            long n = Calls.tryNow(s, raw, (sc, r) -> Unistd.readNonBlocking(sc, r, MemorySegment.ofBuffer(dst)), what);
+            long n = Calls.tryNow(s, raw, READ, dst, what);
             if (n == Waiting.NOT_YET) {
                 return WOULD_BLOCK;
             }
@@ -65,9 +69,7 @@ public final class ByteStreams {
         try {
             Native.Scratch s = Native.Scratch.get();
             // A socket is written with send(MSG_NOSIGNAL): a closed peer is EPIPE, never SIGPIPE.
-            long n = socket
-                    ? Calls.tryNow(s, raw, (sc, r) -> Unistd.sendNonBlocking(sc, r, MemorySegment.ofBuffer(src)), what)
-                    : Calls.tryNow(s, raw, (sc, r) -> Unistd.writeNonBlocking(sc, r, MemorySegment.ofBuffer(src)), what);
+            long n = Calls.tryNow(s, raw, socket ? SEND : WRITE, src, what);
             if (n == Waiting.NOT_YET) {
                 return WOULD_BLOCK;
             }

@@ -4,6 +4,8 @@ import dev.vigil.ErrnoException;
 import dev.vigil.internal.linux.Errno;
 import dev.vigil.internal.linux.Native;
 
+import java.nio.ByteBuffer;
+
 /**
  * errno handled once: the one loop that makes a non-blocking call again after {@code EINTR},
  * and the one way a failed call becomes an {@link ErrnoException}.
@@ -43,6 +45,36 @@ public final class Calls {
     /** {@link #tryNow(Native.Scratch, int, Syscall, String, int)} retrying {@code EINTR} only. */
     public static long tryNow(Native.Scratch s, int raw, Syscall call, String what) throws ErrnoException {
         return tryNow(s, raw, call, what, 0);
+    }
+
+    /**
+     * One system call on descriptor {@code raw} with the caller's buffer, for calls whose
+     * buffer changes per call. It makes the buffer's segment itself, so that the segment
+     * never leaves the one compiled method and costs no allocation.
+     */
+    @FunctionalInterface
+    public interface BufferCall {
+        long call(Native.Scratch s, int raw, ByteBuffer buffer);
+    }
+
+    /**
+     * {@link #tryNow(Native.Scratch, int, Syscall, String)} for a call given {@code buffer}:
+     * with a method reference for {@code call}, nothing is made per call.
+     */
+    public static long tryNow(Native.Scratch s, int raw, BufferCall call, ByteBuffer buffer, String what) throws ErrnoException {
+        for (;;) {
+            long r = call.call(s, raw, buffer);
+            if (r >= 0) {
+                return r;
+            }
+            int errno = Native.errno(s);
+            if (errno == Errno.EAGAIN) {
+                return Waiting.NOT_YET;
+            }
+            if (errno != Errno.EINTR) {
+                throw new ErrnoException(what, errno);
+            }
+        }
     }
 
     /** The failure of the call just made (errno in {@code s}), as the exception naming {@code what}. */

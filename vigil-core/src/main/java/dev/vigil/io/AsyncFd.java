@@ -60,7 +60,8 @@ public final class AsyncFd<T extends RawDescriptor> implements AutoCloseable {
     private static final IOException WOULD_BLOCK = new WouldBlock();
 
     private final T io;
-    private final AsyncRegistration registration;
+    /** Package-private: the streams run their own loops on it, without an IoCall per call. */
+    final AsyncRegistration registration;
 
     private AsyncFd(T io, AsyncRegistration registration) {
         this.io = io;
@@ -268,7 +269,8 @@ public final class AsyncFd<T extends RawDescriptor> implements AutoCloseable {
         }
     }
 
-    private Readiness await(int dir, long nanos) throws IOException {
+    /** Parks until {@code dir} has readiness; an interrupt is an InterruptedIOException with the status kept. */
+    Readiness await(int dir, long nanos) throws IOException {
         try {
             return registration.await(dir, nanos);
         } catch (InterruptedException e) {

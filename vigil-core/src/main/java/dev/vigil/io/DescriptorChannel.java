@@ -4,8 +4,10 @@ import dev.vigil.ClosedException;
 import dev.vigil.RawDescriptor;
 import dev.vigil.internal.ByteStreams;
 import dev.vigil.internal.Cleanup;
+import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.Owned;
+import dev.vigil.internal.ScheduledIo;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -31,6 +33,9 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
     /** Its registration with the default reactor (package-private: listeners and connects wait through it). */
     final AsyncFd<DescriptorChannel> async;
     private final String what;
+    /** How the calls are named in an ErrnoException (made once, not per call). */
+    private final String readName;
+    private final String writeName;
     private final boolean socket;
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -43,6 +48,8 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
     DescriptorChannel(Descriptor fd, String what, boolean socket) throws IOException {
         this.fd = fd;
         this.what = what;
+        this.readName = what + " read";
+        this.writeName = what + " write";
         this.socket = socket;
         try {
             this.async = AsyncFd.register(this);
@@ -64,7 +71,15 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
         }
         lock(readLock, "reading");
         try {
-            return async.read(c -> readNow(dst));
+            for (;;) {
+                long seen = async.registration.state(); // before the call: an event during it moves the tick
+                int n = ByteStreams.read(fd, dst, readName);
+                if (n != ByteStreams.WOULD_BLOCK) {
+                    return n;
+                }
+                async.registration.clear(ScheduledIo.READ, seen);
+                async.await(ScheduledIo.READ, Deadline.FOREVER);
+            }
         } finally {
             readLock.unlock();
         }
@@ -77,14 +92,13 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
             ensureOpen();
             return 0;
         }
-        try {
-            return async.tryRead(c -> readNow(dst));
-        } catch (IOException e) {
-            if (e == AsyncFd.wouldBlock()) {
-                return 0;
-            }
-            throw e;
+        long seen = async.registration.state();
+        int n = ByteStreams.read(fd, dst, readName);
+        if (n == ByteStreams.WOULD_BLOCK) {
+            async.registration.clear(ScheduledIo.READ, seen);
+            return 0;
         }
+        return n;
     }
 
     /** {@link #readSome} without a waiting thread. */
@@ -130,7 +144,7 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
     }
 
     private int readNow(ByteBuffer dst) throws IOException {
-        int n = ByteStreams.read(fd, dst, what + " read");
+        int n = ByteStreams.read(fd, dst, readName);
         if (n == ByteStreams.WOULD_BLOCK) {
             throw AsyncFd.wouldBlock();
         }
@@ -146,11 +160,19 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
             ensureOpen();
             return 0;
         }
+        async.registration.wantWrite();
         lock(writeLock, "writing");
         int total = 0;
         try {
             while (src.hasRemaining()) {
-                total += async.write(c -> writeNow(src));
+                long seen = async.registration.state();
+                int n = ByteStreams.write(fd, src, socket, writeName);
+                if (n != ByteStreams.WOULD_BLOCK) {
+                    total += n;
+                    continue;
+                }
+                async.registration.clear(ScheduledIo.WRITE, seen);
+                async.await(ScheduledIo.WRITE, Deadline.FOREVER);
             }
             return total;
         } catch (InterruptedIOException e) {
@@ -168,14 +190,14 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
             ensureOpen();
             return 0;
         }
-        try {
-            return async.tryWrite(c -> writeNow(src));
-        } catch (IOException e) {
-            if (e == AsyncFd.wouldBlock()) {
-                return 0;
-            }
-            throw e;
+        async.registration.wantWrite();
+        long seen = async.registration.state();
+        int n = ByteStreams.write(fd, src, socket, writeName);
+        if (n == ByteStreams.WOULD_BLOCK) {
+            async.registration.clear(ScheduledIo.WRITE, seen);
+            return 0;
         }
+        return n;
     }
 
     /** {@link #writeAll} without a waiting thread: completes with the count once every byte is written. */
@@ -202,7 +224,7 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
     }
 
     private int writeNow(ByteBuffer src) throws IOException {
-        int n = ByteStreams.write(fd, src, socket, what + " write");
+        int n = ByteStreams.write(fd, src, socket, writeName);
         if (n == ByteStreams.WOULD_BLOCK) {
             throw AsyncFd.wouldBlock();
         }
