@@ -26,7 +26,11 @@ public final class UnixStreamIo {
     /** What one receive brought: the byte count ({@link ByteStreams#END} at end of stream) and the descriptors. */
     public record Arrival(int bytes, Descriptor[] descriptors) {}
 
+    /** Room for every descriptor one message can carry. */
+    private static final long CONTROL_CAPACITY = ScmRights.receiveCapacity(ScmRights.MAX_DESCRIPTORS);
+
     private final Descriptor fd;
+    private final Calls.Syscall receiveCall = this::receiveCall;
     private final MemorySegment sendHeader;
     private final MemorySegment sendIov;
     private final MemorySegment sendControl;
@@ -175,6 +179,31 @@ public final class UnixStreamIo {
         }
     }
 
+    private long receiveCall(Native.Scratch s, int raw) {
+        Socket.setControlLength(receiveHeader, CONTROL_CAPACITY); // an interrupted call may have changed it
+        return Socket.recvmsgNoWait(s, raw, receiveHeader, Socket.MSG_CMSG_CLOEXEC);
+    }
+
+    /**
+     * One {@code recvmsg} into {@code dst} for a plain read: any descriptors that came with the
+     * bytes are closed at once and counted in {@code dropped}.
+     *
+     * @return the count read, {@link ByteStreams#END} or {@link ByteStreams#WOULD_BLOCK}
+     */
+    public int readDropping(ByteBuffer dst, java.util.concurrent.atomic.AtomicLong dropped) throws IOException {
+        Arrival a = receive(dst);
+        if (a == null) {
+            return ByteStreams.WOULD_BLOCK;
+        }
+        for (Descriptor d : a.descriptors()) {
+            d.close();
+        }
+        if (a.descriptors().length != 0) {
+            dropped.addAndGet(a.descriptors().length);
+        }
+        return a.bytes();
+    }
+
     /**
      * One {@code recvmsg} into {@code dst}, with room for every descriptor that may come.
      *
@@ -195,12 +224,8 @@ public final class UnixStreamIo {
                 data = receiveStaging;
             }
             Socket.setIovec(receiveIov, data, room);
-            long capacity = ScmRights.receiveCapacity(ScmRights.MAX_DESCRIPTORS);
-            Socket.setMsghdr(receiveHeader, receiveIov, 1, receiveControl, capacity);
-            long n = Calls.tryNow(s, raw, (sc, r) -> {
-                Socket.setControlLength(receiveHeader, capacity); // an interrupted call may have changed it
-                return Socket.recvmsgNoWait(sc, r, receiveHeader, Socket.MSG_CMSG_CLOEXEC);
-            }, "recvmsg");
+            Socket.setMsghdr(receiveHeader, receiveIov, 1, receiveControl, CONTROL_CAPACITY);
+            long n = Calls.tryNow(s, raw, receiveCall, "recvmsg");
             if (n == Waiting.NOT_YET) {
                 return null;
             }

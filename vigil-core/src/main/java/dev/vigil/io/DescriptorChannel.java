@@ -73,7 +73,7 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
         try {
             for (;;) {
                 long seen = async.registration.state(); // before the call: an event during it moves the tick
-                int n = ByteStreams.read(fd, dst, readName);
+                int n = readOnce(dst);
                 if (n != ByteStreams.WOULD_BLOCK) {
                     return n;
                 }
@@ -93,7 +93,7 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
             return 0;
         }
         long seen = async.registration.state();
-        int n = ByteStreams.read(fd, dst, readName);
+        int n = readOnce(dst);
         if (n == ByteStreams.WOULD_BLOCK) {
             async.registration.clear(ScheduledIo.READ, seen);
             return 0;
@@ -143,8 +143,17 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
         return total;
     }
 
+    /**
+     * One read into {@code dst} that never waits: the count, {@link ByteStreams#END} or
+     * {@link ByteStreams#WOULD_BLOCK}. A stream whose data can carry descriptors reads so that
+     * none goes unseen.
+     */
+    int readOnce(ByteBuffer dst) throws IOException {
+        return ByteStreams.read(fd, dst, readName);
+    }
+
     private int readNow(ByteBuffer dst) throws IOException {
-        int n = ByteStreams.read(fd, dst, readName);
+        int n = readOnce(dst);
         if (n == ByteStreams.WOULD_BLOCK) {
             throw AsyncFd.wouldBlock();
         }

@@ -233,95 +233,12 @@ public final class UnixStream extends DuplexChannel {
     // ---------------------------------------------------------------- plain bytes
 
     /**
-     * Reads at least one byte into {@code dst}, waiting for it; -1 at end of stream. A
-     * descriptor that came with these bytes is closed and counted ({@link #droppedDescriptors()}).
+     * A plain read (every {@code read}, {@code tryRead} and {@code readAsync} of this stream):
+     * descriptors that came with the bytes are closed and counted ({@link #droppedDescriptors()}).
      */
     @Override
-    public int read(ByteBuffer dst) throws IOException {
-        Objects.requireNonNull(dst, "dst must not be null");
-        if (!dst.hasRemaining()) {
-            ensureOpen();
-            return 0;
-        }
-        try (Received r = receive(dst)) {
-            dropped.addAndGet(r.descriptorCount());
-            return r.byteCount();
-        }
-    }
-
-    /** Fills the buffers in order: waits for the first byte, then takes what is there without waiting. */
-    @Override
-    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        Objects.checkFromIndexSize(offset, length, Objects.requireNonNull(dsts, "dsts must not be null").length);
-        long total = 0;
-        for (int i = offset; i < offset + length; i++) {
-            ByteBuffer b = Objects.requireNonNull(dsts[i], "a buffer must not be null");
-            if (!b.hasRemaining()) {
-                continue;
-            }
-            int n = total == 0 ? read(b) : tryRead(b);
-            if (n < 0) {
-                return total == 0 ? -1 : total;
-            }
-            total += n;
-            if (b.hasRemaining()) {
-                break;
-            }
-        }
-        return total;
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts) throws IOException {
-        return read(dsts, 0, dsts.length);
-    }
-
-    /** Reads what is there now without waiting: the count, 0 if nothing, -1 at end of stream (descriptors as {@link #read(ByteBuffer)}). */
-    @Override
-    public int tryRead(ByteBuffer dst) throws IOException {
-        Objects.requireNonNull(dst, "dst must not be null");
-        if (!dst.hasRemaining()) {
-            ensureOpen();
-            return 0;
-        }
-        UnixStreamIo.Arrival a;
-        try {
-            a = async.tryRead(c -> {
-                UnixStreamIo.Arrival x = io.receive(dst);
-                if (x == null) {
-                    throw AsyncFd.wouldBlock();
-                }
-                return x;
-            });
-        } catch (IOException e) {
-            if (e == AsyncFd.wouldBlock()) {
-                return 0;
-            }
-            throw e;
-        }
-        try (Received r = new Received(a.bytes(), a.descriptors())) {
-            dropped.addAndGet(r.descriptorCount());
-            return r.byteCount();
-        }
-    }
-
-    /** {@link #read(ByteBuffer)} without a waiting thread (descriptors as there). */
-    @Override
-    public CompletableFuture<Integer> readAsync(ByteBuffer dst) {
-        Objects.requireNonNull(dst, "dst must not be null");
-        if (!dst.hasRemaining()) {
-            return super.readAsync(dst); // 0, or the closed stream's failure
-        }
-        return async.readAsync(c -> {
-            UnixStreamIo.Arrival x = io.receive(dst);
-            if (x == null) {
-                throw AsyncFd.wouldBlock();
-            }
-            try (Received r = new Received(x.bytes(), x.descriptors())) {
-                dropped.addAndGet(r.descriptorCount());
-                return r.byteCount();
-            }
-        });
+    int readOnce(ByteBuffer dst) throws IOException {
+        return io.readDropping(dst, dropped);
     }
 
     /**
