@@ -71,11 +71,17 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
         }
         lock(readLock, "reading");
         try {
+            boolean yielded = false;
             for (;;) {
                 long seen = async.registration.state(); // before the call: an event during it moves the tick
                 int n = readOnce(dst);
                 if (n != ByteStreams.WOULD_BLOCK) {
                     return n;
+                }
+                if (!yielded && Thread.currentThread().isVirtual()) {
+                    yielded = true; // the writer may be runnable here: let it run before paying for a park
+                    Thread.yield();
+                    continue;
                 }
                 async.registration.clear(ScheduledIo.READ, seen);
                 async.await(ScheduledIo.READ, Deadline.FOREVER);
@@ -173,11 +179,18 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
         lock(writeLock, "writing");
         int total = 0;
         try {
+            boolean yielded = false;
             while (src.hasRemaining()) {
                 long seen = async.registration.state();
                 int n = ByteStreams.write(fd, src, socket, writeName);
                 if (n != ByteStreams.WOULD_BLOCK) {
                     total += n;
+                    yielded = false;
+                    continue;
+                }
+                if (!yielded && Thread.currentThread().isVirtual()) {
+                    yielded = true; // the reader may be runnable here: let it drain before paying for a park
+                    Thread.yield();
                     continue;
                 }
                 async.registration.clear(ScheduledIo.WRITE, seen);
