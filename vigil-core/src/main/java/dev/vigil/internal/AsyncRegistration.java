@@ -43,7 +43,12 @@ public final class AsyncRegistration {
                         + " file); create the descriptor non-blocking (SOCK_NONBLOCK, O_NONBLOCK, TFD_NONBLOCK...)");
             }
             AsyncRegistration r = new AsyncRegistration(p);
-            p.add(r.io, number, Poller.READ_STREAM);
+            try {
+                p.add(r.io, number, Poller.READ_STREAM);
+            } catch (IllegalArgumentException already) {
+                throw new IllegalArgumentException(resource + " (fd " + number + ") is already registered with this reactor:"
+                        + " one AsyncFd per descriptor (vigil's own streams are AsyncFds of themselves already)", already);
+            }
             return r;
         } finally {
             if (owned != null) {

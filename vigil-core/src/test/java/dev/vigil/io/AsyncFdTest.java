@@ -212,4 +212,17 @@ class AsyncFdTest {
             assertArrayEquals("hello".getBytes(), java.util.Arrays.copyOfRange(event, 16, 21));
         }
     }
+
+    @Test
+    void aSecondAsyncFdForTheSameDescriptorIsRefusedClearly() throws Exception {
+        RawFd[] p = pipe();
+        try (AsyncFd<RawFd> first = AsyncFd.register(p[0])) {
+            IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> AsyncFd.register(p[0]));
+            assertTrue(x.getMessage().contains("already registered"), x.getMessage());
+            assertFalse(first.isClosed(), "the first registration is untouched");
+        } finally {
+            p[0].close();
+            p[1].close();
+        }
+    }
 }
