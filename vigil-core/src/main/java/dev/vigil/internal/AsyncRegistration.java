@@ -91,6 +91,11 @@ public final class AsyncRegistration {
         io.wantWrite();
     }
 
+    /** {@code dir}'s readiness if it has some (not cleared), else stores {@code waker} to be called once when it has. */
+    public Readiness poll(int dir, dev.vigil.reactor.Waker waker) throws IOException {
+        return io.poll(dir, waker);
+    }
+
     /** Parks until {@code dir} has readiness (returned, not cleared), or {@code nanos} pass (EMPTY). */
     public Readiness await(int dir, long nanos) throws IOException, InterruptedException {
         return io.await(dir, nanos);

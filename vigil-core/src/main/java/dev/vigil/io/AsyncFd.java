@@ -8,6 +8,7 @@ import dev.vigil.internal.Handles;
 import dev.vigil.internal.ScheduledIo;
 import dev.vigil.reactor.Handle;
 import dev.vigil.reactor.Readiness;
+import dev.vigil.reactor.Waker;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -155,6 +156,24 @@ public final class AsyncFd<T extends RawDescriptor> implements AutoCloseable {
         }
         attemptAsync(WRITE, Objects.requireNonNull(call, "call must not be null"), result);
         return result;
+    }
+
+    /**
+     * tokio's {@code poll_read_ready}, for a task or an event loop that must not wait: the read
+     * readiness if there is some (nothing is cleared: {@link #tryRead} clears it when a call
+     * would block), else {@link Readiness#EMPTY}, and {@code waker} is called once, on the
+     * reactor's thread, when the descriptor becomes readable. Polling again replaces the
+     * waker. The usual loop: while {@code pollReadReady(w)} is not empty, {@code tryRead} until
+     * it says would-block. Nothing is allocated.
+     */
+    public Readiness pollReadReady(Waker waker) throws IOException {
+        return registration.poll(READ, Objects.requireNonNull(waker, "waker must not be null"));
+    }
+
+    /** {@link #pollReadReady} for writing. */
+    public Readiness pollWriteReady(Waker waker) throws IOException {
+        registration.wantWrite();
+        return registration.poll(WRITE, Objects.requireNonNull(waker, "waker must not be null"));
     }
 
     /** Waits until the descriptor is readable (or hung up, or in error) and says how; nothing is cleared. */

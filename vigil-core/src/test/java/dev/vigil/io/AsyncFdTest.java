@@ -225,4 +225,26 @@ class AsyncFdTest {
             p[1].close();
         }
     }
+
+    /** tokio's poll loop: poll, try until would-block, poll again (which arms the waker). */
+    @Test
+    void pollReadReadyCallsTheWakerOnceWhenTheDescriptorBecomesReadable() throws Exception {
+        RawFd[] p = pipe();
+        try (AsyncFd<RawFd> in = AsyncFd.register(p[0])) {
+            java.util.concurrent.Semaphore woken = new java.util.concurrent.Semaphore(0);
+            dev.vigil.reactor.Waker waker = woken::release;
+            assertTrue(in.pollReadReady(waker).isEmpty(), "nothing to read: the waker is stored");
+            p[1].write(5L);
+            assertTrue(woken.tryAcquire(30, TimeUnit.SECONDS), "the waker was not called");
+            assertTrue(in.pollReadReady(waker).isReadable(), "retained until a call would block");
+            assertEquals(8, in.tryRead(fd -> KernelFds.read(fd, 64)).length);
+            assertTrue(in.pollReadReady(waker).isReadable(), "still: no call has met would-block yet");
+            assertSame(AsyncFd.wouldBlock(), assertThrows(IOException.class, () -> in.tryRead(fd -> KernelFds.read(fd, 64))));
+            assertTrue(in.pollReadReady(waker).isEmpty(), "cleared, and the waker stored again");
+            assertEquals(0, woken.availablePermits(), "called once");
+        } finally {
+            p[0].close();
+            p[1].close();
+        }
+    }
 }
