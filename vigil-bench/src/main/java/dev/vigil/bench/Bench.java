@@ -24,7 +24,7 @@ import java.util.Locale;
 public final class Bench {
     /** Every suite, in the order the usage lists them. A new suite is one class and one line here. */
     static final List<Suite<?>> SUITES = List.of(new EventSuite(), new WaitContextSuite(), new TubeSuite(),
-            new ProcessSuite(), new WakeSuite(), new DispatchSuite(), new EchoSuite(), new BulkSuite());
+            new ProcessSuite(), new WakeSuite(), new DispatchSuite(), new EchoSuite(), new BulkSuite(), new PipeDispatchSuite());
 
     private Bench() {}
 

@@ -1,0 +1,334 @@
+package dev.vigil.bench;
+
+import dev.vigil.RawDescriptor;
+import dev.vigil.bench.harness.BenchOptions;
+import dev.vigil.bench.harness.Defaults;
+import dev.vigil.bench.harness.Peer;
+import dev.vigil.bench.harness.Placement;
+import dev.vigil.bench.harness.Suite;
+import dev.vigil.bench.harness.Table;
+import dev.vigil.bench.harness.Trial;
+import dev.vigil.io.AsyncFd;
+import dev.vigil.reactor.Reactor;
+import dev.vigil.reactor.Readiness;
+import dev.vigil.reactor.Waker;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollIoOps;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * {@code ./vigil bench dispatch-pipes}: dispatch throughput on real non-blocking I/O. K
+ * non-blocking pipes ({@code --k}, default 1,000); a producer writes one byte to each in
+ * turn, round robin, once the previous byte of that pipe was consumed (a credit per pipe, so
+ * every byte is one readiness event); one consumer thread reads each ready pipe until
+ * {@code EAGAIN}. The figure is bytes consumed per second over K x {@code --laps}.
+ *
+ * <ul>
+ *   <li><b>vigil</b> (the reference): the read ends registered as {@link AsyncFd}s with a
+ *       {@link Reactor} the consumer turns itself; each armed with {@code pollReadReady(waker)},
+ *       whose waker (made once) queues the index; after each turn the consumer, for each queued
+ *       pipe, {@code tryRead}s (one read) until it says would-block, then polls again, which
+ *       re-arms the waker.</li>
+ *   <li><b>Netty 4.2</b>: one {@code EpollIoHandler} loop; each read end an
+ *       {@code EpollIoHandle} with {@code EPOLLIN | EPOLLET}, whose {@code handle()} reads until
+ *       {@code EAGAIN}.</li>
+ * </ul>
+ * Both read with the same FFM {@code read(2)} and both get the same producer.
+ */
+public final class PipeDispatchSuite implements Suite<Void> {
+    @Override
+    public String name() {
+        return "dispatch-pipes";
+    }
+
+    @Override
+    public String summary() {
+        return "K non-blocking pipes written round robin, read to EAGAIN through a reactor: vigil AsyncFd vs Netty EpollIoHandler";
+    }
+
+    @Override
+    public Defaults defaults() {
+        return new Defaults(5, Defaults.NOT_TAKEN, Defaults.NOT_TAKEN, "cross,same", List.of(
+                new Defaults.Option("--k", "1000", "pipes"),
+                new Defaults.Option("--laps", "300", "laps per measurement; a lap writes one byte to each of the K")));
+    }
+
+    @Override
+    public String title(BenchOptions options) {
+        return String.format(Locale.ROOT, "dispatch throughput: K = %,d pipes written round robin, read to EAGAIN",
+                options.integer("--k"));
+    }
+
+    @Override
+    public String operations() {
+        return "bytes";
+    }
+
+    @Override
+    public Unit unit() {
+        return Unit.PER_SECOND;
+    }
+
+    @Override
+    public Ratio ratio() {
+        return Ratio.REFERENCE_TO_PEER;
+    }
+
+    @Override
+    public List<Peer<Void>> peers(BenchOptions options) {
+        int k = options.integer("--k");
+        return List.of(
+                Peer.of("vigil AsyncFd, pollReadReady + tryRead", t -> measure(t, k, true)),
+                Peer.of("Netty 4.2 EpollIoHandler", t -> measure(t, k, false)));
+    }
+
+    @Override
+    public List<Table<Void>> tables(BenchOptions options) {
+        long bytes = (long) options.integer("--k") * options.integer("--laps");
+        return options.placements().stream()
+                .map(p -> new Table<Void>(p.pins()
+                        ? String.format(Locale.ROOT, "%s: producer on CPU %d, consumer on CPU %d", p.label(), p.initiatorCpu(), p.responderCpu())
+                        : p.label() + ": " + p.description(), p, null, 0, bytes))
+                .toList();
+    }
+
+    @Override
+    public long[] unrecordedTrips(Table<Void> table) {
+        return new long[] {table.trips() / 2, table.trips() / 2};
+    }
+
+    // ------------------------------------------------------------------ the pipes
+
+    /** K raw non-blocking pipes made and used with bare FFM calls, as a user's own descriptors. */
+    static final class Pipes implements AutoCloseable {
+        private static final Linker LINKER = Linker.nativeLinker();
+        private static final MethodHandle PIPE2 = h("pipe2", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        private static final MethodHandle READ = h("read", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        private static final MethodHandle WRITE = h("write", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        private static final MethodHandle CLOSE = h("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+
+        private static MethodHandle h(String name, FunctionDescriptor fd) {
+            return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), fd, Linker.Option.critical(false));
+        }
+
+        final int[] readEnds;
+        final int[] writeEnds;
+
+        Pipes(int k) {
+            readEnds = new int[k];
+            writeEnds = new int[k];
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment fds = a.allocate(8);
+                for (int i = 0; i < k; i++) {
+                    if ((int) PIPE2.invokeExact(fds, 0x800 | 0x80000) != 0) { // O_NONBLOCK | O_CLOEXEC
+                        throw new IllegalStateException("pipe2 failed");
+                    }
+                    readEnds[i] = fds.get(ValueLayout.JAVA_INT, 0);
+                    writeEnds[i] = fds.get(ValueLayout.JAVA_INT, 4);
+                }
+            } catch (Throwable t) {
+                close();
+                throw new IllegalStateException(t);
+            }
+        }
+
+        /** One byte into pipe {@code fd}. */
+        static void writeOne(int fd, MemorySegment buf) {
+            try {
+                if ((long) WRITE.invokeExact(fd, buf, 1L) != 1) {
+                    throw new IllegalStateException("write to a pipe with room failed");
+                }
+            } catch (Throwable t) {
+                throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
+            }
+        }
+
+        /** One read of up to 64 bytes: the count, or -1 (EAGAIN, or end of stream, which never happens here). */
+        static long readOnce(int fd, MemorySegment buf) {
+            try {
+                return (long) READ.invokeExact(fd, buf, 64L);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public void close() {
+            for (int[] ends : new int[][] {readEnds, writeEnds}) {
+                for (int fd : ends) {
+                    if (fd > 0) {
+                        try {
+                            int ignored = (int) CLOSE.invokeExact(fd);
+                        } catch (Throwable t) {
+                            throw new IllegalStateException(t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ one measurement
+
+    /** Runs the producer and a consumer on pinned threads; bytes consumed per second. */
+    private static double measure(Trial<Void> trial, int k, boolean vigil) throws Exception {
+        long n = trial.trips();
+        Placement placement = trial.placement();
+        AtomicIntegerArray credit = new AtomicIntegerArray(k);
+        try (Pipes pipes = new Pipes(k)) {
+            long[] start = new long[1];
+            long end;
+            CountDownLatch ready = new CountDownLatch(1);
+            Thread producer = trial.thread("producer", () -> {
+                placement.pinInitiator();
+                ready.await();
+                MemorySegment one = Arena.ofAuto().allocate(1);
+                int i = 0;
+                start[0] = System.nanoTime();
+                for (long s = 0; s < n; s++) {
+                    while (credit.get(i) != 0) {
+                        Thread.yield();
+                    }
+                    credit.lazySet(i, 1);
+                    Pipes.writeOne(pipes.writeEnds[i], one);
+                    if (++i == k) {
+                        i = 0;
+                    }
+                }
+            });
+            if (vigil) {
+                long[] done = new long[1];
+                Thread consumer = trial.thread("consumer", () -> {
+                    placement.pinResponder();
+                    done[0] = vigilConsume(pipes, credit, n, ready);
+                });
+                consumer.start();
+                producer.start();
+                producer.join();
+                consumer.join();
+                end = done[0];
+            } else {
+                producer.start();
+                end = nettyConsume(trial, pipes, credit, n, ready);
+                producer.join();
+            }
+            return n * 1e9 / (end - start[0]);
+        }
+    }
+
+    /** vigil: a private reactor turned by this thread; wakers queue the ready pipes. */
+    private static long vigilConsume(Pipes pipes, AtomicIntegerArray credit, long n, CountDownLatch ready) throws IOException {
+        int k = pipes.readEnds.length;
+        MemorySegment buf = Arena.ofAuto().allocate(64);
+        int[] queue = new int[k];
+        int[] queued = new int[1];
+        @SuppressWarnings("unchecked")
+        AsyncFd<RawDescriptor>[] fds = new AsyncFd[k];
+        Waker[] wakers = new Waker[k];
+        List<AsyncFd.IoCall<RawDescriptor, Long>> reads = new ArrayList<>(k);
+        try (Reactor reactor = new Reactor()) {
+            for (int i = 0; i < k; i++) {
+                int index = i;
+                int fd = pipes.readEnds[i];
+                fds[i] = AsyncFd.register(() -> fd, reactor.handle());
+                wakers[i] = () -> queue[queued[0]++] = index;
+                reads.add(d -> {
+                    long r = Pipes.readOnce(fd, buf);
+                    if (r <= 0) {
+                        throw AsyncFd.wouldBlock();
+                    }
+                    return r;
+                });
+                if (!fds[i].pollReadReady(wakers[i]).isEmpty()) {
+                    throw new IllegalStateException("readable before any write");
+                }
+            }
+            ready.countDown();
+            long count = 0;
+            while (count < n) {
+                reactor.turn(null);
+                int m = queued[0];
+                queued[0] = 0;
+                for (int j = 0; j < m; j++) {
+                    int i = queue[j];
+                    AsyncFd<RawDescriptor> f = fds[i];
+                    AsyncFd.IoCall<RawDescriptor, Long> read = reads.get(i);
+                    for (Readiness r = f.pollReadReady(wakers[i]); !r.isEmpty(); r = f.pollReadReady(wakers[i])) {
+                        try {
+                            while (true) {
+                                count += f.tryRead(read);
+                                credit.set(i, 0);
+                            }
+                        } catch (IOException e) {
+                            if (e != AsyncFd.wouldBlock()) {
+                                throw e;
+                            }
+                        }
+                    }
+                }
+            }
+            long end = System.nanoTime();
+            for (AsyncFd<RawDescriptor> f : fds) {
+                f.close();
+            }
+            return end;
+        }
+    }
+
+    /** Netty: one EpollIoHandler loop; each handle reads its pipe until EAGAIN. */
+    private static long nettyConsume(Trial<Void> trial, Pipes pipes, AtomicIntegerArray credit, long n, CountDownLatch ready)
+            throws Exception {
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        try {
+            IoEventLoop loop = group.next();
+            loop.submit(trial.placement()::pinResponder).sync();
+            MemorySegment buf = Arena.ofAuto().allocate(64);
+            CountDownLatch done = new CountDownLatch(1);
+            long[] count = new long[1];
+            long[] end = new long[1];
+            List<IoRegistration> registrations = new ArrayList<>();
+            for (int i = 0; i < pipes.readEnds.length; i++) {
+                int index = i;
+                int fd = pipes.readEnds[i];
+                registrations.add(loop.register(new WakeSuite.EventFdHandle(fd, () -> {
+                    while (Pipes.readOnce(fd, buf) > 0) {
+                        credit.set(index, 0);
+                        if (++count[0] == n) {
+                            end[0] = System.nanoTime();
+                            done.countDown();
+                        }
+                    }
+                })).sync().getNow());
+            }
+            loop.submit(() -> {
+                for (IoRegistration r : registrations) {
+                    r.submit(EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLET));
+                }
+            }).sync();
+            ready.countDown();
+            if (!done.await(trial.trips() / 1000 + 60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("Netty consumed " + count[0] + " of " + n);
+            }
+            loop.submit(() -> registrations.forEach(IoRegistration::cancel)).sync();
+            return end[0];
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+}
