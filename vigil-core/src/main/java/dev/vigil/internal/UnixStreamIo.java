@@ -214,39 +214,47 @@ public final class UnixStreamIo {
     public Arrival receive(ByteBuffer dst) throws IOException {
         int raw = fd.acquire();
         try {
-            Native.Scratch s = Native.Scratch.get();
-            int room = dst.remaining();
-            MemorySegment data;
-            if (dst.isDirect()) {
-                data = MemorySegment.ofBuffer(dst);
-            } else {
-                room = Math.min(room, STAGING);
-                data = receiveStaging;
+            // The receive buffers are shared: a plain read, a tryRead and a readAsync
+            // continuation may come from different threads at once. The call never waits.
+            synchronized (receiveHeader) {
+                return receiveHeld(raw, dst);
             }
-            Socket.setIovec(receiveIov, data, room);
-            Socket.setMsghdr(receiveHeader, receiveIov, 1, receiveControl, CONTROL_CAPACITY);
-            long n = Calls.tryNow(s, raw, receiveCall, "recvmsg");
-            if (n == Waiting.NOT_YET) {
-                return null;
-            }
-            Descriptor[] arrived = ScmRights.adopt(receiveControl, Socket.controlLength(receiveHeader), "descriptor received through a UnixStream");
-            if (ScmRights.isTruncated(Socket.msgFlags(receiveHeader))) {
-                for (Descriptor d : arrived) {
-                    d.close();
-                }
-                throw new IOException("the descriptors sent with these bytes did not all fit (MSG_CTRUNC, also what the"
-                        + " kernel reports when this process is out of descriptor numbers); " + arrived.length
-                        + " that arrived were closed, and " + n + " bytes were consumed");
-            }
-            if (!dst.isDirect() && n > 0) {
-                MemorySegment.copy(receiveStaging, 0, MemorySegment.ofBuffer(dst), 0, n);
-            }
-            if (n > 0) {
-                dst.position(dst.position() + (int) n);
-            }
-            return new Arrival(n == 0 && arrived.length == 0 ? ByteStreams.END : (int) n, arrived);
         } finally {
             fd.release();
         }
+    }
+
+    private Arrival receiveHeld(int raw, ByteBuffer dst) throws IOException {
+        Native.Scratch s = Native.Scratch.get();
+        int room = dst.remaining();
+        MemorySegment data;
+        if (dst.isDirect()) {
+            data = MemorySegment.ofBuffer(dst);
+        } else {
+            room = Math.min(room, STAGING);
+            data = receiveStaging;
+        }
+        Socket.setIovec(receiveIov, data, room);
+        Socket.setMsghdr(receiveHeader, receiveIov, 1, receiveControl, CONTROL_CAPACITY);
+        long n = Calls.tryNow(s, raw, receiveCall, "recvmsg");
+        if (n == Waiting.NOT_YET) {
+            return null;
+        }
+        Descriptor[] arrived = ScmRights.adopt(receiveControl, Socket.controlLength(receiveHeader), "descriptor received through a UnixStream");
+        if (ScmRights.isTruncated(Socket.msgFlags(receiveHeader))) {
+            for (Descriptor d : arrived) {
+                d.close();
+            }
+            throw new IOException("the descriptors sent with these bytes did not all fit (MSG_CTRUNC, also what the"
+                    + " kernel reports when this process is out of descriptor numbers); " + arrived.length
+                    + " that arrived were closed, and " + n + " bytes were consumed");
+        }
+        if (!dst.isDirect() && n > 0) {
+            MemorySegment.copy(receiveStaging, 0, MemorySegment.ofBuffer(dst), 0, n);
+        }
+        if (n > 0) {
+            dst.position(dst.position() + (int) n);
+        }
+        return new Arrival(n == 0 && arrived.length == 0 ? ByteStreams.END : (int) n, arrived);
     }
 }

@@ -276,4 +276,61 @@ class UnixStreamTest {
             py.send("quit");
         }
     }
+
+    /** A read and a tryRead at once share the stream's receive buffers: every byte must arrive once, intact. */
+    @Test
+    void concurrentReadAndTryReadNeitherLoseNorCorruptBytes() throws Exception {
+        int total = 4 << 20;
+        try (UnixStream.Pair pair = UnixStream.pair()) {
+            Worker writer = Worker.virtual(() -> {
+                byte[] chunk = new byte[4096];
+                for (int i = 0; i < chunk.length; i++) {
+                    chunk[i] = (byte) (i % 251);
+                }
+                for (int sent = 0; sent < total; sent += chunk.length) {
+                    pair.first().write(ByteBuffer.wrap(chunk));
+                }
+                pair.first().close();
+                return total;
+            });
+            java.util.concurrent.atomic.AtomicLong sum = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean end = new java.util.concurrent.atomic.AtomicBoolean();
+            Worker blocking = Worker.virtual(() -> {
+                ByteBuffer buf = ByteBuffer.allocate(1000); // heap: through the shared staging buffer
+                for (int n; (n = pair.second().read(buf.clear())) >= 0; ) {
+                    for (int i = 0; i < n; i++) {
+                        sum.addAndGet(buf.get(i) & 0xff);
+                    }
+                    count.addAndGet(n);
+                }
+                end.set(true);
+                return "done";
+            });
+            Worker trying = Worker.virtual(() -> {
+                ByteBuffer buf = ByteBuffer.allocate(700);
+                while (!end.get()) {
+                    int n = pair.second().tryRead(buf.clear());
+                    for (int i = 0; i < n; i++) {
+                        sum.addAndGet(buf.get(i) & 0xff);
+                    }
+                    if (n > 0) {
+                        count.addAndGet(n);
+                    } else {
+                        Thread.yield();
+                    }
+                }
+                return "done";
+            });
+            assertEquals(total, writer.value());
+            assertEquals("done", blocking.value());
+            assertEquals("done", trying.value());
+            assertEquals(total, count.get(), "bytes lost or doubled");
+            long expected = 0;
+            for (int i = 0; i < 4096; i++) {
+                expected += i % 251;
+            }
+            assertEquals(expected * (total / 4096), sum.get(), "bytes corrupted");
+        }
+    }
 }
