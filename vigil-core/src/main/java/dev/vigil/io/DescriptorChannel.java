@@ -24,7 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * virtual thread unmounts) and is made again once the descriptor is ready.
  *
  * <p>Readers are served one at a time, as are writers, so that a write of a whole buffer is
- * not interleaved with another thread's. An interrupt of a waiting thread ends its call
+ * not interleaved with another thread's; a {@code tryRead} or {@code tryWrite} that finds
+ * another reader or writer at work returns 0 rather than wait for its turn. The future
+ * variants do not take a turn: do not mix them with blocking calls in the same direction. An interrupt of a waiting thread ends its call
  * with {@link InterruptedIOException}, the interrupt status kept and the stream still open;
  * {@link #close()} ends every waiting call with {@link ClosedException}.
  */
@@ -98,13 +100,21 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
             ensureOpen();
             return 0;
         }
-        long seen = async.registration.state();
-        int n = readOnce(dst);
-        if (n == ByteStreams.WOULD_BLOCK) {
-            async.registration.clear(ScheduledIo.READ, seen);
-            return 0;
+        if (!readLock.tryLock()) {
+            ensureOpen();
+            return 0; // another reader has its turn: nothing for this one now
         }
-        return n;
+        try {
+            long seen = async.registration.state();
+            int n = readOnce(dst);
+            if (n == ByteStreams.WOULD_BLOCK) {
+                async.registration.clear(ScheduledIo.READ, seen);
+                return 0;
+            }
+            return n;
+        } finally {
+            readLock.unlock();
+        }
     }
 
     /** {@link #readSome} without a waiting thread. */
@@ -213,13 +223,21 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
             return 0;
         }
         async.registration.wantWrite();
-        long seen = async.registration.state();
-        int n = ByteStreams.write(fd, src, socket, writeName);
-        if (n == ByteStreams.WOULD_BLOCK) {
-            async.registration.clear(ScheduledIo.WRITE, seen);
-            return 0;
+        if (!writeLock.tryLock()) {
+            ensureOpen();
+            return 0; // another writer has its turn: its bytes must not be cut by these
         }
-        return n;
+        try {
+            long seen = async.registration.state();
+            int n = ByteStreams.write(fd, src, socket, writeName);
+            if (n == ByteStreams.WOULD_BLOCK) {
+                async.registration.clear(ScheduledIo.WRITE, seen);
+                return 0;
+            }
+            return n;
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     /** {@link #writeAll} without a waiting thread: completes with the count once every byte is written. */
