@@ -32,6 +32,9 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   pipe          PipeSink.write + PipeSource.read
  *   tcp           TcpStream.write + TcpStream.read over a loopback connection
+ *   wouldBlock    AsyncFd.tryRead of an empty pipe: the read meets EAGAIN, the call throws
+ *                 AsyncFd.wouldBlock(), the readiness is cleared, the caller catches it
+ *   readOne       AsyncFd.tryRead of a pipe holding one byte (written first with a bare write)
  * </pre>
  */
 @State(Scope.Thread)
@@ -46,6 +49,10 @@ public class StreamBenchmark {
     private TcpListener listener;
     private TcpStream client;
     private TcpStream server;
+    private PipeDispatchSuite.Pipes raw;
+    private dev.vigil.io.AsyncFd<dev.vigil.RawDescriptor> rawRead;
+    private final java.lang.foreign.MemorySegment byteBuf = java.lang.foreign.Arena.ofAuto().allocate(64);
+    private dev.vigil.io.AsyncFd.IoCall<dev.vigil.RawDescriptor, Long> readCall;
     private final ByteBuffer out = ByteBuffer.allocateDirect(64);
     private final ByteBuffer in = ByteBuffer.allocateDirect(64);
 
@@ -57,10 +64,22 @@ public class StreamBenchmark {
         listener = TcpListener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         client = TcpStream.connect(listener.localAddress());
         server = listener.accept();
+        raw = new PipeDispatchSuite.Pipes(1);
+        int fd = raw.readEnds[0];
+        rawRead = dev.vigil.io.AsyncFd.register(() -> fd);
+        readCall = d -> {
+            long r = PipeDispatchSuite.Pipes.readOnce(fd, byteBuf);
+            if (r <= 0) {
+                throw dev.vigil.io.AsyncFd.wouldBlock();
+            }
+            return r;
+        };
     }
 
     @TearDown
     public void tearDown() {
+        rawRead.close();
+        raw.close();
         source.close();
         sink.close();
         client.close();
@@ -78,5 +97,20 @@ public class StreamBenchmark {
     public int tcp() throws IOException {
         client.write(out.clear());
         return server.read(in.clear());
+    }
+
+    @Benchmark
+    public long wouldBlock() {
+        try {
+            return rawRead.tryRead(readCall);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    @Benchmark
+    public long readOne() throws IOException {
+        PipeDispatchSuite.Pipes.writeOne(raw.writeEnds[0], byteBuf);
+        return rawRead.tryRead(readCall);
     }
 }
