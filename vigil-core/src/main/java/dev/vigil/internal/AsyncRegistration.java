@@ -76,11 +76,6 @@ public final class AsyncRegistration {
         return io.state();
     }
 
-    /** The readiness of {@code dir} in {@code state}. */
-    public static Readiness readiness(long state, int dir) {
-        return ScheduledIo.readiness(state, dir);
-    }
-
     /** A call on {@code dir} met would-block: clear its readiness, unless an event came since {@code seen}. */
     public void clear(int dir, long seen) {
         io.clearReadiness(dir, seen);
