@@ -333,4 +333,19 @@ class UnixStreamTest {
             assertEquals(expected * (total / 4096), sum.get(), "bytes corrupted");
         }
     }
+
+    @Test
+    void readAsyncCompletesWithTheBytesAndClosesAndCountsTheirDescriptors() throws Exception {
+        try (UnixStream.Pair pair = UnixStream.pair(); Event bell = new Event()) {
+            ByteBuffer dst = ByteBuffer.allocate(16);
+            var read = pair.second().readAsync(dst);
+            assertFalse(read.isDone(), "nothing sent yet");
+            assertEquals(3, pair.first().writeAsync(ByteBuffer.wrap(bytes("abc"))).get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(3, read.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            pair.first().send(ByteBuffer.wrap(bytes("d")), bell);
+            assertEquals(1, pair.second().readAsync(dst).get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(1, pair.second().droppedDescriptors());
+            assertEquals("abcd", text(dst, 4));
+        }
+    }
 }
