@@ -214,4 +214,43 @@ class PipeTest {
             assertArrayEquals(bytes("through java.io"), stream.readAllBytes());
         }
     }
+
+    /** Two pipes, one each way, 64 MiB through each at once (as two processes talking both ways would). */
+    @Test
+    void sixtyFourMebibytesEachWayAtOnceThroughTwoPipes() throws Exception {
+        long total = 64L << 20;
+        Pipe there = Pipe.open();
+        Pipe back = Pipe.open();
+        try (PipeSource a = there.source(); PipeSink b = there.sink(); PipeSource c = back.source(); PipeSink d = back.sink()) {
+            Worker[] workers = {
+                    Worker.virtual(() -> pump(b, total)), Worker.virtual(() -> drain(a, total)),
+                    Worker.virtual(() -> pump(d, total)), Worker.virtual(() -> drain(c, total))};
+            assertEquals(workers[0].value(), workers[1].value(), "there");
+            assertEquals(workers[2].value(), workers[3].value(), "back");
+        }
+    }
+
+    private static long pump(PipeSink to, long total) throws java.io.IOException {
+        CRC32 crc = new CRC32();
+        byte[] chunk = new byte[65536];
+        ByteBuffer direct = ByteBuffer.allocateDirect(chunk.length);
+        for (long sent = 0; sent < total; sent += chunk.length) {
+            ThreadLocalRandom.current().nextBytes(chunk);
+            crc.update(chunk);
+            to.write(direct.clear().put(chunk).flip());
+        }
+        return crc.getValue();
+    }
+
+    private static long drain(PipeSource from, long total) throws java.io.IOException {
+        CRC32 crc = new CRC32();
+        ByteBuffer buf = ByteBuffer.allocate(30_000);
+        for (long got = 0; got < total; ) {
+            int n = from.read(buf.clear());
+            assertTrue(n > 0, "end of stream after " + got);
+            crc.update(buf.array(), 0, n);
+            got += n;
+        }
+        return crc.getValue();
+    }
 }
