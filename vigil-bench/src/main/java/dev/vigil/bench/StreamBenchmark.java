@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   pipe          PipeSink.write + PipeSource.read
  *   tcp           TcpStream.write + TcpStream.read over a loopback connection
+ *   unix          UnixStream.write + UnixStream.read over a socket pair (a recvmsg with room for descriptors)
  *   wouldBlock    AsyncFd.tryRead of an empty pipe: the read meets EAGAIN, the call throws
  *                 AsyncFd.wouldBlock(), the readiness is cleared, the caller catches it
  *   readOne       AsyncFd.tryRead of a pipe holding one byte (written first with a bare write)
@@ -49,6 +50,7 @@ public class StreamBenchmark {
     private TcpListener listener;
     private TcpStream client;
     private TcpStream server;
+    private dev.vigil.io.UnixStream.Pair unix;
     private PipeDispatchSuite.Pipes raw;
     private dev.vigil.io.AsyncFd<dev.vigil.RawDescriptor> rawRead;
     private final java.lang.foreign.MemorySegment byteBuf = java.lang.foreign.Arena.ofAuto().allocate(64);
@@ -64,6 +66,7 @@ public class StreamBenchmark {
         listener = TcpListener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         client = TcpStream.connect(listener.localAddress());
         server = listener.accept();
+        unix = dev.vigil.io.UnixStream.pair();
         raw = new PipeDispatchSuite.Pipes(1);
         int fd = raw.readEnds[0];
         rawRead = dev.vigil.io.AsyncFd.register(() -> fd);
@@ -80,6 +83,7 @@ public class StreamBenchmark {
     public void tearDown() {
         rawRead.close();
         raw.close();
+        unix.close();
         source.close();
         sink.close();
         client.close();
@@ -97,6 +101,12 @@ public class StreamBenchmark {
     public int tcp() throws IOException {
         client.write(out.clear());
         return server.read(in.clear());
+    }
+
+    @Benchmark
+    public int unix() throws IOException {
+        unix.first().write(out.clear());
+        return unix.second().read(in.clear());
     }
 
     @Benchmark

@@ -186,22 +186,30 @@ public final class UnixStreamIo {
 
     /**
      * One {@code recvmsg} into {@code dst} for a plain read: any descriptors that came with the
-     * bytes are closed at once and counted in {@code dropped}.
+     * bytes are closed at once and counted in {@code dropped}. Nothing is allocated when none came.
      *
      * @return the count read, {@link ByteStreams#END} or {@link ByteStreams#WOULD_BLOCK}
      */
     public int readDropping(ByteBuffer dst, java.util.concurrent.atomic.AtomicLong dropped) throws IOException {
-        Arrival a = receive(dst);
-        if (a == null) {
-            return ByteStreams.WOULD_BLOCK;
+        int raw = fd.acquire();
+        try {
+            synchronized (receiveHeader) { // see receive()
+                long n = receiveHeld(raw, dst);
+                if (n == Waiting.NOT_YET) {
+                    return ByteStreams.WOULD_BLOCK;
+                }
+                Descriptor[] arrived = arrived();
+                for (Descriptor d : arrived) {
+                    d.close();
+                }
+                if (arrived.length != 0) {
+                    dropped.addAndGet(arrived.length);
+                }
+                return n == 0 && arrived.length == 0 ? ByteStreams.END : (int) n;
+            }
+        } finally {
+            fd.release();
         }
-        for (Descriptor d : a.descriptors()) {
-            d.close();
-        }
-        if (a.descriptors().length != 0) {
-            dropped.addAndGet(a.descriptors().length);
-        }
-        return a.bytes();
     }
 
     /**
@@ -217,14 +225,26 @@ public final class UnixStreamIo {
             // The receive buffers are shared: a plain read, a tryRead and a readAsync
             // continuation may come from different threads at once. The call never waits.
             synchronized (receiveHeader) {
-                return receiveHeld(raw, dst);
+                long n = receiveHeld(raw, dst);
+                if (n == Waiting.NOT_YET) {
+                    return null;
+                }
+                Descriptor[] arrived = arrived();
+                return new Arrival(n == 0 && arrived.length == 0 ? ByteStreams.END : (int) n, arrived);
             }
         } finally {
             fd.release();
         }
     }
 
-    private Arrival receiveHeld(int raw, ByteBuffer dst) throws IOException {
+    /**
+     * The recvmsg of a receive, under the lock: the bytes go into {@code dst} (advanced), the
+     * descriptors stay in the control buffer for {@link #arrived()}.
+     *
+     * @return the count (0 at end of stream), or {@link Waiting#NOT_YET}
+     * @throws IOException if the kernel cut the control data short (what arrived is closed)
+     */
+    private long receiveHeld(int raw, ByteBuffer dst) throws IOException {
         Native.Scratch s = Native.Scratch.get();
         int room = dst.remaining();
         MemorySegment data;
@@ -238,10 +258,10 @@ public final class UnixStreamIo {
         Socket.setMsghdr(receiveHeader, receiveIov, 1, receiveControl, CONTROL_CAPACITY);
         long n = Calls.tryNow(s, raw, receiveCall, "recvmsg");
         if (n == Waiting.NOT_YET) {
-            return null;
+            return n;
         }
-        Descriptor[] arrived = ScmRights.adopt(receiveControl, Socket.controlLength(receiveHeader), "descriptor received through a UnixStream");
         if (ScmRights.isTruncated(Socket.msgFlags(receiveHeader))) {
+            Descriptor[] arrived = arrived();
             for (Descriptor d : arrived) {
                 d.close();
             }
@@ -255,6 +275,11 @@ public final class UnixStreamIo {
         if (n > 0) {
             dst.position(dst.position() + (int) n);
         }
-        return new Arrival(n == 0 && arrived.length == 0 ? ByteStreams.END : (int) n, arrived);
+        return n;
+    }
+
+    /** The descriptors the last recvmsg put in the control buffer, owned from now on (none: no allocation). */
+    private Descriptor[] arrived() {
+        return ScmRights.adopt(receiveControl, Socket.controlLength(receiveHeader), "descriptor received through a UnixStream");
     }
 }
