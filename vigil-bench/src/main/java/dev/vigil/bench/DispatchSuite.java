@@ -133,12 +133,20 @@ public final class DispatchSuite implements Suite<Void> {
     /** One table per placement; a measurement is K x laps signals, on one CPU as across two. */
     @Override
     public List<Table<Void>> tables(BenchOptions options) {
-        long signals = (long) options.integer("--k") * options.integer("--laps");
+        return producerConsumerTables(options);
+    }
+
+    /**
+     * One table per placement of a producer and a consumer (a reactor or an event loop), each
+     * measurement K x laps operations: the tables of both dispatch suites.
+     */
+    static List<Table<Void>> producerConsumerTables(BenchOptions options) {
+        long operations = (long) options.integer("--k") * options.integer("--laps");
         return options.placements().stream()
                 .map(p -> new Table<Void>(p.pins()
                         ? String.format(Locale.ROOT, "%s: producer on CPU %d, consumer (reactor / event loop) on CPU %d",
                                 p.label(), p.initiatorCpu(), p.responderCpu())
-                        : p.label() + ": " + p.description(), p, null, 0, signals))
+                        : p.label() + ": " + p.description(), p, null, 0, operations))
                 .toList();
     }
 

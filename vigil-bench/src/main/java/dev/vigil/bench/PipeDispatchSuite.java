@@ -99,12 +99,7 @@ public final class PipeDispatchSuite implements Suite<Void> {
 
     @Override
     public List<Table<Void>> tables(BenchOptions options) {
-        long bytes = (long) options.integer("--k") * options.integer("--laps");
-        return options.placements().stream()
-                .map(p -> new Table<Void>(p.pins()
-                        ? String.format(Locale.ROOT, "%s: producer on CPU %d, consumer on CPU %d", p.label(), p.initiatorCpu(), p.responderCpu())
-                        : p.label() + ": " + p.description(), p, null, 0, bytes))
-                .toList();
+        return DispatchSuite.producerConsumerTables(options);
     }
 
     @Override
