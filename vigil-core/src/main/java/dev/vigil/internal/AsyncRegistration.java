@@ -76,9 +76,21 @@ public final class AsyncRegistration {
         return io.state();
     }
 
-    /** A call on {@code dir} met would-block: clear its readiness, unless an event came since {@code seen}. */
-    public void clear(int dir, long seen) {
-        io.clearReadiness(dir, seen);
+    /**
+     * A call on {@code dir} met would-block: clear its readiness, unless an event came since
+     * {@code seen}. A quiet registration then has the kernel watch the stream again (see
+     * {@link ScheduledIo}, "Quiet registrations").
+     *
+     * @return true if it armed the stream: the caller should try its call once more before
+     *         it waits, since data that came just before the arming moved no tick
+     * @throws IOException if the arming is refused (the descriptor was closed while registered)
+     */
+    public boolean clear(int dir, long seen) throws IOException {
+        if (io.clearReadiness(dir, seen) && io.quiet) {
+            poller.arm(io);
+            return true;
+        }
+        return false;
     }
 
     /** Makes sure the kernel reports writability, before the write stream's first use. */

@@ -52,6 +52,10 @@ public final class Poller implements InterruptHook.Target {
     /** Interest of a wait for the write stream only. */
     public static final int WRITE_STREAM = EpollEvents.edgeInterest(false, true);
     private static final int BATCH = 1024;
+    /** Reports a loud retained registration is judged over (see ScheduledIo, "Quiet registrations"). */
+    static final int QUIET_WINDOW = 64;
+    /** Reports a quiet registration receives before it is judged again, loud. */
+    static final int QUIET_SPELL = 1024;
     private static final System.Logger LOG = System.getLogger("dev.vigil");
     /** The first pause of {@link #drive} after a failed turn; it doubles with each failure in a row. */
     private static final long FIRST_PAUSE_NANOS = 1_000_000L;
@@ -358,7 +362,8 @@ public final class Poller implements InterruptHook.Target {
                 io.writeInterest = true;
                 return;
             }
-            if (!set.modify(io, BOTH_STREAMS)) {
+            int interest = io.quiet ? io.quietInterest(true) : BOTH_STREAMS;
+            if (interest != 0 && !set.modify(io, interest)) {
                 throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + fd + "): its file was closed while registered",
                         Errno.ENOENT);
             }
@@ -372,6 +377,107 @@ public final class Poller implements InterruptHook.Target {
         }
         if (seeded != 0) {
             io.dispatch(seeded); // outside the lock: it may call a waker
+        }
+    }
+
+    // ---------------------------------------------------------------- quiet registrations (see ScheduledIo)
+
+    /** Dispatches a report to retained {@code io}, and judges whether it should be quiet. Reactor thread. */
+    private void judge(ScheduledIo io, int bits) {
+        if (io.quiet) {
+            io.dispatch(bits);
+            if (io.quietInterest(io.writeInterest) != 0) {
+                rearm(io); // the report disarmed the entry, and a stream is still cleared
+            }
+            if (++io.reports >= QUIET_SPELL) {
+                makeLoud(io);
+            }
+            return;
+        }
+        if (!io.dispatchNoticed(bits)) {
+            io.unnoticed++;
+        }
+        if (++io.reports >= QUIET_WINDOW) {
+            boolean quieten = io.unnoticed * 2 > io.reports;
+            io.reports = 0;
+            io.unnoticed = 0;
+            if (quieten) {
+                quieten(io);
+            }
+        }
+    }
+
+    /** Turns {@code io} quiet: one-shot interest in its cleared streams only. Reactor thread. */
+    private void quieten(ScheduledIo io) {
+        synchronized (lock) {
+            if (io.poller != this || set.member(io.fd) != io) {
+                return;
+            }
+            io.quiet = true; // before the state is read: a clear either sees it (and arms) or is seen here
+            int interest = io.quietInterest(io.writeInterest);
+            // Nothing cleared: one-shot with no stream, so only a hang-up or an error is reported, once.
+            modifyQuiet(io, interest != 0 ? interest : EPoll.EPOLLONESHOT | EPoll.EPOLLET);
+        }
+    }
+
+    /** Turns quiet {@code io} back into an ordinary edge-triggered entry, to be judged again. Reactor thread. */
+    private void makeLoud(ScheduledIo io) {
+        synchronized (lock) {
+            io.reports = 0;
+            io.unnoticed = 0;
+            if (io.poller != this || set.member(io.fd) != io) {
+                return;
+            }
+            io.quiet = false;
+            // The modification reports what is ready now, so nothing that came while disarmed is missed.
+            modifyQuiet(io, io.writeInterest ? BOTH_STREAMS : READ_STREAM);
+        }
+    }
+
+    /** After a report disarmed quiet {@code io}: arms what is still cleared. Reactor thread. */
+    private void rearm(ScheduledIo io) {
+        synchronized (lock) {
+            armQuiet(io);
+        }
+    }
+
+    /**
+     * A stream of quiet {@code io} was cleared: has the kernel report what is cleared (the
+     * modification itself reports a stream that is ready already). Any thread.
+     *
+     * @throws IOException if the kernel refuses, or the caller's descriptor was closed while registered
+     */
+    public void arm(ScheduledIo io) throws IOException {
+        synchronized (lock) {
+            if (!armQuiet(io)) {
+                throw new ErrnoException("epoll_ctl(EPOLL_CTL_MOD, fd " + io.fd + "): its file was closed while registered",
+                        Errno.ENOENT);
+            }
+        }
+    }
+
+    /**
+     * Under the lock: sets quiet {@code io}'s one-shot interest to its cleared streams, read
+     * now (every modification is made under the lock from the state of that moment, so the
+     * last one made is never stale); false if its file is gone.
+     */
+    private boolean armQuiet(ScheduledIo io) {
+        if (io.poller != this || !io.quiet) {
+            return true;
+        }
+        int interest = io.quietInterest(io.writeInterest);
+        if (interest == 0) {
+            return true; // every stream has readiness: nothing to wait for
+        }
+        return set.member(io.fd) == io && modifyQuiet(io, interest);
+    }
+
+    private boolean modifyQuiet(ScheduledIo io, int interest) {
+        try {
+            return set.modify(io, interest);
+        } catch (IOException refused) { // ENOMEM and the like: end the waits rather than leave them unwoken
+            io.shutdown(refused);
+            return true;
         }
     }
 
@@ -480,7 +586,12 @@ public final class Poller implements InterruptHook.Target {
             if (io == null) {
                 continue; // deregistered, or its index reused since: stale
             }
-            io.dispatch(EpollEvents.readiness(set.events(i)));
+            int bits = EpollEvents.readiness(set.events(i));
+            if (!io.retained) {
+                io.dispatch(bits);
+            } else {
+                judge(io, bits);
+            }
             count++;
         }
         turns.incrementAndGet();

@@ -1,6 +1,7 @@
 package dev.vigil.internal;
 
 import dev.vigil.ClosedException;
+import dev.vigil.internal.linux.EPoll;
 import dev.vigil.reactor.Readiness;
 import dev.vigil.reactor.Waker;
 
@@ -68,6 +69,31 @@ import java.util.concurrent.locks.LockSupport;
  * ({@link #wantWrite}, {@code EPOLL_CTL_MOD}) and seeds the stream with the descriptor's
  * writability at that moment, so the write stream behaves as if it had been there from the
  * start. Netty arms {@code EPOLLOUT} only while a write is pending, for the same reason.
+ *
+ * <h2>Quiet registrations</h2>
+ * A retained stream that has readiness learns nothing from another report until a call
+ * clears it, yet an edge-triggered entry still wakes the reactor's thread for every chunk a
+ * peer writes or reads: on two CPUs that thread then takes turns with the very threads moving
+ * the data. So the {@link Poller} judges each retained registration over
+ * {@link Poller#QUIET_WINDOW} reports: if most of them brought no stream a new bit and reached
+ * no waiter, the registration turns quiet. Its entry becomes {@code EPOLLONESHOT} with
+ * interest in the cleared streams only ({@link #quietInterest}), which keeps one rule true: a
+ * stream without readiness is armed in the kernel, or a report on its way will set it or
+ * re-arm it.
+ * <ul>
+ *   <li>A report disarms the entry; the reactor sets what it reported, then re-arms the
+ *       streams still cleared.</li>
+ *   <li>A clear that removes readiness arms its stream ({@link Poller#arm}), an
+ *       {@code EPOLL_CTL_MOD} that checks the file as it arms, so data that came while the
+ *       entry was disarmed is reported then. The caller tries its call once more before it
+ *       waits: no tick can tell it that data came between its {@code EAGAIN} and the
+ *       arming.</li>
+ * </ul>
+ * Every modification is made under the Poller's lock from the state of that moment, so the
+ * last one is never stale. After {@link Poller#QUIET_SPELL} reports a quiet registration turns
+ * loud again (an ordinary edge-triggered entry) and is judged anew. A registration whose
+ * reports are all noticed (a consumer reading to {@code EAGAIN} every time) never turns quiet
+ * and never pays the {@code EPOLL_CTL_MOD} of a quiet wait.
  */
 public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<ScheduledIo> {
     public static final int READ = 0;
@@ -108,7 +134,7 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
     private volatile long state;
     private volatile IOException failure;
     /** See "Retained readiness". */
-    private final boolean retained;
+    final boolean retained;
 
     private final Object lock = new Object();
     /** The poll waker of each stream (fields, not an array: one less object per event). */
@@ -118,6 +144,11 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
     private volatile Waker writeWaker;
     /** True once the kernel reports EPOLLOUT for this descriptor (see "Write interest on demand"). */
     volatile boolean writeInterest;
+    /** Retained mode: the kernel reports only what a cleared stream needs (see "Quiet registrations"). Set under the Poller's lock. */
+    volatile boolean quiet;
+    /** Reports since the registration was last judged, and how many of them it did not notice; the reactor's thread only. */
+    int reports;
+    int unnoticed;
     private final Node[] heads = new Node[2];
     private final Node[] tails = new Node[2];
 
@@ -188,9 +219,18 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
      * thread, or a thread seeding the write stream ({@link #wantWrite}).
      */
     void dispatch(int bits) {
+        dispatchNoticed(bits);
+    }
+
+    /**
+     * {@link #dispatch}, telling whether the report mattered: it brought a stream a bit it
+     * did not have, or reached a waiter or a poll waker. A report that did neither told a
+     * retained registration nothing (see "Quiet registrations").
+     */
+    boolean dispatchNoticed(int bits) {
         int add = (bits & READ_BITS) | ((bits & WRITE_BITS) << 8);
         if (add == 0) {
-            return;
+            return false;
         }
         boolean read = (bits & READ_BITS) != 0;
         boolean write = (bits & WRITE_BITS) != 0;
@@ -200,12 +240,25 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
         if (readers || writers) {
             wakeWaiters(readers, writers);
         }
+        boolean woken = false;
         if (read) {
-            callWaker(claimWaker(READ));
+            woken = callWaker(claimWaker(READ));
         }
         if (write) {
-            callWaker(claimWaker(WRITE));
+            woken |= callWaker(claimWaker(WRITE));
         }
+        return (add & ~(int) old) != 0 || readers || writers || woken;
+    }
+
+    /**
+     * Quiet mode: the streams whose readiness is cleared, which the kernel must report, as
+     * epoll interest (0 if none): the read stream, and the write stream once in use.
+     */
+    int quietInterest(boolean writeWanted) {
+        long s = (long) STATE.getVolatile(this);
+        boolean read = (s & STREAM) == 0;
+        boolean write = writeWanted && (s & ((long) STREAM << 8)) == 0;
+        return read || write ? EpollEvents.edgeInterest(read, write) | EPoll.EPOLLONESHOT : 0;
     }
 
     /** Retained mode's dispatch: ORs {@code add} in and moves the tick of each stream it brings bits to. */
@@ -248,17 +301,17 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
      * Retained mode: clears stream {@code dir}'s readiness, unless an event for it was
      * dispatched since {@code seen} was read (its tick moved).
      *
-     * @return true if cleared (or nothing was set), false if a newer event kept it
+     * @return true if it removed readiness; false if there was none, or a newer event kept it
      */
     public boolean clearReadiness(int dir, long seen) {
         long tick = dir == READ ? READ_TICK_MASK : WRITE_TICK_MASK;
         long bits = (long) STREAM << shift(dir);
         for (;;) {
             long s = (long) STATE.getVolatile(this);
-            if ((s & tick) != (seen & tick)) {
+            if ((s & tick) != (seen & tick) || (s & bits) == 0) {
                 return false;
             }
-            if ((s & bits) == 0 || STATE.compareAndSet(this, s, s & ~bits)) {
+            if (STATE.compareAndSet(this, s, s & ~bits)) {
                 return true;
             }
         }
@@ -348,9 +401,10 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
         }
     }
 
-    private void callWaker(Waker w) {
+    /** Calls {@code w}, if any; returns whether there was one. */
+    private boolean callWaker(Waker w) {
         if (w == null) {
-            return;
+            return false;
         }
         try {
             w.wake();
@@ -360,6 +414,7 @@ public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Schedu
                 p.wakerFailed(t);
             }
         }
+        return true;
     }
 
     /**

@@ -33,6 +33,10 @@ public final class Waiting {
      */
     public static final long NOT_YET = -1;
 
+    /** The events of a wait for reading, and for writing ({@code ppoll}'s, for the layers above {@code internal.linux}). */
+    public static final short READABLE = Poll.POLLIN;
+    public static final short WRITABLE = Poll.POLLOUT;
+
     /** One non-blocking try: its result when done, {@link #NOT_YET} when it must wait. */
     @FunctionalInterface
     public interface Attempt {

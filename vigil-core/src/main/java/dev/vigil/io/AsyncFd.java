@@ -229,8 +229,9 @@ public final class AsyncFd<T extends RawDescriptor> implements AutoCloseable {
                     throw e;
                 }
             }
-            registration.clear(dir, seen);
-            await(dir, Deadline.FOREVER);
+            if (!registration.clear(dir, seen)) { // true: armed, try once more first
+                await(dir, Deadline.FOREVER);
+            }
         }
     }
 
@@ -271,7 +272,14 @@ public final class AsyncFd<T extends RawDescriptor> implements AutoCloseable {
                 result.completeExceptionally(e);
                 return;
             }
-            registration.clear(dir, seen);
+            try {
+                if (registration.clear(dir, seen)) {
+                    continue; // armed: try once more first
+                }
+            } catch (IOException refused) {
+                result.completeExceptionally(refused);
+                return;
+            }
             CompletableFuture<Readiness> ready = registration.future(dir);
             if (ready.isDone() && !ready.isCompletedExceptionally()) {
                 continue; // ready already (an event raced the clear): no need to go round the reactor

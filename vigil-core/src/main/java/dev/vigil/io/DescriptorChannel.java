@@ -8,6 +8,8 @@ import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.Owned;
 import dev.vigil.internal.ScheduledIo;
+import dev.vigil.internal.WaitSlot;
+import dev.vigil.internal.Waiting;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -41,6 +43,9 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
     private final boolean socket;
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** Where a platform thread blocked in the kernel (reading, writing) is found by {@link #close()}. */
+    private final WaitSlot readSlot;
+    private final WaitSlot writeSlot;
 
     /**
      * Takes {@code fd} over: if this fails, {@code fd} is closed.
@@ -53,6 +58,8 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
         this.readName = what + " read";
         this.writeName = what + " write";
         this.socket = socket;
+        this.readSlot = new WaitSlot(what);
+        this.writeSlot = new WaitSlot(what);
         try {
             this.async = AsyncFd.register(this);
         } catch (Throwable t) {
@@ -80,13 +87,18 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
                 if (n != ByteStreams.WOULD_BLOCK) {
                     return n;
                 }
-                if (!yielded && Thread.currentThread().isVirtual()) {
+                if (!Thread.currentThread().isVirtual()) {
+                    long r = blockInKernel(readSlot, Waiting.READABLE, (s, raw) -> attemptRead(dst));
+                    return r == ATTEMPT_END ? ByteStreams.END : (int) r;
+                }
+                if (!yielded) {
                     yielded = true; // the writer may be runnable here: let it run before paying for a park
                     Thread.yield();
                     continue;
                 }
-                async.registration.clear(ScheduledIo.READ, seen);
-                async.await(ScheduledIo.READ, Deadline.FOREVER);
+                if (!async.registration.clear(ScheduledIo.READ, seen)) { // true: armed, try once more first
+                    async.await(ScheduledIo.READ, Deadline.FOREVER);
+                }
             }
         } finally {
             readLock.unlock();
@@ -198,13 +210,18 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
                     yielded = false;
                     continue;
                 }
-                if (!yielded && Thread.currentThread().isVirtual()) {
+                if (!Thread.currentThread().isVirtual()) {
+                    total += (int) blockInKernel(writeSlot, Waiting.WRITABLE, (s, raw) -> attemptWrite(src));
+                    continue;
+                }
+                if (!yielded) {
                     yielded = true; // the reader may be runnable here: let it drain before paying for a park
                     Thread.yield();
                     continue;
                 }
-                async.registration.clear(ScheduledIo.WRITE, seen);
-                async.await(ScheduledIo.WRITE, Deadline.FOREVER);
+                if (!async.registration.clear(ScheduledIo.WRITE, seen)) { // true: armed, try once more first
+                    async.await(ScheduledIo.WRITE, Deadline.FOREVER);
+                }
             }
             return total;
         } catch (InterruptedIOException e) {
@@ -269,6 +286,44 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
             throw AsyncFd.wouldBlock();
         }
         return n;
+    }
+
+    // ---------------------------------------------------------------- a platform thread's wait
+
+    /** What {@link #attemptRead} returns at end of stream ({@link Waiting#NOT_YET} is -1). */
+    private static final long ATTEMPT_END = Long.MIN_VALUE;
+
+    /**
+     * A platform thread that met {@code EAGAIN} blocks in the kernel: {@code ppoll} on the
+     * descriptor (with a borrowed {@link dev.vigil.internal.Parker}'s wake descriptor, which
+     * {@link #close()} and an interrupt use to end it), then {@code attempt} again, as a C
+     * program's blocking call is woken by the kernel itself. A round through the reactor
+     * would be two hand-offs (the reactor's thread, then this one) instead of one.
+     *
+     * @return the attempt's result
+     */
+    private long blockInKernel(WaitSlot slot, short events, Waiting.Attempt attempt) throws IOException {
+        try {
+            return Waiting.await(fd, slot, this, Deadline.FOREVER, attempt, what, events);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            InterruptedIOException x = new InterruptedIOException("interrupted while waiting to "
+                    + (events == Waiting.READABLE ? "read from " : "write to ") + what + "; the stream is still usable");
+            x.initCause(e);
+            throw x;
+        }
+    }
+
+    /** One read for {@link #blockInKernel}: the count, {@link #ATTEMPT_END} mapped back by the caller, or NOT_YET. */
+    private long attemptRead(ByteBuffer dst) throws IOException {
+        int n = readOnce(dst);
+        return n == ByteStreams.WOULD_BLOCK ? Waiting.NOT_YET : n == ByteStreams.END ? ATTEMPT_END : n;
+    }
+
+    /** One write for {@link #blockInKernel}: the count written, or NOT_YET. */
+    private long attemptWrite(ByteBuffer src) throws IOException {
+        int n = ByteStreams.write(fd, src, socket, writeName);
+        return n == ByteStreams.WOULD_BLOCK ? Waiting.NOT_YET : n;
     }
 
     // ---------------------------------------------------------------- the descriptor
@@ -337,6 +392,8 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
         if (!fd.isClosed()) {
             async.close();
             fd.close();
+            readSlot.wake(this); // after the close is marked: see WaitSlot
+            writeSlot.wake(this);
         }
     }
 

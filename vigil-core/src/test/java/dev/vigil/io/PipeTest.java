@@ -96,7 +96,7 @@ class PipeTest {
                     return Thread.currentThread().isInterrupted() ? "interrupted, status kept" : "status lost";
                 }
             });
-            reader.awaitParked();
+            reader.awaitBlockedIn("ppoll"); // a platform thread blocks in the kernel, a virtual one parks
             reader.interrupt();
             assertEquals("interrupted, status kept", reader.value());
             assertTrue(in.isOpen());
@@ -118,7 +118,7 @@ class PipeTest {
                     return Thread.currentThread().isInterrupted() ? e.bytesTransferred : -1;
                 }
             });
-            writer.awaitParked();
+            writer.awaitBlockedIn("ppoll"); // a platform thread blocks in the kernel, a virtual one parks
             writer.interrupt();
             int went = (Integer) writer.value();
             assertTrue(went > 0 && went < big.capacity(), "bytesTransferred " + went);
@@ -141,7 +141,7 @@ class PipeTest {
         try {
             PipeSource in = pipe.source();
             Worker reader = Worker.start(virtual, () -> in.read(ByteBuffer.allocate(8)));
-            reader.awaitParked();
+            reader.awaitBlockedIn("ppoll"); // a platform thread blocks in the kernel, a virtual one parks
             Worker.returnsPromptly("close", in::close);
             assertInstanceOf(ClosedException.class, reader.failure());
             assertFalse(in.isOpen());

@@ -139,7 +139,7 @@ class TcpTest {
                     return Thread.currentThread().isInterrupted() ? "interrupted, status kept" : "status lost";
                 }
             });
-            reader.awaitParked();
+            reader.awaitBlockedIn("ppoll"); // a platform thread blocks in the kernel, a virtual one parks
             reader.interrupt();
             assertEquals("interrupted, status kept", reader.value());
             c.write(ByteBuffer.wrap(bytes("still")));
@@ -175,7 +175,7 @@ class TcpTest {
             TcpStream s = listener.accept();
             Worker reader = Worker.start(virtual, () -> s.read(ByteBuffer.allocate(8)));
             Worker acceptor = Worker.start(virtual, listener::accept);
-            reader.awaitParked();
+            reader.awaitBlockedIn("ppoll"); // a platform thread blocks in the kernel, a virtual one parks
             acceptor.awaitParked();
             Worker.returnsPromptly("close", s::close);
             Worker.returnsPromptly("close", listener::close);
@@ -313,7 +313,7 @@ class TcpTest {
                     return Thread.currentThread().isInterrupted() ? e.bytesTransferred : -1;
                 }
             });
-            writer.awaitParked();
+            writer.awaitBlockedIn("ppoll"); // a platform thread blocks in the kernel, a virtual one parks
             writer.interrupt();
             int went = (Integer) writer.value();
             assertTrue(went > 0 && went < big.capacity(), "bytesTransferred " + went);
@@ -335,7 +335,7 @@ class TcpTest {
              TcpStream s = TcpStream.connect(listener.localAddress())) {
             TcpStream c = listener.accept();
             Worker writer = Worker.start(virtual, () -> c.write(ByteBuffer.allocateDirect(64 << 20)));
-            writer.awaitParked();
+            writer.awaitBlockedIn("ppoll"); // a platform thread blocks in the kernel, a virtual one parks
             Worker.returnsPromptly("close", c::close);
             assertInstanceOf(ClosedException.class, writer.failure());
         }
