@@ -18,6 +18,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -39,16 +40,19 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * {@code EAGAIN}. The figure is bytes consumed per second over K x {@code --laps}.
  *
  * <ul>
- *   <li><b>vigil</b> (the reference): the read ends registered as {@link AsyncFd}s with a
- *       {@link Reactor} the consumer turns itself; each armed with {@code pollReadReady(waker)},
- *       whose waker (made once) queues the index; after each turn the consumer, for each queued
- *       pipe, {@code tryRead}s (one read each) until it says would-block, then polls again,
- *       which re-arms the waker (or finds a byte that came meanwhile).</li>
+ *   <li><b>vigil, reading in the waker</b> (the reference): the read ends registered as
+ *       {@link AsyncFd}s with a {@link Reactor} the consumer turns itself; each armed with
+ *       {@code pollReadReady(waker)}, whose waker {@code tryRead}s its pipe (one read each)
+ *       until it says would-block, then polls again, which re-arms it (or finds a byte that
+ *       came meanwhile and reads on): the work is done as the event is dispatched, as Netty's
+ *       {@code handle()} does ({@link Handlers}).</li>
+ *   <li><b>vigil, queue</b>: the same registrations, but the waker (made once) only queues the
+ *       index; after each turn the consumer reads each queued pipe the same way.</li>
  *   <li><b>Netty 4.2</b>: one {@code EpollIoHandler} loop; each read end an
  *       {@code EpollIoHandle} with {@code EPOLLIN | EPOLLET}, whose {@code handle()} reads until
  *       {@code EAGAIN}.</li>
  * </ul>
- * Both read with the same FFM {@code read(2)} and both get the same producer.
+ * All read with the same FFM {@code read(2)} and all get the same producer.
  */
 public final class PipeDispatchSuite implements Suite<Void> {
     @Override
@@ -93,8 +97,9 @@ public final class PipeDispatchSuite implements Suite<Void> {
     public List<Peer<Void>> peers(BenchOptions options) {
         int k = options.integer("--k");
         return List.of(
-                Peer.of("vigil AsyncFd, pollReadReady + tryRead", t -> measure(t, k, true)),
-                Peer.of("Netty 4.2 EpollIoHandler", t -> measure(t, k, false)));
+                Peer.of("vigil AsyncFd, reading in the waker", t -> measure(t, k, Consumer.VIGIL_IN_WAKER)),
+                Peer.of("vigil AsyncFd, pollReadReady + tryRead", t -> measure(t, k, Consumer.VIGIL_QUEUE)),
+                Peer.of("Netty 4.2 EpollIoHandler", t -> measure(t, k, Consumer.NETTY)));
     }
 
     @Override
@@ -181,7 +186,9 @@ public final class PipeDispatchSuite implements Suite<Void> {
     // ------------------------------------------------------------------ one measurement
 
     /** Runs the producer and a consumer on pinned threads; bytes consumed per second. */
-    private static double measure(Trial<Void> trial, int k, boolean vigil) throws Exception {
+    private enum Consumer { VIGIL_IN_WAKER, VIGIL_QUEUE, NETTY }
+
+    private static double measure(Trial<Void> trial, int k, Consumer how) throws Exception {
         long n = trial.trips();
         Placement placement = trial.placement();
         AtomicIntegerArray credit = new AtomicIntegerArray(k);
@@ -206,11 +213,12 @@ public final class PipeDispatchSuite implements Suite<Void> {
                     }
                 }
             });
-            if (vigil) {
+            if (how != Consumer.NETTY) {
                 long[] done = new long[1];
                 Thread consumer = trial.thread("consumer", () -> {
                     placement.pinResponder();
-                    done[0] = vigilConsume(pipes, credit, n, ready);
+                    done[0] = how == Consumer.VIGIL_QUEUE ? vigilConsume(pipes, credit, n, ready)
+                            : vigilHandlers(pipes, credit, n, ready);
                 });
                 consumer.start();
                 producer.start();
@@ -282,6 +290,81 @@ public final class PipeDispatchSuite implements Suite<Void> {
                 f.close();
             }
             return end;
+        }
+    }
+
+    /**
+     * vigil with the reading done in the waker, on the thread that turns the reactor, as
+     * Netty's {@code handle()} does: each pipe's waker {@code tryRead}s it until would-block,
+     * then polls again, which re-arms it (or finds a byte that came meanwhile and reads on).
+     */
+    static final class Handlers implements AutoCloseable {
+        private final AsyncFd<RawDescriptor>[] fds;
+        /** Bytes read so far; the reactor's thread only. */
+        long count;
+
+        @SuppressWarnings("unchecked")
+        Handlers(Pipes pipes, Reactor reactor, AtomicIntegerArray credit) throws IOException {
+            int k = pipes.readEnds.length;
+            MemorySegment buf = Arena.ofAuto().allocate(64);
+            fds = new AsyncFd[k];
+            for (int i = 0; i < k; i++) {
+                int index = i;
+                int fd = pipes.readEnds[i];
+                AsyncFd<RawDescriptor> f = AsyncFd.register(() -> fd, reactor.handle());
+                fds[i] = f;
+                AsyncFd.IoCall<RawDescriptor, Long> read = d -> {
+                    long r = Pipes.readOnce(fd, buf);
+                    if (r <= 0) {
+                        throw AsyncFd.wouldBlock();
+                    }
+                    return r;
+                };
+                Waker[] self = new Waker[1];
+                self[0] = () -> {
+                    try {
+                        do {
+                            try {
+                                while (true) {
+                                    count += f.tryRead(read);
+                                    if (credit != null) {
+                                        credit.set(index, 0);
+                                    }
+                                }
+                            } catch (IOException e) {
+                                if (e != AsyncFd.wouldBlock()) {
+                                    throw e;
+                                }
+                            }
+                        } while (!f.pollReadReady(self[0]).isEmpty());
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                };
+                if (!f.pollReadReady(self[0]).isEmpty()) {
+                    throw new IllegalStateException("readable before any write");
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            for (AsyncFd<RawDescriptor> f : fds) {
+                if (f != null) {
+                    f.close();
+                }
+            }
+        }
+    }
+
+    /** vigil, reading in the wakers: a private reactor turned by this thread. */
+    private static long vigilHandlers(Pipes pipes, AtomicIntegerArray credit, long n, CountDownLatch ready) throws IOException {
+        try (Reactor reactor = new Reactor(); Handlers handlers = new Handlers(pipes, reactor, credit)) {
+            ready.countDown();
+            while (handlers.count < n) {
+                reactor.turn(null);
+            }
+            return System.nanoTime();
         }
     }
 

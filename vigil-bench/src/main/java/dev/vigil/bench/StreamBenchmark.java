@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
  *   unix          UnixStream.write + UnixStream.read over a socket pair (a recvmsg with room for descriptors)
  *   wouldBlock    AsyncFd.tryRead of an empty pipe: the read meets EAGAIN, the call throws
  *                 AsyncFd.wouldBlock(), the readiness is cleared, the caller catches it
+ *   bareEagain    the same read of the empty pipe with a bare FFM call: what wouldBlock adds is the difference
  *   readOne       AsyncFd.tryRead of a pipe holding one byte (written first with a bare write)
  * </pre>
  */
@@ -116,6 +117,11 @@ public class StreamBenchmark {
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    @Benchmark
+    public long bareEagain() {
+        return PipeDispatchSuite.Pipes.readOnce(raw.readEnds[0], byteBuf);
     }
 
     @Benchmark
