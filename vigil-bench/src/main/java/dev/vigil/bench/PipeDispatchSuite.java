@@ -51,6 +51,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  *   <li><b>Netty 4.2</b>: one {@code EpollIoHandler} loop; each read end an
  *       {@code EpollIoHandle} with {@code EPOLLIN | EPOLLET}, whose {@code handle()} reads until
  *       {@code EAGAIN}.</li>
+ *   <li><b>bare FFM</b>, a diagnostic: {@code epoll_wait} and {@code read(2)} with bare FFM
+ *       calls and nothing else, the floor under both.</li>
  * </ul>
  * All read with the same FFM {@code read(2)} and all get the same producer.
  */
@@ -99,7 +101,8 @@ public final class PipeDispatchSuite implements Suite<Void> {
         return List.of(
                 Peer.of("vigil AsyncFd, reading in the waker", t -> measure(t, k, Consumer.VIGIL_IN_WAKER)),
                 Peer.of("vigil AsyncFd, pollReadReady + tryRead", t -> measure(t, k, Consumer.VIGIL_QUEUE)),
-                Peer.of("Netty 4.2 EpollIoHandler", t -> measure(t, k, Consumer.NETTY)));
+                Peer.of("Netty 4.2 EpollIoHandler", t -> measure(t, k, Consumer.NETTY)),
+                Peer.of("bare FFM epoll_wait + read (diagnostic: the floor)", t -> measure(t, k, Consumer.BARE)));
     }
 
     @Override
@@ -186,7 +189,7 @@ public final class PipeDispatchSuite implements Suite<Void> {
     // ------------------------------------------------------------------ one measurement
 
     /** Runs the producer and a consumer on pinned threads; bytes consumed per second. */
-    private enum Consumer { VIGIL_IN_WAKER, VIGIL_QUEUE, NETTY }
+    private enum Consumer { VIGIL_IN_WAKER, VIGIL_QUEUE, NETTY, BARE }
 
     private static double measure(Trial<Void> trial, int k, Consumer how) throws Exception {
         long n = trial.trips();
@@ -218,6 +221,7 @@ public final class PipeDispatchSuite implements Suite<Void> {
                 Thread consumer = trial.thread("consumer", () -> {
                     placement.pinResponder();
                     done[0] = how == Consumer.VIGIL_QUEUE ? vigilConsume(pipes, credit, n, ready)
+                            : how == Consumer.BARE ? bareConsume(pipes, credit, n, ready)
                             : vigilHandlers(pipes, credit, n, ready);
                 });
                 consumer.start();
@@ -363,6 +367,30 @@ public final class PipeDispatchSuite implements Suite<Void> {
             ready.countDown();
             while (handlers.count < n) {
                 reactor.turn(null);
+            }
+            return System.nanoTime();
+        }
+    }
+
+    /** The floor: bare FFM {@code epoll_wait} (edge-triggered) and {@code read(2)} until {@code EAGAIN}, no reactor. */
+    private static long bareConsume(Pipes pipes, AtomicIntegerArray credit, long n, CountDownLatch ready) {
+        MemorySegment buf = Arena.ofAuto().allocate(64);
+        try (FfmEpoll epoll = new FfmEpoll(1024)) {
+            for (int i = 0; i < pipes.readEnds.length; i++) {
+                epoll.add(pipes.readEnds[i], FfmEpoll.EPOLLIN | FfmEpoll.EPOLLET, i);
+            }
+            ready.countDown();
+            long count = 0;
+            while (count < n) {
+                int m = epoll.await(-1);
+                for (int e = 0; e < m; e++) {
+                    int i = (int) epoll.dataOf(e);
+                    int fd = pipes.readEnds[i];
+                    while (Pipes.readOnce(fd, buf) > 0) {
+                        credit.set(i, 0);
+                        count++;
+                    }
+                }
             }
             return System.nanoTime();
         }
