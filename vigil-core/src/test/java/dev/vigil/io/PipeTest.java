@@ -49,12 +49,17 @@ class PipeTest {
         }
     }
 
-    @Test
-    void sixtyFourMebibytesArriveWholeBetweenTwoVirtualThreads() throws Exception {
+    /**
+     * Virtual threads park through the reactor (whose registration of a busy stream turns
+     * quiet); platform threads block in {@code ppoll}. Every byte must arrive either way.
+     */
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {true, false})
+    void sixtyFourMebibytesArriveWholeBetweenTwoThreads(boolean virtual) throws Exception {
         Pipe pipe = Pipe.open();
         long total = 64L << 20;
         try (PipeSource in = pipe.source(); PipeSink out = pipe.sink()) {
-            Worker writer = Worker.virtual(() -> {
+            Worker writer = Worker.start(virtual, () -> {
                 CRC32 crc = new CRC32();
                 ByteBuffer buf = ByteBuffer.allocateDirect(65536);
                 byte[] chunk = new byte[65536];
@@ -68,7 +73,7 @@ class PipeTest {
                 out.close();
                 return crc.getValue();
             });
-            Worker reader = Worker.virtual(() -> {
+            Worker reader = Worker.start(virtual, () -> {
                 CRC32 crc = new CRC32();
                 ByteBuffer buf = ByteBuffer.allocate(10_000); // a heap buffer, and an odd size
                 long got = 0;
@@ -149,6 +154,34 @@ class PipeTest {
             assertThrows(IllegalStateException.class, in::rawDescriptor);
         } finally {
             out.close();
+        }
+    }
+
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void aWaitingReadEndsWithEndOfStreamWhenTheSinkCloses(boolean virtual) throws Exception {
+        Pipe pipe = Pipe.open();
+        try (PipeSource in = pipe.source()) {
+            PipeSink out = pipe.sink();
+            Worker reader = Worker.start(virtual, () -> in.read(ByteBuffer.allocate(8)));
+            reader.awaitBlockedIn("ppoll");
+            out.close();
+            assertEquals(-1, reader.value(), "the end of the stream, not an error and not a hang");
+            assertTrue(in.isOpen());
+        }
+    }
+
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void aWaitingWriteFailsWithEpipeWhenTheSourceCloses(boolean virtual) throws Exception {
+        Pipe pipe = Pipe.open();
+        try (PipeSink out = pipe.sink()) {
+            PipeSource in = pipe.source();
+            Worker writer = Worker.start(virtual, () -> out.write(ByteBuffer.allocate(1 << 20))); // more than a pipe holds
+            writer.awaitBlockedIn("ppoll");
+            in.close();
+            ErrnoException x = assertInstanceOf(ErrnoException.class, writer.failure());
+            assertEquals("EPIPE", x.errnoName(), "and no SIGPIPE: this process is still here");
         }
     }
 
