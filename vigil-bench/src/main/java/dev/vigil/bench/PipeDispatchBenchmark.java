@@ -1,9 +1,5 @@
 package dev.vigil.bench;
 
-import dev.vigil.RawDescriptor;
-import dev.vigil.io.AsyncFd;
-import dev.vigil.reactor.Reactor;
-import dev.vigil.reactor.Waker;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -24,14 +20,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * The consumer's side of {@code dispatch-pipes} on one thread, without a producer to wait
  * for: each operation writes one byte to each of K = 64 non-blocking pipes (bare FFM
- * writes, the same in both), then consumes the K readiness events and reads each pipe until
- * {@code EAGAIN}. What {@code vigil} costs above {@code bare}, divided by K, is what vigil's
- * reactor and {@code AsyncFd} add per event.
+ * writes, the same in all), then turns the consumer until it has read all K, each pipe
+ * until {@code EAGAIN}. The consumers are the suite's ({@link PipeDispatchSuite.Consumer}):
+ * what a vigil one costs above {@code bare}, divided by K, is what vigil's reactor and
+ * {@code AsyncFd} add per event.
  *
  * <pre>
- *   vigil         Reactor.turn, wakers queue the ready pipes, AsyncFd.tryRead to would-block, pollReadReady to re-arm
- *   vigilInWaker  Reactor.turn, each waker tryReads its pipe to would-block and re-arms (PipeDispatchSuite.Handlers)
- *   bare    epoll_wait (edge-triggered) and read(2) until EAGAIN, through bare FFM calls
+ *   inWaker   Reactor.turn; each pipe's waker tryReads it to would-block and re-arms (PipeDispatchSuite.Handlers)
+ *   queued    Reactor.turn; wakers queue the ready pipes, read after the turn (PipeDispatchSuite.Queued)
+ *   bare      epoll_wait (edge-triggered) and read(2) until EAGAIN, bare FFM calls (PipeDispatchSuite.Bare)
  * </pre>
  */
 @State(Scope.Thread)
@@ -43,121 +40,54 @@ import java.util.concurrent.TimeUnit;
 public class PipeDispatchBenchmark {
     private static final int K = 64;
 
-    private final MemorySegment buf = Arena.ofAuto().allocate(64);
-    private PipeDispatchSuite.Pipes vigilPipes;
-    private PipeDispatchSuite.Pipes barePipes;
-    private Reactor reactor;
-    @SuppressWarnings("unchecked")
-    private final AsyncFd<RawDescriptor>[] fds = new AsyncFd[K];
-    private final Waker[] wakers = new Waker[K];
-    @SuppressWarnings("unchecked")
-    private final AsyncFd.IoCall<RawDescriptor, Long>[] reads = new AsyncFd.IoCall[K];
-    private final int[] queue = new int[K];
-    private int queued;
-    private FfmEpoll epoll;
-    private PipeDispatchSuite.Pipes handlerPipes;
-    private Reactor handlerReactor;
-    private PipeDispatchSuite.Handlers handlers;
+    private final MemorySegment buf = Arena.ofAuto().allocate(1);
+    private final PipeDispatchSuite.Pipes[] pipes = new PipeDispatchSuite.Pipes[3];
+    private final PipeDispatchSuite.Consumer[] consumers = new PipeDispatchSuite.Consumer[3];
 
     @Setup
     public void setUp() throws IOException {
-        vigilPipes = new PipeDispatchSuite.Pipes(K);
-        barePipes = new PipeDispatchSuite.Pipes(K);
-        reactor = new Reactor();
-        for (int i = 0; i < K; i++) {
-            int index = i;
-            int fd = vigilPipes.readEnds[i];
-            fds[i] = AsyncFd.register(() -> fd, reactor.handle());
-            wakers[i] = () -> queue[queued++] = index;
-            reads[i] = d -> {
-                long r = PipeDispatchSuite.Pipes.readOnce(fd, buf);
-                if (r <= 0) {
-                    throw AsyncFd.wouldBlock();
-                }
-                return r;
-            };
-            fds[i].pollReadReady(wakers[i]);
-        }
-        handlerPipes = new PipeDispatchSuite.Pipes(K);
-        handlerReactor = new Reactor();
-        handlers = new PipeDispatchSuite.Handlers(handlerPipes, handlerReactor, null);
-        epoll = new FfmEpoll(K);
-        for (int i = 0; i < K; i++) {
-            epoll.add(barePipes.readEnds[i], FfmEpoll.EPOLLIN | FfmEpoll.EPOLLET, i);
+        PipeDispatchSuite.Consumer.Opener[] openers = {
+                PipeDispatchSuite.Handlers::new, PipeDispatchSuite.Queued::new, PipeDispatchSuite.Bare::new};
+        for (int i = 0; i < 3; i++) {
+            pipes[i] = new PipeDispatchSuite.Pipes(K);
+            consumers[i] = openers[i].open(pipes[i], null);
         }
     }
 
     @TearDown
     public void tearDown() {
-        for (AsyncFd<RawDescriptor> f : fds) {
-            f.close();
+        for (int i = 0; i < 3; i++) {
+            consumers[i].close();
+            pipes[i].close();
         }
-        reactor.close();
-        handlers.close();
-        handlerReactor.close();
-        handlerPipes.close();
-        epoll.close();
-        vigilPipes.close();
-        barePipes.close();
+    }
+
+    /** One byte into each pipe, then turns until all K are read. */
+    private long round(int which) throws IOException {
+        PipeDispatchSuite.Pipes p = pipes[which];
+        PipeDispatchSuite.Consumer c = consumers[which];
+        for (int i = 0; i < K; i++) {
+            PipeDispatchSuite.Pipes.writeOne(p.writeEnds[i], buf);
+        }
+        long goal = c.consumed() + K;
+        while (c.consumed() < goal) {
+            c.turn();
+        }
+        return c.consumed();
     }
 
     @Benchmark
-    public long vigil() throws IOException {
-        for (int i = 0; i < K; i++) {
-            PipeDispatchSuite.Pipes.writeOne(vigilPipes.writeEnds[i], buf);
-        }
-        long count = 0;
-        while (count < K) {
-            reactor.turn(null);
-            int m = queued;
-            queued = 0;
-            for (int j = 0; j < m; j++) {
-                int i = queue[j];
-                AsyncFd<RawDescriptor> f = fds[i];
-                do {
-                    try {
-                        while (true) {
-                            count += f.tryRead(reads[i]);
-                        }
-                    } catch (IOException e) {
-                        if (e != AsyncFd.wouldBlock()) {
-                            throw e;
-                        }
-                    }
-                } while (!f.pollReadReady(wakers[i]).isEmpty());
-            }
-        }
-        return count;
+    public long inWaker() throws IOException {
+        return round(0);
     }
 
     @Benchmark
-    public long vigilInWaker() throws IOException {
-        for (int i = 0; i < K; i++) {
-            PipeDispatchSuite.Pipes.writeOne(handlerPipes.writeEnds[i], buf);
-        }
-        long start = handlers.count;
-        while (handlers.count - start < K) {
-            handlerReactor.turn(null);
-        }
-        return handlers.count;
+    public long queued() throws IOException {
+        return round(1);
     }
 
     @Benchmark
-    public long bare() {
-        for (int i = 0; i < K; i++) {
-            PipeDispatchSuite.Pipes.writeOne(barePipes.writeEnds[i], buf);
-        }
-        long count = 0;
-        while (count < K) {
-            int n = epoll.await(-1);
-            for (int e = 0; e < n; e++) {
-                int fd = barePipes.readEnds[(int) epoll.dataOf(e)];
-                long r;
-                while ((r = PipeDispatchSuite.Pipes.readOnce(fd, buf)) > 0) {
-                    count += r;
-                }
-            }
-        }
-        return count;
+    public long bare() throws IOException {
+        return round(2);
     }
 }

@@ -99,10 +99,10 @@ public final class PipeDispatchSuite implements Suite<Void> {
     public List<Peer<Void>> peers(BenchOptions options) {
         int k = options.integer("--k");
         return List.of(
-                Peer.of("vigil AsyncFd, reading in the waker", t -> measure(t, k, Consumer.VIGIL_IN_WAKER)),
-                Peer.of("vigil AsyncFd, pollReadReady + tryRead", t -> measure(t, k, Consumer.VIGIL_QUEUE)),
-                Peer.of("Netty 4.2 EpollIoHandler", t -> measure(t, k, Consumer.NETTY)),
-                Peer.of("bare FFM epoll_wait + read (diagnostic: the floor)", t -> measure(t, k, Consumer.BARE)));
+                Peer.of("vigil AsyncFd, reading in the waker", t -> measure(t, k, Handlers::new)),
+                Peer.of("vigil AsyncFd, pollReadReady + tryRead", t -> measure(t, k, Queued::new)),
+                Peer.of("Netty 4.2 EpollIoHandler", t -> measure(t, k, null)),
+                Peer.of("bare FFM epoll_wait + read (diagnostic: the floor)", t -> measure(t, k, Bare::new)));
     }
 
     @Override
@@ -188,10 +188,8 @@ public final class PipeDispatchSuite implements Suite<Void> {
 
     // ------------------------------------------------------------------ one measurement
 
-    /** Runs the producer and a consumer on pinned threads; bytes consumed per second. */
-    private enum Consumer { VIGIL_IN_WAKER, VIGIL_QUEUE, NETTY, BARE }
-
-    private static double measure(Trial<Void> trial, int k, Consumer how) throws Exception {
+    /** Runs the producer and a consumer ({@code consumer} opens one; null: Netty's event loop) on pinned threads; bytes consumed per second. */
+    private static double measure(Trial<Void> trial, int k, Consumer.Opener consumer) throws Exception {
         long n = trial.trips();
         Placement placement = trial.placement();
         AtomicIntegerArray credit = new AtomicIntegerArray(k);
@@ -216,18 +214,22 @@ public final class PipeDispatchSuite implements Suite<Void> {
                     }
                 }
             });
-            if (how != Consumer.NETTY) {
+            if (consumer != null) {
                 long[] done = new long[1];
-                Thread consumer = trial.thread("consumer", () -> {
+                Thread thread = trial.thread("consumer", () -> {
                     placement.pinResponder();
-                    done[0] = how == Consumer.VIGIL_QUEUE ? vigilConsume(pipes, credit, n, ready)
-                            : how == Consumer.BARE ? bareConsume(pipes, credit, n, ready)
-                            : vigilHandlers(pipes, credit, n, ready);
+                    try (Consumer c = consumer.open(pipes, credit)) {
+                        ready.countDown();
+                        while (c.consumed() < n) {
+                            c.turn();
+                        }
+                        done[0] = System.nanoTime();
+                    }
                 });
-                consumer.start();
+                thread.start();
                 producer.start();
                 producer.join();
-                consumer.join();
+                thread.join();
                 end = done[0];
             } else {
                 producer.start();
@@ -238,62 +240,114 @@ public final class PipeDispatchSuite implements Suite<Void> {
         }
     }
 
-    /** vigil: a private reactor turned by this thread; wakers queue the ready pipes. */
-    private static long vigilConsume(Pipes pipes, AtomicIntegerArray credit, long n, CountDownLatch ready) throws IOException {
-        int k = pipes.readEnds.length;
-        MemorySegment buf = Arena.ofAuto().allocate(64);
-        int[] queue = new int[k];
-        int[] queued = new int[1];
+    /**
+     * One consumer of the pipes, turned by one thread (the suite's consumer thread, or a JMH
+     * benchmark's): each turn waits for readiness and reads every ready pipe until
+     * {@code EAGAIN}, clearing its credit (none in JMH: {@code credit} null).
+     */
+    interface Consumer extends AutoCloseable {
+        /** Makes one for {@code pipes}, registered and armed. */
+        interface Opener {
+            Consumer open(Pipes pipes, AtomicIntegerArray credit) throws IOException;
+        }
+
+        /** Waits for readiness (as long as it takes) and consumes what was ready. */
+        void turn() throws IOException;
+
+        /** Bytes read so far. */
+        long consumed();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * vigil with a queue: a private reactor; each pipe's waker (made once) queues its index;
+     * after each turn, each queued pipe is {@code tryRead} (one read each) until it says
+     * would-block, then polled again, which re-arms the waker (or finds a byte that came
+     * meanwhile).
+     */
+    static final class Queued implements Consumer {
+        private final Reactor reactor = new Reactor();
+        private final AtomicIntegerArray credit;
+        private final AsyncFd<RawDescriptor>[] fds;
+        private final Waker[] wakers;
+        private final List<AsyncFd.IoCall<RawDescriptor, Long>> reads;
+        private final int[] queue;
+        private int queued;
+        private long count;
+
         @SuppressWarnings("unchecked")
-        AsyncFd<RawDescriptor>[] fds = new AsyncFd[k];
-        Waker[] wakers = new Waker[k];
-        List<AsyncFd.IoCall<RawDescriptor, Long>> reads = new ArrayList<>(k);
-        try (Reactor reactor = new Reactor()) {
-            for (int i = 0; i < k; i++) {
-                int index = i;
-                int fd = pipes.readEnds[i];
-                fds[i] = AsyncFd.register(() -> fd, reactor.handle());
-                wakers[i] = () -> queue[queued[0]++] = index;
-                reads.add(d -> {
-                    long r = Pipes.readOnce(fd, buf);
-                    if (r <= 0) {
-                        throw AsyncFd.wouldBlock();
+        Queued(Pipes pipes, AtomicIntegerArray credit) throws IOException {
+            this.credit = credit;
+            int k = pipes.readEnds.length;
+            MemorySegment buf = Arena.ofAuto().allocate(64);
+            queue = new int[k];
+            fds = new AsyncFd[k];
+            wakers = new Waker[k];
+            reads = new ArrayList<>(k);
+            try {
+                for (int i = 0; i < k; i++) {
+                    int index = i;
+                    int fd = pipes.readEnds[i];
+                    fds[i] = AsyncFd.register(() -> fd, reactor.handle());
+                    wakers[i] = () -> queue[queued++] = index;
+                    reads.add(d -> {
+                        long r = Pipes.readOnce(fd, buf);
+                        if (r <= 0) {
+                            throw AsyncFd.wouldBlock();
+                        }
+                        return r;
+                    });
+                    if (!fds[i].pollReadReady(wakers[i]).isEmpty()) {
+                        throw new IllegalStateException("readable before any write");
                     }
-                    return r;
-                });
-                if (!fds[i].pollReadReady(wakers[i]).isEmpty()) {
-                    throw new IllegalStateException("readable before any write");
                 }
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw e;
             }
-            ready.countDown();
-            long count = 0;
-            while (count < n) {
-                reactor.turn(null);
-                int m = queued[0];
-                queued[0] = 0;
-                for (int j = 0; j < m; j++) {
-                    int i = queue[j];
-                    AsyncFd<RawDescriptor> f = fds[i];
-                    AsyncFd.IoCall<RawDescriptor, Long> read = reads.get(i);
-                    do { // the waker fired: the pipe is ready; read until would-block, then re-arm
-                        try {
-                            while (true) {
-                                count += f.tryRead(read);
+        }
+
+        @Override
+        public void turn() throws IOException {
+            reactor.turn(null);
+            int m = queued;
+            queued = 0;
+            for (int j = 0; j < m; j++) {
+                int i = queue[j];
+                AsyncFd<RawDescriptor> f = fds[i];
+                AsyncFd.IoCall<RawDescriptor, Long> read = reads.get(i);
+                do { // the waker fired: the pipe is ready; read until would-block, then re-arm
+                    try {
+                        while (true) {
+                            count += f.tryRead(read);
+                            if (credit != null) {
                                 credit.set(i, 0);
                             }
-                        } catch (IOException e) {
-                            if (e != AsyncFd.wouldBlock()) {
-                                throw e;
-                            }
                         }
-                    } while (!f.pollReadReady(wakers[i]).isEmpty());
+                    } catch (IOException e) {
+                        if (e != AsyncFd.wouldBlock()) {
+                            throw e;
+                        }
+                    }
+                } while (!f.pollReadReady(wakers[i]).isEmpty());
+            }
+        }
+
+        @Override
+        public long consumed() {
+            return count;
+        }
+
+        @Override
+        public void close() {
+            for (AsyncFd<RawDescriptor> f : fds) {
+                if (f != null) {
+                    f.close();
                 }
             }
-            long end = System.nanoTime();
-            for (AsyncFd<RawDescriptor> f : fds) {
-                f.close();
-            }
-            return end;
+            reactor.close();
         }
     }
 
@@ -302,23 +356,39 @@ public final class PipeDispatchSuite implements Suite<Void> {
      * Netty's {@code handle()} does: each pipe's waker {@code tryRead}s it until would-block,
      * then polls again, which re-arms it (or finds a byte that came meanwhile and reads on).
      */
-    static final class Handlers implements AutoCloseable {
+    static final class Handlers implements Consumer {
+        private final Reactor reactor = new Reactor();
         private final Handler[] handlers;
         /** Bytes read so far; the reactor's thread only. */
         long count;
 
-        Handlers(Pipes pipes, Reactor reactor, AtomicIntegerArray credit) throws IOException {
+        Handlers(Pipes pipes, AtomicIntegerArray credit) throws IOException {
             int k = pipes.readEnds.length;
             MemorySegment buf = Arena.ofAuto().allocate(64);
             handlers = new Handler[k];
-            for (int i = 0; i < k; i++) {
-                Handler h = new Handler(this, pipes.readEnds[i], i, buf, credit);
-                h.fd = AsyncFd.register(h, reactor.handle());
-                handlers[i] = h;
-                if (!h.fd.pollReadReady(h).isEmpty()) {
-                    throw new IllegalStateException("readable before any write");
+            try {
+                for (int i = 0; i < k; i++) {
+                    Handler h = new Handler(this, pipes.readEnds[i], i, buf, credit);
+                    h.fd = AsyncFd.register(h, reactor.handle());
+                    handlers[i] = h;
+                    if (!h.fd.pollReadReady(h).isEmpty()) {
+                        throw new IllegalStateException("readable before any write");
+                    }
                 }
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw e;
             }
+        }
+
+        @Override
+        public void turn() throws IOException {
+            reactor.turn(null); // the handlers read as their wakers are called
+        }
+
+        @Override
+        public long consumed() {
+            return count;
         }
 
         @Override
@@ -328,6 +398,7 @@ public final class PipeDispatchSuite implements Suite<Void> {
                     h.fd.close();
                 }
             }
+            reactor.close();
         }
     }
 
@@ -389,38 +460,45 @@ public final class PipeDispatchSuite implements Suite<Void> {
         }
     }
 
-    /** vigil, reading in the wakers: a private reactor turned by this thread. */
-    private static long vigilHandlers(Pipes pipes, AtomicIntegerArray credit, long n, CountDownLatch ready) throws IOException {
-        try (Reactor reactor = new Reactor(); Handlers handlers = new Handlers(pipes, reactor, credit)) {
-            ready.countDown();
-            while (handlers.count < n) {
-                reactor.turn(null);
-            }
-            return System.nanoTime();
-        }
-    }
-
     /** The floor: bare FFM {@code epoll_wait} (edge-triggered) and {@code read(2)} until {@code EAGAIN}, no reactor. */
-    private static long bareConsume(Pipes pipes, AtomicIntegerArray credit, long n, CountDownLatch ready) {
-        MemorySegment buf = Arena.ofAuto().allocate(64);
-        try (FfmEpoll epoll = new FfmEpoll(1024)) {
+    static final class Bare implements Consumer {
+        private final FfmEpoll epoll = new FfmEpoll(1024);
+        private final MemorySegment buf = Arena.ofAuto().allocate(64);
+        private final Pipes pipes;
+        private final AtomicIntegerArray credit;
+        private long count;
+
+        Bare(Pipes pipes, AtomicIntegerArray credit) {
+            this.pipes = pipes;
+            this.credit = credit;
             for (int i = 0; i < pipes.readEnds.length; i++) {
                 epoll.add(pipes.readEnds[i], FfmEpoll.EPOLLIN | FfmEpoll.EPOLLET, i);
             }
-            ready.countDown();
-            long count = 0;
-            while (count < n) {
-                int m = epoll.await(-1);
-                for (int e = 0; e < m; e++) {
-                    int i = (int) epoll.dataOf(e);
-                    int fd = pipes.readEnds[i];
-                    while (Pipes.readOnce(fd, buf) > 0) {
+        }
+
+        @Override
+        public void turn() {
+            int m = epoll.await(-1);
+            for (int e = 0; e < m; e++) {
+                int i = (int) epoll.dataOf(e);
+                int fd = pipes.readEnds[i];
+                while (Pipes.readOnce(fd, buf) > 0) {
+                    if (credit != null) {
                         credit.set(i, 0);
-                        count++;
                     }
+                    count++;
                 }
             }
-            return System.nanoTime();
+        }
+
+        @Override
+        public long consumed() {
+            return count;
+        }
+
+        @Override
+        public void close() {
+            epoll.close();
         }
     }
 
