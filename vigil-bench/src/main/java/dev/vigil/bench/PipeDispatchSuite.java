@@ -262,6 +262,31 @@ public final class PipeDispatchSuite implements Suite<Void> {
     }
 
     /**
+     * A ready pipe: {@code tryRead}s it until it says would-block (clearing its credit, if
+     * any, after each byte), then polls again, which re-arms {@code waker} or finds a byte that
+     * came meanwhile and reads on. Returns the bytes read.
+     */
+    static <T extends RawDescriptor> long drain(AsyncFd<T> f, AsyncFd.IoCall<? super T, Long> read, Waker waker,
+                                                AtomicIntegerArray credit, int index) throws IOException {
+        long bytes = 0;
+        do {
+            try {
+                while (true) {
+                    bytes += f.tryRead(read);
+                    if (credit != null) {
+                        credit.set(index, 0);
+                    }
+                }
+            } catch (IOException e) {
+                if (e != AsyncFd.wouldBlock()) {
+                    throw e;
+                }
+            }
+        } while (!f.pollReadReady(waker).isEmpty());
+        return bytes;
+    }
+
+    /**
      * vigil with a queue: a private reactor; each pipe's waker (made once) queues its index;
      * after each turn, each queued pipe is {@code tryRead} (one read each) until it says
      * would-block, then polled again, which re-arms the waker (or finds a byte that came
@@ -316,22 +341,7 @@ public final class PipeDispatchSuite implements Suite<Void> {
             queued = 0;
             for (int j = 0; j < m; j++) {
                 int i = queue[j];
-                AsyncFd<RawDescriptor> f = fds[i];
-                AsyncFd.IoCall<RawDescriptor, Long> read = reads.get(i);
-                do { // the waker fired: the pipe is ready; read until would-block, then re-arm
-                    try {
-                        while (true) {
-                            count += f.tryRead(read);
-                            if (credit != null) {
-                                credit.set(i, 0);
-                            }
-                        }
-                    } catch (IOException e) {
-                        if (e != AsyncFd.wouldBlock()) {
-                            throw e;
-                        }
-                    }
-                } while (!f.pollReadReady(wakers[i]).isEmpty());
+                count += drain(fds[i], reads.get(i), wakers[i], credit, i);
             }
         }
 
@@ -440,20 +450,7 @@ public final class PipeDispatchSuite implements Suite<Void> {
         @Override
         public void wake() {
             try {
-                do {
-                    try {
-                        while (true) {
-                            owner.count += fd.tryRead(this);
-                            if (credit != null) {
-                                credit.set(index, 0);
-                            }
-                        }
-                    } catch (IOException e) {
-                        if (e != AsyncFd.wouldBlock()) {
-                            throw e;
-                        }
-                    }
-                } while (!fd.pollReadReady(this).isEmpty());
+                owner.count += drain(fd, this, this, credit, index);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
