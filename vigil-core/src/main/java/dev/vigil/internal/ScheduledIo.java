@@ -95,7 +95,7 @@ import java.util.concurrent.locks.LockSupport;
  * reports are all noticed (a consumer reading to {@code EAGAIN} every time) never turns quiet
  * and never pays the {@code EPOLL_CTL_MOD} of a quiet wait.
  */
-public final class ScheduledIo implements EpollSet.Member, EpollSet.Maker<ScheduledIo> {
+public sealed class ScheduledIo implements EpollSet.Member, EpollSet.Maker<ScheduledIo> permits AsyncRegistration {
     public static final int READ = 0;
     public static final int WRITE = 1;
 
