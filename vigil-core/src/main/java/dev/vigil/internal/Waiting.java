@@ -99,6 +99,34 @@ public final class Waiting {
         }
     }
 
+    /** The attempt of {@link #awaitReady}: the descriptor reported ready, which is all it waits for. */
+    private static final Attempt READY = (s, raw) -> 0;
+
+    /**
+     * Blocks a platform thread until {@code fd} reports {@code events} (or an error or
+     * hang-up), without trying anything first: for a caller whose own call has just met
+     * {@code EAGAIN} and which will make it again itself. The same loop as {@link #await}, so
+     * the same endings: {@link InterruptedException} (status cleared), and
+     * {@link ClosedException} when the owner is closed, which wakes it through {@code slot}.
+     */
+    public static void awaitReady(Descriptor fd, WaitSlot slot, Object through, short events, String what)
+            throws IOException, InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        slot.claim(Thread.currentThread(), through);
+        try {
+            int raw = fd.acquire();
+            try {
+                awaitPolling(fd, slot, Native.Scratch.get(), raw, System.nanoTime(), Deadline.FOREVER, READY, what, events);
+            } finally {
+                fd.release();
+            }
+        } finally {
+            slot.unclaim();
+        }
+    }
+
     private static long awaitPolling(Descriptor fd, WaitSlot slot, Native.Scratch s, int raw, long start, long total,
                                      Attempt attempt, String what, short events)
             throws IOException, InterruptedException {

@@ -80,25 +80,13 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
         }
         lock(readLock, "reading");
         try {
-            boolean yielded = false;
-            for (;;) {
+            for (int tries = 0; ; tries++) {
                 long seen = async.registration.state(); // before the call: an event during it moves the tick
                 int n = readOnce(dst);
                 if (n != ByteStreams.WOULD_BLOCK) {
                     return n;
                 }
-                if (!Thread.currentThread().isVirtual()) {
-                    long r = blockInKernel(readSlot, Waiting.READABLE, (s, raw) -> attemptRead(dst));
-                    return r == ATTEMPT_END ? ByteStreams.END : (int) r;
-                }
-                if (!yielded) {
-                    yielded = true; // the writer may be runnable here: let it run before paying for a park
-                    Thread.yield();
-                    continue;
-                }
-                if (!async.registration.clear(ScheduledIo.READ, seen)) { // true: armed, try once more first
-                    async.await(ScheduledIo.READ, Deadline.FOREVER);
-                }
+                awaitReady(ScheduledIo.READ, seen, tries);
             }
         } finally {
             readLock.unlock();
@@ -201,26 +189,15 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
         lock(writeLock, "writing");
         int total = 0;
         try {
-            boolean yielded = false;
+            int tries = 0;
             while (src.hasRemaining()) {
                 long seen = async.registration.state();
                 int n = ByteStreams.write(fd, src, socket, writeName);
                 if (n != ByteStreams.WOULD_BLOCK) {
                     total += n;
-                    yielded = false;
-                    continue;
-                }
-                if (!Thread.currentThread().isVirtual()) {
-                    total += (int) blockInKernel(writeSlot, Waiting.WRITABLE, (s, raw) -> attemptWrite(src));
-                    continue;
-                }
-                if (!yielded) {
-                    yielded = true; // the reader may be runnable here: let it drain before paying for a park
-                    Thread.yield();
-                    continue;
-                }
-                if (!async.registration.clear(ScheduledIo.WRITE, seen)) { // true: armed, try once more first
-                    async.await(ScheduledIo.WRITE, Deadline.FOREVER);
+                    tries = 0;
+                } else {
+                    awaitReady(ScheduledIo.WRITE, seen, tries++);
                 }
             }
             return total;
@@ -288,42 +265,47 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
         return n;
     }
 
-    // ---------------------------------------------------------------- a platform thread's wait
-
-    /** What {@link #attemptRead} returns at end of stream ({@link Waiting#NOT_YET} is -1). */
-    private static final long ATTEMPT_END = Long.MIN_VALUE;
+    // ---------------------------------------------------------------- waiting
 
     /**
-     * A platform thread that met {@code EAGAIN} blocks in the kernel: {@code ppoll} on the
-     * descriptor (with a borrowed {@link dev.vigil.internal.Parker}'s wake descriptor, which
-     * {@link #close()} and an interrupt use to end it), then {@code attempt} again, as a C
-     * program's blocking call is woken by the kernel itself. A round through the reactor
-     * would be two hand-offs (the reactor's thread, then this one) instead of one.
+     * The one wait of a stream's calls, after a call in direction {@code dir} met
+     * {@code EAGAIN}: {@code seen} is the state read before that call, {@code tries} how many
+     * calls of this operation met it before. Returns when the call should be made again; the
+     * caller holds the direction's lock.
      *
-     * @return the attempt's result
+     * <ul>
+     *   <li>A platform thread blocks in the kernel, as a C program's blocking call does:
+     *       {@code ppoll} on the descriptor and a borrowed {@link dev.vigil.internal.Parker}'s
+     *       wake descriptor (through {@link Waiting}, the same loop as an Event's), woken by
+     *       the kernel itself. A round through the reactor would be two hand-offs instead of
+     *       one. {@link #close()} finds it through the direction's {@link WaitSlot}.</li>
+     *   <li>A virtual thread, the first time, yields and tries again: its peer (the other end
+     *       of a pipe, the writer of a socket it reads) is often runnable, and a park costs two
+     *       hand-offs through the reactor.</li>
+     *   <li>Then it clears the readiness its call proved stale and parks on the reactor until
+     *       an edge comes; a quiet registration that the clear armed tries once more first.</li>
+     * </ul>
+     *
+     * @throws InterruptedIOException if interrupted (status kept; the stream stays usable)
+     * @throws ClosedException        if the stream is closed meanwhile
      */
-    private long blockInKernel(WaitSlot slot, short events, Waiting.Attempt attempt) throws IOException {
-        try {
-            return Waiting.await(fd, slot, this, Deadline.FOREVER, attempt, what, events);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            InterruptedIOException x = new InterruptedIOException("interrupted while waiting to "
-                    + (events == Waiting.READABLE ? "read from " : "write to ") + what + "; the stream is still usable");
-            x.initCause(e);
-            throw x;
+    void awaitReady(int dir, long seen, int tries) throws IOException {
+        if (!Thread.currentThread().isVirtual()) {
+            try {
+                Waiting.awaitReady(fd, dir == ScheduledIo.READ ? readSlot : writeSlot, this,
+                        dir == ScheduledIo.READ ? Waiting.READABLE : Waiting.WRITABLE, what);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                InterruptedIOException x = new InterruptedIOException("interrupted while waiting to "
+                        + (dir == ScheduledIo.READ ? "read from " : "write to ") + what + "; the stream is still usable");
+                x.initCause(e);
+                throw x;
+            }
+        } else if (tries == 0) {
+            Thread.yield();
+        } else if (!async.registration.clear(dir, seen)) {
+            async.await(dir, Deadline.FOREVER);
         }
-    }
-
-    /** One read for {@link #blockInKernel}: the count, {@link #ATTEMPT_END} mapped back by the caller, or NOT_YET. */
-    private long attemptRead(ByteBuffer dst) throws IOException {
-        int n = readOnce(dst);
-        return n == ByteStreams.WOULD_BLOCK ? Waiting.NOT_YET : n == ByteStreams.END ? ATTEMPT_END : n;
-    }
-
-    /** One write for {@link #blockInKernel}: the count written, or NOT_YET. */
-    private long attemptWrite(ByteBuffer src) throws IOException {
-        int n = ByteStreams.write(fd, src, socket, writeName);
-        return n == ByteStreams.WOULD_BLOCK ? Waiting.NOT_YET : n;
     }
 
     // ---------------------------------------------------------------- the descriptor

@@ -7,6 +7,7 @@ import dev.vigil.internal.ByteStreams;
 import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.Owned;
 import dev.vigil.internal.ReceivedDescriptors;
+import dev.vigil.internal.ScheduledIo;
 import dev.vigil.internal.SeqpacketSocket;
 import dev.vigil.internal.UnixStreamIo;
 import dev.vigil.internal.Waiting;
@@ -174,9 +175,18 @@ public final class UnixStream extends DuplexChannel {
                     throw new IllegalStateException("descriptors[" + i + "] (" + d + ") is closed; nothing was sent");
                 }
             }
+            async.registration.wantWrite();
             lockWrite();
             try {
-                int first = async.write(c -> sendNow(data, numbers));
+                int first;
+                for (int tries = 0; ; tries++) {
+                    long seen = async.registration.state();
+                    first = io.send(data, numbers, numbers.length);
+                    if (first != ByteStreams.WOULD_BLOCK) {
+                        break;
+                    }
+                    awaitReady(ScheduledIo.WRITE, seen, tries);
+                }
                 return first + writeAll(data);
             } finally {
                 unlockWrite();
@@ -188,14 +198,6 @@ public final class UnixStream extends DuplexChannel {
                 }
             }
         }
-    }
-
-    private int sendNow(ByteBuffer data, int[] numbers) throws IOException {
-        int n = io.send(data, numbers, numbers.length);
-        if (n == ByteStreams.WOULD_BLOCK) {
-            throw AsyncFd.wouldBlock();
-        }
-        return n;
     }
 
     /**
@@ -212,14 +214,14 @@ public final class UnixStream extends DuplexChannel {
         }
         lockRead();
         try {
-            UnixStreamIo.Arrival a = async.read(c -> {
-                UnixStreamIo.Arrival x = io.receive(dst);
-                if (x == null) {
-                    throw AsyncFd.wouldBlock();
+            for (int tries = 0; ; tries++) {
+                long seen = async.registration.state(); // before the call: an event during it moves the tick
+                UnixStreamIo.Arrival a = io.receive(dst);
+                if (a != null) {
+                    return new Received(a.bytes(), a.descriptors());
                 }
-                return x;
-            });
-            return new Received(a.bytes(), a.descriptors());
+                awaitReady(ScheduledIo.READ, seen, tries);
+            }
         } finally {
             unlockRead();
         }

@@ -7,6 +7,8 @@ import dev.vigil.testing.PythonPeer;
 import dev.vigil.testing.TestNative;
 import dev.vigil.testing.Worker;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.vigil.ErrnoException;
@@ -126,17 +128,18 @@ class UnixStreamTest {
         }
     }
 
-    @Test
-    void anInterruptedReceiveKeepsTheStatusAndTheStream() throws Exception {
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void anInterruptedReceiveKeepsTheStatusAndTheStream(boolean virtual) throws Exception {
         try (UnixStream.Pair pair = UnixStream.pair()) {
-            Worker reader = Worker.virtual(() -> {
+            Worker reader = Worker.start(virtual, () -> {
                 try {
                     return pair.second().receive(ByteBuffer.allocate(8));
                 } catch (InterruptedIOException e) {
                     return Thread.currentThread().isInterrupted() ? "interrupted, status kept" : "status lost";
                 }
             });
-            reader.awaitParked();
+            reader.awaitBlockedIn("ppoll"); // a platform thread blocks in the kernel, a virtual one parks
             reader.interrupt();
             assertEquals("interrupted, status kept", reader.value());
             pair.first().write(ByteBuffer.wrap(bytes("ok")));
@@ -148,7 +151,7 @@ class UnixStreamTest {
     void closeEndsAWaitingReceive() throws Exception {
         try (UnixStream.Pair pair = UnixStream.pair()) {
             Worker reader = Worker.platform(() -> pair.second().receive(ByteBuffer.allocate(8)));
-            reader.awaitParked();
+            reader.awaitBlockedIn("ppoll"); // a platform thread blocks in the kernel
             Worker.returnsPromptly("close", pair.second()::close);
             assertInstanceOf(ClosedException.class, reader.failure());
         }
