@@ -31,7 +31,7 @@ import java.util.List;
  * Bulk transfer: {@code --trips} MiB from a writer thread to a reader thread through one
  * connected pair, 64 KiB direct buffers, in bytes per second (higher is better): vigil's
  * {@link UnixStream} and {@link TcpStream} on virtual threads and on platform threads, the JDK's blocking
- * {@link SocketChannel} on platform threads, and C ({@code bulk_transfer.c}: blocking
+ * {@link SocketChannel} on both kinds of thread, and C ({@code bulk_transfer.c}: blocking
  * {@code write}/{@code read} of 64 KiB on two threads). One table per kind: Unix stream
  * sockets, loopback TCP. Nothing is pinned.
  */
@@ -81,7 +81,8 @@ public final class BulkSuite implements Suite<String> {
                         t -> List.of(t.setting(), Long.toString(t.trips()))),
                 Peer.of("vigil, platform threads", t -> vigil(t, false)),
                 Peer.of("vigil, virtual threads", t -> vigil(t, true)),
-                Peer.of("JDK SocketChannel, platform threads", BulkSuite::jdk));
+                Peer.of("JDK SocketChannel, platform threads", t -> jdk(t, false)),
+                Peer.of("JDK SocketChannel, virtual threads", t -> jdk(t, true)));
     }
 
     @Override
@@ -153,7 +154,7 @@ public final class BulkSuite implements Suite<String> {
         return result[0];
     }
 
-    private static double jdk(Trial<String> trial) throws Exception {
+    private static double jdk(Trial<String> trial, boolean virtual) throws Exception {
         if (trial.setting().equals("unix")) {
             Path dir = Files.createTempDirectory("vigil-bulk");
             Path at = dir.resolve("s");
@@ -161,7 +162,7 @@ public final class BulkSuite implements Suite<String> {
                 server.bind(UnixDomainSocketAddress.of(at));
                 try (SocketChannel out = SocketChannel.open(UnixDomainSocketAddress.of(at));
                      SocketChannel in = server.accept()) {
-                    return transfer(trial, out, in, Thread.ofPlatform());
+                    return virtual ? onVirtualThread(trial, out, in) : transfer(trial, out, in, Thread.ofPlatform());
                 }
             } finally {
                 Files.deleteIfExists(at);
@@ -172,7 +173,7 @@ public final class BulkSuite implements Suite<String> {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             try (SocketChannel out = SocketChannel.open(server.getLocalAddress()); SocketChannel in = server.accept()) {
                 out.socket().setTcpNoDelay(true);
-                return transfer(trial, out, in, Thread.ofPlatform());
+                return virtual ? onVirtualThread(trial, out, in) : transfer(trial, out, in, Thread.ofPlatform());
             }
         }
     }

@@ -46,6 +46,9 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
     /** Where a platform thread blocked in the kernel (reading, writing) is found by {@link #close()}. */
     private final WaitSlot readSlot;
     private final WaitSlot writeSlot;
+    /** How long a virtual thread's wait retries before it parks, per direction (under that direction's lock). */
+    private final SpinBudget readSpins = new SpinBudget();
+    private final SpinBudget writeSpins = new SpinBudget();
 
     /**
      * Takes {@code fd} over: if this fails, {@code fd} is closed.
@@ -279,9 +282,10 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
      *       wake descriptor (through {@link Waiting}, the same loop as an Event's), woken by
      *       the kernel itself. A round through the reactor would be two hand-offs instead of
      *       one. {@link #close()} finds it through the direction's {@link WaitSlot}.</li>
-     *   <li>A virtual thread, the first time, yields and tries again: its peer (the other end
-     *       of a pipe, the writer of a socket it reads) is often runnable, and a park costs two
-     *       hand-offs through the reactor.</li>
+     *   <li>A virtual thread first yields and tries again, as many times as the direction's
+     *       {@link SpinBudget} allows (one for a new stream, up to 16 while its parks
+     *       end quickly): its peer (the other end of a pipe, the writer of a socket
+     *       it reads) is often busy, and a park costs two hand-offs through the reactor.</li>
      *   <li>Then it clears the readiness its call proved stale and parks on the reactor until
      *       an edge comes; a quiet registration that the clear armed tries once more first.</li>
      * </ul>
@@ -301,11 +305,21 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
                 x.initCause(e);
                 throw x;
             }
-        } else if (tries == 0) {
+            return;
+        }
+        SpinBudget spins = spins(dir);
+        if (tries < spins.budget()) {
             Thread.yield();
         } else if (!async.registration.clear(dir, seen)) {
+            long parked = System.nanoTime();
             async.await(dir, Deadline.FOREVER);
+            spins.parked(System.nanoTime() - parked);
         }
+    }
+
+    /** The spin budget of direction {@code dir} (package-private for tests). */
+    SpinBudget spins(int dir) {
+        return dir == ScheduledIo.READ ? readSpins : writeSpins;
     }
 
     // ---------------------------------------------------------------- the descriptor
