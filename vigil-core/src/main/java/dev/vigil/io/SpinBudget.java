@@ -1,36 +1,76 @@
 package dev.vigil.io;
 
+import java.util.function.LongSupplier;
+
 /**
- * How many times a virtual thread whose stream call met {@code EAGAIN} yields and tries again
- * before it parks on the reactor: one direction of one stream, used under that direction's
- * lock.
+ * How long a virtual thread whose stream call met {@code EAGAIN} keeps yielding and trying
+ * again before it parks on the reactor: one direction of one stream, used under that
+ * direction's lock.
  *
  * <p>A park costs two hand-offs (the kernel wakes the reactor's thread, which unparks the
  * virtual thread onto a carrier), and on an idle CPU each may wait for the CPU to leave its
  * halt. While the peer is busy (a bulk transfer, a pipeline), the bytes or the room come
  * within a few retries, and a carrier that keeps retrying never goes idle. While the peer is
- * quiet, every retry is a wasted system call. So the budget follows how long parks last: a
- * park that ended within {@link #QUICK_NANOS} means a longer spin would have found the
- * stream ready, and doubles the budget (up to {@link #MAX}); a longer park halves it (down to
- * {@link #MIN}). A stream that falls silent wastes at most {@code 2 * MAX} retries before its
- * waits park after one yield again.
+ * quiet, or the carriers have other work, every retry is a wasted system call. So a wait
+ * always yields once, and then retries while two limits allow:
+ * <ul>
+ *   <li>a count, which follows how long parks last: a park that ended within
+ *       {@link #QUICK_NANOS} means a longer spin would have found the stream ready, and
+ *       doubles it (up to {@link #MAX}); a longer park halves it (down to {@link #MIN});</li>
+ *   <li>a time, {@link #SPIN_NANOS} from the first {@code EAGAIN}: when the carriers are busy
+ *       with other virtual threads, one yield takes longer than that, and the wait parks
+ *       after it, leaving the carrier to them.</li>
+ * </ul>
  */
 final class SpinBudget {
-    /** The budget of a new stream, and the least: one yield, then park. */
+    /** The count of a new stream, and the least: one yield, then park. */
     static final int MIN = 1;
-    /** The most yields one wait spends before it parks (about 20 µs of retries). */
+    /** The most yields one wait spends before it parks. */
     static final int MAX = 16;
     /** A park shorter than this says the wait should have spun longer. */
     static final long QUICK_NANOS = 50_000;
+    /** No yield after this long since the wait began. */
+    static final long SPIN_NANOS = 20_000;
+    /** A yield (and the retry after it) that took longer ran other virtual threads: the carriers are busy. */
+    static final long BUSY_NANOS = 5_000;
 
+    private final LongSupplier clock;
     private int budget = MIN;
+    /** When the wait under way met its first {@code EAGAIN}, and its latest. */
+    private long since;
+    private long last;
 
-    /** How many yields a wait may spend before it parks. */
+    SpinBudget() {
+        this(System::nanoTime);
+    }
+
+    /** With {@code clock} for {@link System#nanoTime} (tests). */
+    SpinBudget(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /** The most yields a wait may spend now. */
     int budget() {
         return budget;
     }
 
-    /** A wait spent its budget, parked, and was woken {@code nanos} later. */
+    /**
+     * Whether a wait whose call met {@code EAGAIN} for the {@code tries + 1}th time should
+     * yield and try again (else it parks). The first time always yields.
+     */
+    boolean spin(int tries) {
+        long now = clock.getAsLong();
+        if (tries == 0) {
+            since = now;
+            last = now;
+            return true;
+        }
+        long yielded = now - last; // the last yield and the retry after it
+        last = now;
+        return tries < budget && yielded < BUSY_NANOS && now - since < SPIN_NANOS;
+    }
+
+    /** A wait stopped spinning, parked, and was woken {@code nanos} later. */
     void parked(long nanos) {
         budget = nanos < QUICK_NANOS ? Math.min(MAX, budget * 2) : Math.max(MIN, budget / 2);
     }

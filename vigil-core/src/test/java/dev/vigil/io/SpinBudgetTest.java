@@ -7,41 +7,96 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteBuffer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SpinBudgetTest {
-    @Test
-    void aNewStreamYieldsOnceBeforeItParks() {
-        assertEquals(SpinBudget.MIN, new SpinBudget().budget());
-        assertEquals(1, SpinBudget.MIN);
-    }
+    /** A clock the test moves by hand, in nanoseconds. */
+    private static final class Clock {
+        long now;
+        /** Each reading moves it on by {@code step}. */
+        long step;
 
-    @Test
-    void quickParksDoubleTheBudgetUpToTheMost() {
-        SpinBudget b = new SpinBudget();
-        int[] expected = {2, 4, 8, 16, 16, 16};
-        for (int e : expected) {
-            b.parked(SpinBudget.QUICK_NANOS - 1);
-            assertEquals(e, b.budget());
+        long read() {
+            long t = now;
+            now += step;
+            return t;
         }
-        assertEquals(SpinBudget.MAX, b.budget());
     }
 
-    @Test
-    void longParksHalveTheBudgetDownToOne() {
-        SpinBudget b = new SpinBudget();
+    private static SpinBudget largest(Clock clock) {
+        SpinBudget b = new SpinBudget(clock::read);
         for (int i = 0; i < 4; i++) {
             b.parked(0);
         }
-        int[] expected = {8, 4, 2, 1, 1};
-        for (int e : expected) {
-            b.parked(SpinBudget.QUICK_NANOS);
-            assertEquals(e, b.budget());
+        assertEquals(SpinBudget.MAX, b.budget());
+        return b;
+    }
+
+    @Test
+    void aNewStreamYieldsOnceThenParks() {
+        SpinBudget b = new SpinBudget(new Clock()::read);
+        assertTrue(b.spin(0));
+        assertFalse(b.spin(1));
+    }
+
+    @Test
+    void quickParksDoubleTheCountUpToTheMost() {
+        SpinBudget b = new SpinBudget(new Clock()::read);
+        for (int expected : new int[] {2, 4, 8, 16, 16, 16}) {
+            b.parked(SpinBudget.QUICK_NANOS - 1);
+            assertEquals(expected, b.budget());
         }
     }
 
-    /** The spin is bounded: with the largest budget, a read of a silent pipe still ends up parked on the reactor. */
     @Test
-    void aVirtualReaderWithTheLargestBudgetStillParksOnASilentPipe() throws Exception {
+    void longParksHalveTheCountDownToOne() {
+        SpinBudget b = largest(new Clock());
+        for (int expected : new int[] {8, 4, 2, 1, 1}) {
+            b.parked(SpinBudget.QUICK_NANOS);
+            assertEquals(expected, b.budget());
+        }
+    }
+
+    @Test
+    void withTheLargestCountAWaitWhoseYieldsAreQuickRetriesSixteenTimes() {
+        Clock clock = new Clock();
+        clock.step = 1_000; // a yield and a retry: 1 µs
+        SpinBudget b = largest(clock);
+        for (int tries = 0; tries < SpinBudget.MAX; tries++) {
+            assertTrue(b.spin(tries), "try " + tries);
+        }
+        assertFalse(b.spin(SpinBudget.MAX));
+    }
+
+    @Test
+    void aWaitStopsRetryingTwentyMicrosecondsAfterItBegan() {
+        Clock clock = new Clock();
+        clock.step = 4_000; // quick enough not to count as busy, so only the time ends it
+        SpinBudget b = largest(clock);
+        int tries = 0;
+        while (b.spin(tries)) {
+            tries++;
+        }
+        assertEquals(5, tries); // yields after the readings at 0, 4, 8, 12 and 16 µs; the one at 20 µs stops
+    }
+
+    @Test
+    void aYieldThatRanOtherVirtualThreadsEndsTheSpin() {
+        Clock clock = new Clock();
+        SpinBudget b = largest(clock);
+        assertTrue(b.spin(0));
+        clock.now += SpinBudget.BUSY_NANOS; // the carrier ran others before it came back
+        assertFalse(b.spin(1));
+        clock.now += 1_000;
+        assertTrue(b.spin(0), "the next wait starts afresh");
+        clock.now += 1_000;
+        assertTrue(b.spin(1));
+    }
+
+    /** The spin is bounded: with the largest count, a read of a silent pipe still ends up parked on the reactor. */
+    @Test
+    void aVirtualReaderWithTheLargestCountStillParksOnASilentPipe() throws Exception {
         Pipe pipe = Pipe.open();
         try (PipeSource in = pipe.source(); PipeSink out = pipe.sink()) {
             SpinBudget spins = in.spins(ScheduledIo.READ);
