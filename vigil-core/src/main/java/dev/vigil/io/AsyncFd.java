@@ -63,6 +63,9 @@ public final class AsyncFd<T extends RawDescriptor> implements AutoCloseable {
     private final T io;
     /** Package-private: the streams run their own loops on it, without an IoCall per call. */
     final AsyncRegistration registration;
+    /** How long a virtual thread's wait yields and retries before it parks, per direction. */
+    private final SpinBudget readSpins = new SpinBudget();
+    private final SpinBudget writeSpins = new SpinBudget();
 
     private AsyncFd(T io, AsyncRegistration registration) {
         this.io = io;
@@ -220,7 +223,8 @@ public final class AsyncFd<T extends RawDescriptor> implements AutoCloseable {
     // ---------------------------------------------------------------- the loops
 
     private <R> R run(int dir, IoCall<? super T, R> call) throws IOException {
-        for (;;) {
+        boolean virtual = Thread.currentThread().isVirtual();
+        for (int tries = 0; ; tries++) {
             long seen = registration.state(); // before the call: an event during it moves the tick
             try {
                 return call.call(io);
@@ -229,10 +233,31 @@ public final class AsyncFd<T extends RawDescriptor> implements AutoCloseable {
                     throw e;
                 }
             }
-            if (!registration.clear(dir, seen)) { // true: armed, try once more first
-                await(dir, Deadline.FOREVER);
+            if (virtual && spins(dir).spin(tries)) {
+                Thread.yield(); // the peer is often about to make progress: see SpinBudget
+            } else if (!registration.clear(dir, seen)) { // true: armed, try once more first
+                parkUntilReady(dir, virtual);
             }
         }
+    }
+
+    /**
+     * Parks until direction {@code dir} has readiness; a virtual thread tells the direction's
+     * {@link SpinBudget} how long that took.
+     */
+    void parkUntilReady(int dir, boolean virtual) throws IOException {
+        if (!virtual) {
+            await(dir, Deadline.FOREVER);
+            return;
+        }
+        long parked = System.nanoTime();
+        await(dir, Deadline.FOREVER);
+        spins(dir).parked(System.nanoTime() - parked);
+    }
+
+    /** The spin budget of direction {@code dir}: how long a virtual thread's wait retries before it parks. */
+    SpinBudget spins(int dir) {
+        return dir == READ ? readSpins : writeSpins;
     }
 
     private <R> R tryOnce(int dir, IoCall<? super T, R> call) throws IOException {

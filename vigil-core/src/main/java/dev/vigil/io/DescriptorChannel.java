@@ -46,9 +46,6 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
     /** Where a platform thread blocked in the kernel (reading, writing) is found by {@link #close()}. */
     private final WaitSlot readSlot;
     private final WaitSlot writeSlot;
-    /** How long a virtual thread's wait retries before it parks, per direction (under that direction's lock). */
-    private final SpinBudget readSpins = new SpinBudget();
-    private final SpinBudget writeSpins = new SpinBudget();
 
     /**
      * Takes {@code fd} over: if this fails, {@code fd} is closed.
@@ -307,19 +304,11 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
             }
             return;
         }
-        SpinBudget spins = spins(dir);
-        if (spins.spin(tries)) {
+        if (async.spins(dir).spin(tries)) {
             Thread.yield();
         } else if (!async.registration.clear(dir, seen)) {
-            long parked = System.nanoTime();
-            async.await(dir, Deadline.FOREVER);
-            spins.parked(System.nanoTime() - parked);
+            async.parkUntilReady(dir, true);
         }
-    }
-
-    /** The spin budget of direction {@code dir} (package-private for tests). */
-    SpinBudget spins(int dir) {
-        return dir == ScheduledIo.READ ? readSpins : writeSpins;
     }
 
     // ---------------------------------------------------------------- the descriptor

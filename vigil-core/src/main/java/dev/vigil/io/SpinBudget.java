@@ -3,23 +3,26 @@ package dev.vigil.io;
 import java.util.function.LongSupplier;
 
 /**
- * How long a virtual thread whose stream call met {@code EAGAIN} keeps yielding and trying
- * again before it parks on the reactor: one direction of one stream, used under that
- * direction's lock.
+ * How long a virtual thread whose call met {@code EAGAIN} keeps yielding and trying again
+ * before it parks on the reactor: one direction of one {@link AsyncFd} (a stream's waits use
+ * its own AsyncFd's). A stream's waits hold the direction's lock; the waiters of an
+ * {@code AsyncFd} may share one at once, which is harmless: it is a heuristic, and whatever
+ * its fields hold, a spin ends within {@link #MAX} yields.
  *
  * <p>A park costs two hand-offs (the kernel wakes the reactor's thread, which unparks the
  * virtual thread onto a carrier), and on an idle CPU each may wait for the CPU to leave its
  * halt. While the peer is busy (a bulk transfer, a pipeline), the bytes or the room come
  * within a few retries, and a carrier that keeps retrying never goes idle. While the peer is
  * quiet, or the carriers have other work, every retry is a wasted system call. So a wait
- * always yields once, and then retries while two limits allow:
+ * always yields once, and then retries only while three limits allow:
  * <ul>
  *   <li>a count, which follows how long parks last: a park that ended within
- *       {@link #QUICK_NANOS} means a longer spin would have found the stream ready, and
+ *       {@link #QUICK_NANOS} means a longer spin would have found the descriptor ready, and
  *       doubles it (up to {@link #MAX}); a longer park halves it (down to {@link #MIN});</li>
- *   <li>a time, {@link #SPIN_NANOS} from the first {@code EAGAIN}: when the carriers are busy
- *       with other virtual threads, one yield takes longer than that, and the wait parks
- *       after it, leaving the carrier to them.</li>
+ *   <li>each yield (and the retry after it) came back within {@link #BUSY_NANOS}: a slower
+ *       one ran other virtual threads, so the carriers have work, and a retry would take
+ *       CPU time from it;</li>
+ *   <li>{@link #SPIN_NANOS} have not passed since the first {@code EAGAIN}.</li>
  * </ul>
  */
 final class SpinBudget {

@@ -1,6 +1,7 @@
 package dev.vigil.io;
 
 import dev.vigil.ClosedException;
+import dev.vigil.internal.ScheduledIo;
 import dev.vigil.reactor.Readiness;
 import dev.vigil.testing.KernelFds;
 import dev.vigil.testing.RawFd;
@@ -56,6 +57,26 @@ class AsyncFdTest {
         try (AsyncFd<RawFd> in = AsyncFd.register(p[0])) {
             Worker reader = Worker.start(virtual, () -> in.read(fd -> KernelFds.read(fd, 64)));
             reader.awaitParked();
+            p[1].write(42L);
+            assertEquals(8, ((byte[]) reader.value()).length);
+        } finally {
+            p[0].close();
+            p[1].close();
+        }
+    }
+
+    /** A virtual thread's spin before it parks is bounded: with the largest count, it still parks on a silent pipe. */
+    @Test
+    void aVirtualReadWithTheLargestSpinCountStillParksOnASilentDescriptor() throws Exception {
+        RawFd[] p = pipe();
+        try (AsyncFd<RawFd> in = AsyncFd.register(p[0])) {
+            SpinBudget spins = in.spins(ScheduledIo.READ);
+            for (int i = 0; i < 4; i++) {
+                spins.parked(0); // quick parks: the count doubles to its most
+            }
+            assertEquals(SpinBudget.MAX, spins.budget());
+            Worker reader = Worker.virtual(() -> in.read(fd -> KernelFds.read(fd, 64)));
+            reader.awaitParked(); // WAITING: a virtual thread that yields and retries stays RUNNABLE
             p[1].write(42L);
             assertEquals(8, ((byte[]) reader.value()).length);
         } finally {

@@ -99,7 +99,7 @@ class SpinBudgetTest {
     void aVirtualReaderWithTheLargestCountStillParksOnASilentPipe() throws Exception {
         Pipe pipe = Pipe.open();
         try (PipeSource in = pipe.source(); PipeSink out = pipe.sink()) {
-            SpinBudget spins = in.spins(ScheduledIo.READ);
+            SpinBudget spins = in.async.spins(ScheduledIo.READ);
             for (int i = 0; i < 4; i++) {
                 spins.parked(0);
             }
