@@ -280,9 +280,10 @@ abstract class DescriptorChannel implements RawDescriptor, Owned, Channel {
      *       the kernel itself. A round through the reactor would be two hand-offs instead of
      *       one. {@link #close()} finds it through the direction's {@link WaitSlot}.</li>
      *   <li>A virtual thread first yields and tries again, as many times as the direction's
-     *       {@link SpinBudget} allows (once for a new stream; up to 16 times, within
-     *       20 µs, while its parks end quickly): its peer (the other end of a pipe, the writer of a socket
-     *       it reads) is often busy, and a park costs two hand-offs through the reactor.</li>
+     *       {@link SpinBudget} allows (once for a new stream; up to 16 times within 20 µs
+     *       while its parks end quickly): its peer (the other end of a pipe, the writer of a
+     *       socket it reads) is often busy, and a park costs two hand-offs through the
+     *       reactor.</li>
      *   <li>Then it clears the readiness its call proved stale and parks on the reactor until
      *       an edge comes; a quiet registration that the clear armed tries once more first.</li>
      * </ul>

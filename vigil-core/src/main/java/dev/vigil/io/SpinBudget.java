@@ -24,6 +24,8 @@ import java.util.function.LongSupplier;
  *       CPU time from it;</li>
  *   <li>{@link #SPIN_NANOS} have not passed since the first {@code EAGAIN}.</li>
  * </ul>
+ * Once a limit has stopped a wait's retries they stay stopped, even when the arming of a quiet
+ * registration makes the caller try once more.
  */
 final class SpinBudget {
     /** The count of a new stream, and the least: one yield, then park. */
@@ -42,6 +44,8 @@ final class SpinBudget {
     /** When the wait under way met its first {@code EAGAIN}, and its latest. */
     private long since;
     private long last;
+    /** A limit stopped the retries of the wait under way. */
+    private boolean stopped;
 
     SpinBudget() {
         this(System::nanoTime);
@@ -66,11 +70,13 @@ final class SpinBudget {
         if (tries == 0) {
             since = now;
             last = now;
+            stopped = false;
             return true;
         }
         long yielded = now - last; // the last yield and the retry after it
         last = now;
-        return tries < budget && yielded < BUSY_NANOS && now - since < SPIN_NANOS;
+        stopped |= tries >= budget || yielded >= BUSY_NANOS || now - since >= SPIN_NANOS;
+        return !stopped;
     }
 
     /** A wait stopped spinning, parked, and was woken {@code nanos} later. */

@@ -94,6 +94,19 @@ class SpinBudgetTest {
         assertTrue(b.spin(1));
     }
 
+    @Test
+    void onceALimitStopsTheRetriesTheyStayStoppedUntilTheNextWait() {
+        Clock clock = new Clock();
+        SpinBudget b = largest(clock);
+        assertTrue(b.spin(0));
+        clock.now += SpinBudget.BUSY_NANOS;
+        assertFalse(b.spin(1));
+        clock.now += 1_000; // quick again: the retry after a quiet registration's arming
+        assertFalse(b.spin(2));
+        clock.now += 1_000;
+        assertTrue(b.spin(0), "a new wait");
+    }
+
     /** The spin is bounded: with the largest count, a read of a silent pipe still ends up parked on the reactor. */
     @Test
     void aVirtualReaderWithTheLargestCountStillParksOnASilentPipe() throws Exception {
