@@ -4,7 +4,6 @@ import dev.vigil.ClosedException;
 import dev.vigil.RawDescriptor;
 import dev.vigil.internal.ByteStreams;
 import dev.vigil.internal.Cleanup;
-import dev.vigil.internal.Deadline;
 import dev.vigil.internal.Descriptor;
 import dev.vigil.internal.Owned;
 import dev.vigil.internal.ScheduledIo;
