@@ -136,7 +136,6 @@ public sealed class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Sched
     /** See "Retained readiness". */
     final boolean retained;
 
-    private final Object lock = new Object();
     /** The poll waker of each stream (fields, not an array: one less object per event). */
     @SuppressWarnings("unused") // accessed through READ_WAKER
     private volatile Waker readWaker;
@@ -149,8 +148,13 @@ public sealed class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Sched
     /** Reports since the registration was last judged, and how many of them it did not notice; the reactor's thread only. */
     int reports;
     int unnoticed;
-    private final Node[] heads = new Node[2];
-    private final Node[] tails = new Node[2];
+    /**
+     * The awaiters' lists: the head of stream {@code dir} at {@code dir}, its tail at
+     * {@code 2 + dir}. Made by the first awaiter, so a registration driven only by wakers
+     * never carries it. Guarded by this object's monitor, the registration's one lock: it is
+     * internal and never handed out, so nothing else can hold it.
+     */
+    private Node[] lists;
 
     /** Set by the Poller while registered (under its lock; read without it by deregister). */
     volatile Poller poller;
@@ -324,6 +328,12 @@ public sealed class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Sched
         return w != null && slot.compareAndSet(this, w, (Waker) null) ? w : null;
     }
 
+    /** The first awaiter of stream {@code dir}, or null. Under the monitor. */
+    private Node head(int dir) {
+        Node[] l = lists;
+        return l == null ? null : l[dir];
+    }
+
     private static VarHandle waker(int dir) {
         return dir == READ ? READ_WAKER : WRITE_WAKER;
     }
@@ -333,11 +343,11 @@ public sealed class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Sched
         Node writers = null;
         Readiness readResult = Readiness.EMPTY;
         Readiness writeResult = Readiness.EMPTY;
-        synchronized (lock) {
+        synchronized (this) {
             // A stream whose last waiter left (timed out, interrupted, cancelled) after the
             // dispatch saw its flag has nobody to hand readiness to: leave it pending.
-            read &= heads[READ] != null;
-            write &= heads[WRITE] != null;
+            read &= head(READ) != null;
+            write &= head(WRITE) != null;
             if (read) {
                 readResult = deliver(READ, READ_WAKER.getVolatile(this) != null);
                 if (!readResult.isEmpty()) {
@@ -378,9 +388,11 @@ public sealed class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Sched
      * was handed and can put it back; returns the detached chain for {@link #fire}.
      */
     private Node detach(int dir, Readiness result, IOException error) {
-        Node head = heads[dir];
-        heads[dir] = null;
-        tails[dir] = null;
+        Node head = head(dir);
+        if (head != null) {
+            lists[dir] = null;
+            lists[2 + dir] = null;
+        }
         STATE.getAndBitwiseAnd(this, (long) ~waitFlag(dir));
         for (Node n = head; n != null; n = n.next) {
             n.linked = false; // remove() leaves it alone from now on
@@ -574,17 +586,21 @@ public sealed class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Sched
     }
 
     private void enqueue(int dir, Node node) throws IOException {
-        synchronized (lock) {
+        synchronized (this) {
             if (((long) STATE.getVolatile(this) & SHUTDOWN) != 0) {
                 throw failed();
             }
-            node.prev = tails[dir];
-            if (tails[dir] == null) {
-                heads[dir] = node;
-            } else {
-                tails[dir].next = node;
+            if (lists == null) {
+                lists = new Node[4];
             }
-            tails[dir] = node;
+            Node tail = lists[2 + dir];
+            node.prev = tail;
+            if (tail == null) {
+                lists[dir] = node;
+            } else {
+                tail.next = node;
+            }
+            lists[2 + dir] = node;
             node.linked = true;
             STATE.getAndBitwiseOr(this, (long) waitFlag(dir));
         }
@@ -592,24 +608,24 @@ public sealed class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Sched
 
     /** @return true if the node was still waiting (and is now removed), false if it had fired */
     boolean remove(int dir, Node node) {
-        synchronized (lock) {
+        synchronized (this) {
             if (!node.linked) {
                 return false;
             }
             if (node.prev == null) {
-                heads[dir] = node.next;
+                lists[dir] = node.next; // linked: the lists exist
             } else {
                 node.prev.next = node.next;
             }
             if (node.next == null) {
-                tails[dir] = node.prev;
+                lists[2 + dir] = node.prev;
             } else {
                 node.next.prev = node.prev;
             }
             node.prev = null;
             node.next = null;
             node.linked = false;
-            if (heads[dir] == null) {
+            if (lists[dir] == null) {
                 STATE.getAndBitwiseAnd(this, (long) ~waitFlag(dir));
             }
             return true;
@@ -622,7 +638,7 @@ public sealed class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Sched
         Node writers;
         Waker readWaker;
         Waker writeWaker;
-        synchronized (lock) {
+        synchronized (this) {
             if (((long) STATE.getVolatile(this) & SHUTDOWN) != 0) {
                 return;
             }
@@ -701,9 +717,9 @@ public sealed class ScheduledIo implements EpollSet.Member, EpollSet.Maker<Sched
 
     /** How many threads and futures wait on {@code dir} (for tests and toString). */
     public int waiters(int dir) {
-        synchronized (lock) {
+        synchronized (this) {
             int n = 0;
-            for (Node x = heads[dir]; x != null; x = x.next) {
+            for (Node x = head(dir); x != null; x = x.next) {
                 n++;
             }
             return n;

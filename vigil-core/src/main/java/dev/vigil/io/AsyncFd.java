@@ -67,9 +67,13 @@ public final class AsyncFd<T extends RawDescriptor> implements AutoCloseable {
     private final T io;
     /** Package-private: the streams run their own loops on it, without an IoCall per call. */
     final AsyncRegistration registration;
-    /** How long a virtual thread's wait yields and retries before it parks, per direction. */
-    private final SpinBudget readSpins = new SpinBudget();
-    private final SpinBudget writeSpins = new SpinBudget();
+    /**
+     * How long a virtual thread's wait yields and retries before it parks, per direction;
+     * made by the first such wait ({@link #spins}), so an AsyncFd used only from the
+     * reactor's thread or platform threads never carries them.
+     */
+    private SpinBudget readSpins;
+    private SpinBudget writeSpins;
 
     private AsyncFd(T io, AsyncRegistration registration) {
         this.io = io;
@@ -261,7 +265,18 @@ public final class AsyncFd<T extends RawDescriptor> implements AutoCloseable {
 
     /** The spin budget of direction {@code dir}: how long a virtual thread's wait retries before it parks. */
     SpinBudget spins(int dir) {
-        return dir == READ ? readSpins : writeSpins;
+        SpinBudget s = dir == READ ? readSpins : writeSpins;
+        if (s == null) {
+            // Racing first waits may each make one, and one's counts are lost: a budget is
+            // only advice, and one seen half-made (a count of 0) acts as the smallest.
+            s = new SpinBudget();
+            if (dir == READ) {
+                readSpins = s;
+            } else {
+                writeSpins = s;
+            }
+        }
+        return s;
     }
 
     private <R> R tryOnce(int dir, IoCall<? super T, R> call) throws IOException {
